@@ -1,0 +1,59 @@
+# Alliance 8.7 Hub. The two commands: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test bench translations compile-translations db-upgrade seed clean help
+
+help:
+	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT) with the scheduler"
+	@echo "make test   - install and run the whole test suite (browser tests need /usr/bin/chromium)"
+	@echo "make bench  - run the benchmarks under bench/"
+	@echo "make translations - extract, update and compile the message catalogs"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps re-run pip only when the pinned lists change.
+$(VENV)/.runtime: requirements.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@ $(VENV)/.runtime
+
+# The .mo files are build output (not committed); compiled from the .po catalogs on every run.
+compile-translations: $(VENV)/.runtime
+	@if [ -d app/translations ]; then $(BIN)/pybabel compile --use-fuzzy -q -d app/translations || $(BIN)/pybabel compile -q -d app/translations; fi
+
+db-upgrade: $(VENV)/.runtime
+	$(BIN)/flask db upgrade
+
+seed: db-upgrade
+	$(BIN)/flask seed-demo
+
+run: $(VENV)/.runtime compile-translations seed
+	@echo "Serving the Hub at http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	SCHEDULER_ENABLED=1 $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+
+test: $(VENV)/.dev compile-translations
+	$(BIN)/python -m pytest --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev compile-translations
+	$(BIN)/python -m bench
+
+translations: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	    --project "Alliance 8.7 Hub" -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --no-fuzzy-matching
+	$(BIN)/pybabel compile -d app/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage htmlcov test-results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,136 @@
+"""The Alliance 8.7 Hub application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+from flask import Flask, request
+from flask_babel import format_date, get_locale
+
+from config import Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None, overrides: Mapping | None = None) -> Flask:
+    """Build a configured application; tests pass TestingConfig and per-test overrides."""
+    config_class = config_class or config_from_env()
+    config_class.check()
+    app = Flask(__name__)
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set.")
+    _configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_cli(app)
+    if app.config["SCHEDULER_ENABLED"]:
+        from app.scheduler import init_scheduler
+
+        init_scheduler(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "members.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.members.models import User
+
+        ident, _sep, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        # A rotated session token (password change, suspension) signs out every old session.
+        if user is None or user.session_token != token:
+            return None
+        return user
+
+    import app.models  # noqa: F401  (every model registered before the first query)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import actiongroups, admin, commitments, errors, forums, members, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(members.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(actiongroups.bp)
+    app.register_blueprint(commitments.bp)
+    app.register_blueprint(forums.bp)
+    app.register_blueprint(errors.bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.i18n import LANGUAGE_NAMES, country_name, format_dt, language_name
+    from app.markdown import render_markdown
+    from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS
+
+    app.jinja_env.filters.update(
+        markdown=render_markdown, country=country_name, datetime=format_dt, date=format_date,
+        language=language_name,
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "current_locale": str(get_locale() or "en"),
+            "language_names": LANGUAGE_NAMES,
+            "stakeholder_labels": STAKEHOLDER_LABELS,
+            "status_labels": STATUS_LABELS,
+            "role_labels": ROLE_LABELS,
+        }
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["PREFERRED_URL_SCHEME"] == "https":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint and request.endpoint != "static":
+            # Personal pages must not be stored by shared caches.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Action group views. The public list and workspaces arrive with the workspace issue."""

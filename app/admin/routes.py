@@ -1,0 +1,230 @@
+"""Views for the secretariat. Every view requires an approved admin."""
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp
+from app.audit import AuditEntry
+from app.errors import DomainError
+from app.extensions import db
+from app.forms import EmptyForm, ReasonForm, apply_domain_error
+from app.members import services
+from app.members.decorators import admin_required
+from app.members.forms import InviteForm
+from app.members.models import Organisation, OrganisationStatus, User, UserStatus
+from app.members.routes import active_organisations
+from app.utils import fold, is_safe_next
+
+
+def _back(default: str):
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for(default))
+
+
+def _get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@bp.route("/")
+@admin_required
+def queue():
+    orgs = db.session.scalars(sa.select(Organisation).where(Organisation.status == OrganisationStatus.pending)
+                              .order_by(Organisation.created_at)).all()
+    # People asking to join an organisation that is already active (new organisations' applicants
+    # are approved with their organisation).
+    people = db.session.scalars(
+        sa.select(User).join(User.organisation)
+        .where(User.status == UserStatus.pending, Organisation.status == OrganisationStatus.active)
+        .order_by(User.created_at)).all()
+    applicants = {}
+    for user in db.session.scalars(sa.select(User).where(User.organisation_id.in_([o.id for o in orgs]),
+                                                         User.status == UserStatus.pending)):
+        applicants.setdefault(user.organisation_id, []).append(user)
+    return render_template("admin/queue.html", orgs=orgs, people=people, applicants=applicants,
+                           form=EmptyForm(), reason_form=ReasonForm())
+
+
+def _act(action, *args, success: str, default: str = "admin.queue"):
+    """Run a one-button secretariat action posted with a CSRF token, then go back."""
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(current_user, *args)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return _back(default)
+
+
+@bp.route("/organisations/<int:org_id>/approve", methods=["POST"])
+@admin_required
+def approve_organisation(org_id: int):
+    org = _get_or_404(Organisation, org_id)
+    return _act(services.approve_organisation, org, success=_("%(name)s was approved.", name=org.name))
+
+
+@bp.route("/organisations/<int:org_id>/decline", methods=["POST"])
+@admin_required
+def decline_organisation(org_id: int):
+    org = _get_or_404(Organisation, org_id)
+    return _act(lambda actor, o: services.decline_organisation(actor, o, request.form.get("reason", "")), org,
+                success=_("%(name)s was declined and the applicant told why.", name=org.name))
+
+
+@bp.route("/organisations/<int:org_id>/suspend", methods=["POST"])
+@admin_required
+def suspend_organisation(org_id: int):
+    org = _get_or_404(Organisation, org_id)
+    return _act(lambda actor, o: services.suspend_organisation(actor, o, request.form.get("reason", "")), org,
+                success=_("%(name)s was suspended.", name=org.name), default="admin.organisations")
+
+
+@bp.route("/organisations/<int:org_id>/reactivate", methods=["POST"])
+@admin_required
+def reactivate_organisation(org_id: int):
+    org = _get_or_404(Organisation, org_id)
+    return _act(services.reactivate_organisation, org, success=_("%(name)s was reactivated.", name=org.name),
+                default="admin.organisations")
+
+
+@bp.route("/users/<int:user_id>/approve", methods=["POST"])
+@admin_required
+def approve_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    return _act(services.approve_user, user, success=_("%(name)s was approved.", name=user.full_name))
+
+
+@bp.route("/users/<int:user_id>/decline", methods=["POST"])
+@admin_required
+def decline_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    return _act(lambda actor, u: services.decline_user(actor, u, request.form.get("reason", "")), user,
+                success=_("%(name)s was declined and told why.", name=user.full_name))
+
+
+@bp.route("/users/<int:user_id>/suspend", methods=["POST"])
+@admin_required
+def suspend_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    return _act(lambda actor, u: services.suspend_user(actor, u, request.form.get("reason", "")), user,
+                success=_("%(name)s was suspended.", name=user.full_name), default="admin.users")
+
+
+@bp.route("/users/<int:user_id>/reactivate", methods=["POST"])
+@admin_required
+def reactivate_user(user_id: int):
+    user = _get_or_404(User, user_id)
+    return _act(services.reactivate_user, user, success=_("%(name)s was reactivated.", name=user.full_name),
+                default="admin.users")
+
+
+@bp.route("/users")
+@admin_required
+def users():
+    query = sa.select(User).outerjoin(User.organisation)
+    q = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(sa.or_(sa.func.lower(User.full_name).like(pattern), User.email.like(pattern),
+                                   Organisation.name_key.like(f"%{fold(q)}%")))
+    if status in UserStatus.__members__:
+        query = query.where(User.status == UserStatus(status))
+    page = db.paginate(query.order_by(User.full_name), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("admin/users.html", page=page, q=q, status=status, statuses=list(UserStatus),
+                           form=ReasonForm())
+
+
+@bp.route("/organisations")
+@admin_required
+def organisations():
+    query = sa.select(Organisation)
+    status = request.args.get("status", "")
+    if status in OrganisationStatus.__members__:
+        query = query.where(Organisation.status == OrganisationStatus(status))
+    page = db.paginate(query.order_by(Organisation.name_key), per_page=current_app.config["PAGE_SIZE"],
+                       error_out=False)
+    return render_template("admin/organisations.html", page=page, status=status,
+                           statuses=list(OrganisationStatus), form=ReasonForm())
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@admin_required
+def invite():
+    form = InviteForm(organisations=active_organisations())
+    if request.method == "GET" and request.args.get("organisation", type=int):
+        form.organisation_id.data = request.args.get("organisation", type=int)
+    if form.validate_on_submit():
+        org = db.session.get(Organisation, form.organisation_id.data)
+        person = services.PersonData(full_name=form.full_name.data, email=form.email.data,
+                                     locale=form.locale.data or "en")
+        try:
+            if org is None:
+                raise DomainError(_("Choose an organisation."), field="organisation_id")
+            services.invite_user(current_user, org, person, form.role.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("An invitation was sent to %(email)s.", email=person.email), "success")
+            return redirect(url_for("admin.users", status="invited"))
+    return render_template("admin/invite.html", form=form)
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    query = sa.select(AuditEntry).options(sa.orm.joinedload(AuditEntry.actor))
+    action = request.args.get("action", "").strip()[:60]
+    if action:
+        query = query.where(AuditEntry.action.like(f"{action}%"))
+    page = db.paginate(query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
+                       per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, action=action)
+
+
+_EML_NAME = re.compile(r"^[0-9T]+-[0-9a-f]{8}\.eml$")
+
+
+def _outbox_dir() -> Path:
+    return Path(current_app.config["MAIL_OUTBOX_DIR"])
+
+
+@bp.route("/outbox")
+@admin_required
+def outbox():
+    enabled = current_app.config["MAIL_BACKEND"] == "file"
+    files = sorted(_outbox_dir().glob("*.eml"), reverse=True)[:200] if enabled else []
+    messages = []
+    for path in files:
+        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        messages.append({"name": path.name, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"]})
+    return render_template("admin/outbox.html", messages=messages, enabled=enabled)
+
+
+@bp.route("/outbox/<name>")
+@admin_required
+def outbox_message(name: str):
+    # Only names the outbox itself writes, so no path can escape the folder.
+    if not _EML_NAME.match(name) or not (_outbox_dir() / name).is_file():
+        abort(404)
+    msg = email.message_from_bytes((_outbox_dir() / name).read_bytes(), policy=email.policy.default)
+    body = msg.get_body(preferencelist=("plain",))
+    return render_template("admin/outbox_message.html", msg=msg, name=name,
+                           body=body.get_content() if body else "")

@@ -1,0 +1,122 @@
+"""Command-line tools: ``flask seed-demo``, ``flask run-scheduler``, ``flask run-jobs``."""
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from app import demo_data
+from app.actiongroups.models import ActionGroup
+from app.extensions import db
+from app.members.models import Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus
+from app.members.passwords import hash_password
+from app.utils import fold, utcnow
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(run_scheduler)
+    app.cli.add_command(run_jobs)
+
+
+def _slug(acronym: str) -> str:
+    return "".join(ch for ch in acronym.lower() if ch.isalnum()) or "org"
+
+
+def seed(now=None) -> dict[str, int]:
+    """Create the demo organisations, people and action groups that are missing; return counts."""
+    now = now or utcnow()
+    created = {"organisations": 0, "users": 0, "action_groups": 0}
+    password_hash = hash_password(demo_data.DEMO_PASSWORD)
+    existing_orgs = {o.name_key: o for o in db.session.scalars(sa.select(Organisation))}
+    existing_users = set(db.session.scalars(sa.select(User.email)))
+
+    def person(email, name, org, *, role=OrgRole.focal_point, status=UserStatus.active, admin=False,
+               job="Focal point", locale="en", timezone="UTC"):
+        if email in existing_users:
+            return
+        db.session.add(User(email=email, full_name=name, job_title=job, organisation=org, org_role=role,
+                            status=status, is_admin=admin, password_hash=password_hash, locale=locale,
+                            timezone=timezone, approved_at=now if status is UserStatus.active else None))
+        existing_users.add(email)
+        created["users"] += 1
+
+    n = len(demo_data.FIRST_NAMES)
+    for i, (name, acronym, kind, country) in enumerate(demo_data.ORGANISATIONS):
+        org = existing_orgs.get(fold(name))
+        if org is None:
+            # The last two organisations wait in the secretariat's queue, to show it at work.
+            pending = i >= len(demo_data.ORGANISATIONS) - 2
+            org = Organisation(acronym=acronym, stakeholder_type=StakeholderType(kind), country_code=country,
+                               website=f"https://{_slug(acronym)}.example.org",
+                               description=demo_data.DESCRIPTION.format(
+                                   area=demo_data.AREAS[i % len(demo_data.AREAS)], country=country),
+                               status=OrganisationStatus.pending if pending else OrganisationStatus.active,
+                               approved_at=None if pending else now)
+            org.set_name(name)
+            db.session.add(org)
+            created["organisations"] += 1
+        full_name = f"{demo_data.FIRST_NAMES[i % n]} {demo_data.FAMILY_NAMES[i % len(demo_data.FAMILY_NAMES)]}"
+        status = UserStatus.active if org.status is OrganisationStatus.active else UserStatus.pending
+        locale = "fr" if country in {"SEN", "CIV", "MAR", "BFA", "CMR", "FRA", "BEL"} else (
+            "es" if country in {"COL", "PER", "GTM", "MEX", "ARG"} else "en")
+        if i == 0:
+            person("admin@hub.example.org", "Demo Secretariat Admin", org, admin=True, job="Secretariat")
+        person(f"focal@{_slug(acronym)}.example.org", full_name, org, status=status, locale=locale)
+        if i in (1, 3, 22):
+            person(f"member@{_slug(acronym)}.example.org",
+                   f"{demo_data.FIRST_NAMES[(i + 7) % n]} {demo_data.FAMILY_NAMES[(i + 3) % 10]}", org,
+                   role=OrgRole.member, job="Programme officer", locale=locale)
+    # Someone asking to join an existing organisation.
+    org = existing_orgs.get(fold(demo_data.ORGANISATIONS[22][0])) or db.session.scalar(
+        sa.select(Organisation).where(Organisation.name_key == fold(demo_data.ORGANISATIONS[22][0])))
+    person("applicant@cfc.example.org", "Jonas Placeholder", org, status=UserStatus.pending)
+
+    existing_groups = set(db.session.scalars(sa.select(ActionGroup.slug)))
+    for slug, name, mandate in demo_data.ACTION_GROUPS:
+        if slug not in existing_groups:
+            db.session.add(ActionGroup(slug=slug, name=name, mandate=mandate))
+            created["action_groups"] += 1
+    db.session.flush()
+    return created
+
+
+DEMO_LOGINS = [
+    ("admin@hub.example.org", "secretariat (admin)"),
+    ("focal@mlswr.example.org", "focal point, Ministry of Labour (demo)"),
+    ("member@mlswr.example.org", "member, Ministry of Labour (demo)"),
+    ("focal@std.example.org", "focal point, Secretaría de Trabajo Decente (demo), Spanish"),
+    ("applicant@cfc.example.org", "applicant waiting for approval"),
+]
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Load the demo organisations, people and action groups (safe to run again)."""
+    counts = seed()
+    db.session.commit()
+    click.echo("Demo data: " + ", ".join(f"{v} new {k.replace('_', ' ')}" for k, v in counts.items()))
+    click.echo(f"Demo logins (password for all: {demo_data.DEMO_PASSWORD}):")
+    for email, what in DEMO_LOGINS:
+        click.echo(f"  {email:32} {what}")
+
+
+@click.command("run-scheduler")
+def run_scheduler():
+    """Run the scheduled jobs in this process until stopped (run exactly one in production)."""
+    from flask import current_app
+
+    from app.scheduler import build_scheduler
+
+    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
+    click.echo("Scheduler running: " + ", ".join(job.id for job in scheduler.get_jobs()))
+    scheduler.start()
+
+
+@click.command("run-jobs")
+def run_jobs():
+    """Run every scheduled job once, now (useful after downtime, or to try them out)."""
+    from app.scheduler import JOBS
+
+    for func, _trigger in JOBS:
+        click.echo(f"{func.__name__}: {func()}")

@@ -1,0 +1,1 @@
+"""Pledge views. The pledge registry arrives with the pledges issue."""

@@ -1,0 +1,1 @@
+"""Forum and consultation views. They arrive with the Partnership Forum issue."""

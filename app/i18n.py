@@ -1,0 +1,101 @@
+"""Language, time zone, country and date helpers (Flask-Babel, Babel's CLDR data, pycountry)."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import pycountry
+from babel import Locale
+from flask import current_app, request
+from flask_babel import format_datetime, get_locale, get_timezone
+from flask_login import current_user
+
+from app.utils import fold
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
+LANG_COOKIE = "hub_lang"
+
+
+def select_locale() -> str:
+    """Profile language for signed-in users; else the switcher's cookie; else Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone in all_timezones():
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+@lru_cache(maxsize=1)
+def all_timezones() -> frozenset[str]:
+    # The IANA names, without the legacy aliases that only confuse people in a drop-down.
+    return frozenset(tz for tz in available_timezones()
+                     if "/" in tz and not tz.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
+                     ) | {"UTC"}
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(tz, tz.replace("_", " ")) for tz in sorted(all_timezones())]
+
+
+@lru_cache(maxsize=1)
+def _alpha3_to_alpha2() -> dict[str, str]:
+    return {c.alpha_3: c.alpha_2 for c in pycountry.countries}
+
+
+def is_country(code: str | None) -> bool:
+    return bool(code) and code in _alpha3_to_alpha2()
+
+
+@lru_cache(maxsize=8)
+def _country_names(locale: str) -> dict[str, str]:
+    territories = Locale.parse(locale).territories
+    names = {}
+    for country in pycountry.countries:
+        names[country.alpha_3] = territories.get(country.alpha_2) or country.name
+    return names
+
+
+def country_name(code: str | None, locale: str | None = None) -> str:
+    """The country's name in the current (or given) language; the code itself if unknown."""
+    if not code:
+        return ""
+    return _country_names(locale or str(get_locale() or "en")).get(code, code)
+
+
+@lru_cache(maxsize=8)
+def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    names = _country_names(locale)
+    # Sorted the way a reader of that language expects: accents and case don't change the order.
+    return tuple(sorted(names.items(), key=lambda item: fold(item[1])))
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(alpha-3 code, localised name) pairs sorted in the current language."""
+    return list(_country_choices(str(get_locale() or "en")))
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def format_dt(value: datetime | None, fmt: str = "medium") -> str:
+    """A UTC datetime shown in the viewer's time zone and language, with the zone named."""
+    if value is None:
+        return ""
+    tz = get_timezone()
+    text = format_datetime(value, fmt)
+    return f"{text} ({getattr(tz, 'key', None) or str(tz)})"
+
+
+def to_zone(value: datetime, zone: str) -> datetime:
+    return value.astimezone(ZoneInfo(zone))

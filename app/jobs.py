@@ -1,0 +1,40 @@
+"""Scheduled jobs: plain functions that take ``now``, do one query, loop, and commit once."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.mail import queue_email_once
+from app.members.models import Organisation, OrganisationStatus, User, UserStatus
+from app.members.services import admins
+from app.urls import external_url
+from app.utils import utcnow
+
+PENDING_AFTER = timedelta(hours=48)
+
+
+def remind_admins_of_pending_applications(now: datetime | None = None) -> int:
+    """E-mail each admin, at most once a day, the applications waiting longer than 48 hours.
+
+    :return: the number of e-mails queued (and sent on commit).
+    """
+    now = now or utcnow()
+    cutoff = now - PENDING_AFTER
+    waiting_orgs = db.session.scalars(sa.select(Organisation).where(
+        Organisation.status == OrganisationStatus.pending, Organisation.created_at <= cutoff)).all()
+    waiting_people = db.session.scalars(sa.select(User).join(User.organisation).where(
+        User.status == UserStatus.pending, Organisation.status == OrganisationStatus.active,
+        User.created_at <= cutoff)).all()
+    if not waiting_orgs and not waiting_people:
+        return 0
+    sent = 0
+    for admin in admins():
+        key = f"pending-digest:{admin.id}:{now.date().isoformat()}"
+        if queue_email_once(key, admin, _l("Applications waiting for you"), "admin_pending_digest",
+                            orgs=waiting_orgs, people=waiting_people, queue_url=external_url("admin.queue")):
+            sent += 1
+    db.session.commit()
+    return sent

@@ -1,0 +1,118 @@
+"""Outgoing e-mail: rendered in the recipient's language, sent only once the transaction commits.
+
+Backends (``MAIL_BACKEND``): ``file`` writes each message as an ``.eml`` file in ``MAIL_OUTBOX_DIR``
+(the ``make run`` default, readable by the secretariat at /admin/outbox); ``smtp`` sends through
+``MAIL_SERVER``; ``memory`` keeps messages in ``app.extensions["mail_outbox"]`` for tests.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.types import UTCDateTime
+from app.utils import utcnow
+
+logger = logging.getLogger(__name__)
+
+_PENDING = "pending_mail"
+
+
+class SentEmailKey(db.Model):
+    """One row per e-mail that must never go out twice (reminders, digests)."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SentEmailKey {self.key}>"
+
+
+def queue_email(recipient, subject, template: str, **context) -> EmailMessage:
+    """Render an e-mail for ``recipient`` in their language and send it when the session commits.
+
+    :param recipient: a User (its ``locale`` picks the language) or a plain address string.
+    :param subject: a lazy string (``lazy_gettext``), so it is translated in the recipient's locale.
+    :param template: name under ``templates/email/`` without ``.txt``.
+    """
+    address = getattr(recipient, "email", recipient)
+    locale = getattr(recipient, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        body = render_template(f"email/{template}.txt", recipient=recipient, **context)
+        subject_text = str(subject)
+    msg = EmailMessage()
+    msg["Subject"] = subject_text
+    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    msg["To"] = address
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="hub.example.org")
+    msg["Content-Language"] = locale
+    msg.set_content(body)
+    db.session.info.setdefault(_PENDING, []).append(msg)
+    return msg
+
+
+def queue_email_once(key: str, recipient, subject, template: str, **context) -> bool:
+    """Queue an e-mail unless one with ``key`` was already sent; return whether it was queued."""
+    exists = db.session.scalar(sa.select(SentEmailKey.id).where(SentEmailKey.key == key))
+    if exists:
+        return False
+    db.session.add(SentEmailKey(key=key))
+    queue_email(recipient, subject, template, **context)
+    return True
+
+
+def deliver(msg: EmailMessage) -> None:
+    """Hand one message to the configured backend."""
+    config = current_app.config
+    backend = config["MAIL_BACKEND"]
+    if backend == "memory":
+        current_app.extensions.setdefault("mail_outbox", []).append(msg)
+    elif backend == "file":
+        outbox = Path(config["MAIL_OUTBOX_DIR"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        name = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        (outbox / name).write_bytes(bytes(msg))
+    elif backend == "smtp":
+        smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(msg)
+    else:
+        raise RuntimeError(f"Unknown MAIL_BACKEND {backend!r}")
+    logger.info("E-mail %r sent to %s", msg["Subject"], msg["To"])
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    for msg in session.info.pop(_PENDING, []):
+        try:
+            deliver(msg)
+        except Exception:  # a mail server outage must not undo a committed change
+            logger.exception("Could not send e-mail %r to %s", msg["Subject"], msg["To"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def outbox_messages() -> list[EmailMessage]:
+    """Messages captured by the memory backend (tests)."""
+    return current_app.extensions.setdefault("mail_outbox", [])

@@ -1,0 +1,37 @@
+"""Small helpers shared by every feature: time, text normalisation, safe redirects."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+
+def utcnow() -> datetime:
+    """Return the current time as a timezone-aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Treat a naive datetime read back from SQLite as UTC; leave aware ones alone."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)
+
+
+def fold(text: str) -> str:
+    """Fold case and accents and collapse spaces: 'Société  Générale' -> 'societe generale'.
+
+    Used for uniqueness keys (organisation names), accent-insensitive search and for sorting
+    names in French and Spanish in an order close to those languages' collation.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Accept only local paths for ``next=``: '/x' yes; '//evil', 'http://evil', '/\\evil' no."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
