@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, SelectChoice, TextAreaField
 from wtforms.validators import Length
 
 
@@ -25,3 +25,9 @@ def apply_domain_error(form: FlaskForm, error) -> None:
         field.errors = [*field.errors, str(error)] if isinstance(field.errors, list) else [str(error)]
     else:
         form.form_errors.append(str(error))
+
+
+def choices(pairs, *, blank: bool = False) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices, optionally after a "Choose…" prompt."""
+    prompt = [SelectChoice("", _l("Choose…"))] if blank else []
+    return prompt + [SelectChoice(value, label) for value, label in pairs]

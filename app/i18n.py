@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 from babel import Locale
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
@@ -20,6 +20,8 @@ LANG_COOKIE = "hub_lang"
 def select_locale() -> str:
     """Profile language for signed-in users; else the switcher's cookie; else Accept-Language."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs: e-mails pick their recipient's language themselves
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     cookie = request.cookies.get(LANG_COOKIE)
@@ -29,7 +31,7 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    if current_user and current_user.is_authenticated and current_user.timezone in all_timezones():
+    if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone in all_timezones():
         return current_user.timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 

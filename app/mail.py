@@ -59,8 +59,8 @@ def queue_email(recipient, subject, template: str, **context) -> EmailMessage:
     msg["To"] = address
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="hub.example.org")
-    msg["Content-Language"] = locale
     msg.set_content(body)
+    msg["Content-Language"] = locale  # after set_content, which resets Content-* headers
     db.session.info.setdefault(_PENDING, []).append(msg)
     return msg
 
@@ -84,7 +84,7 @@ def deliver(msg: EmailMessage) -> None:
     elif backend == "file":
         outbox = Path(config["MAIL_OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
-        name = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"  # sorts by time
         (outbox / name).write_bytes(bytes(msg))
     elif backend == "smtp":
         smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     URL, DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError,
 )
 
+from app.forms import choices
 from app.i18n import LANGUAGE_NAMES, country_choices, timezone_choices
 from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS
 
 
 def _stakeholder_choices():
-    return [("", _l("Choose…"))] + [(t.value, label) for t, label in STAKEHOLDER_LABELS.items()]
+    return choices(((t.value, label) for t, label in STAKEHOLDER_LABELS.items()), blank=True)
 
 
 class _Choices:
@@ -21,11 +22,11 @@ class _Choices:
 
     def _fill_choices(self) -> None:
         if hasattr(self, "country_code"):
-            self.country_code.choices = [("", _l("Choose…"))] + country_choices()
+            self.country_code.choices = choices(country_choices(), blank=True)
         if hasattr(self, "timezone"):
-            self.timezone.choices = timezone_choices()
+            self.timezone.choices = choices(timezone_choices())
         if hasattr(self, "locale"):
-            self.locale.choices = list(LANGUAGE_NAMES.items())
+            self.locale.choices = choices(LANGUAGE_NAMES.items())
         if hasattr(self, "stakeholder_type"):
             self.stakeholder_type.choices = _stakeholder_choices()
 
@@ -88,7 +89,8 @@ class JoinOrganisationForm(_Choices, PersonFieldsMixin, FlaskForm):
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._fill_choices()
-        self.organisation_id.choices = [(0, _l("Choose…"))] + [(o.id, o.display_name) for o in organisations]
+        self.organisation_id.choices = [SelectChoice(0, _l("Choose…"))] + [
+            SelectChoice(o.id, o.display_name) for o in organisations]
 
     def validate_organisation_id(self, field):
         if not field.data:
@@ -139,10 +141,11 @@ class InviteForm(_Choices, FlaskForm):
     full_name = _name_field(_l("Full name"))
     email = _email_field()
     role = SelectField(_l("Role in the organisation"), validate_choice=False,
-                       choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+                       choices=choices((r.value, label) for r, label in ROLE_LABELS.items()))
     locale = SelectField(_l("Language of the invitation"), default="en", validate_choice=False)
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._fill_choices()
-        self.organisation_id.choices = [(0, _l("Choose…"))] + [(o.id, o.display_name) for o in organisations]
+        self.organisation_id.choices = [SelectChoice(0, _l("Choose…"))] + [
+            SelectChoice(o.id, o.display_name) for o in organisations]

@@ -1,0 +1,142 @@
+"""Fixtures: an app per test on a shared schema, a client that behaves like a browser, factories."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from app.members.models import Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus
+from app.members.passwords import hash_password
+from config import TestingConfig
+
+PASSWORD = "correct horse battery"
+
+
+class FreshContextClient(FlaskClient):
+    """Run each request in its own application context, as a real server does.
+
+    Without this, requests would share the test's application context, and with it ``g`` (where
+    Flask-Login caches the signed-in user) and the database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """PostgreSQL when TEST_DATABASE_URL is set (CI), else a SQLite file shared by the session."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def make_app(_schema, database_url) -> Callable:
+    """Return a callable that builds an app with config overrides, inside an app context."""
+    contexts = []
+
+    def _make_app(**overrides):
+        app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        app.test_client_class = FreshContextClient
+        ctx = app.app_context()
+        ctx.push()
+        contexts.append((app, ctx))
+        return app
+
+    yield _make_app
+    for app, ctx in reversed(contexts):
+        db.session.remove()
+        ctx.pop()
+        _empty_tables(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """The e-mails the app sent during the test (memory backend)."""
+    return app.extensions.setdefault("mail_outbox", [])
+
+
+@pytest.fixture
+def make_org(app):
+    counter = iter(range(1, 10_000))
+
+    def _make_org(name=None, *, status=OrganisationStatus.active, kind=StakeholderType.civil_society,
+                  country="KEN", **fields):
+        org = Organisation(stakeholder_type=kind, country_code=country, status=status, **fields)
+        org.set_name(name or f"Test Organisation {next(counter)}")
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return _make_org
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    """Return a callable that creates people (indico's create_user, CTFd's gen_user)."""
+    counter = iter(range(1, 10_000))
+
+    def _make_user(email=None, *, org=None, role=OrgRole.focal_point, status=UserStatus.active,
+                   admin=False, password=PASSWORD, **fields):
+        n = next(counter)
+        user = User(email=email or f"person{n}@example.org", full_name=fields.pop("full_name", f"Person {n}"),
+                    organisation=org or make_org(), org_role=role, status=status, is_admin=admin,
+                    password_hash=hash_password(password) if password else None, **fields)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make_user
+
+
+@pytest.fixture
+def login(client):
+    """Sign a person in through the real form; returns the response."""
+
+    def _login(user, password=PASSWORD):
+        return client.post("/login", data={"email": user.email, "password": password})
+
+    return _login
+
+
+def reload(obj):
+    """Read an object again from the database after a request changed it."""
+    db.session.expire_all()
+    return db.session.get(type(obj), obj.id)

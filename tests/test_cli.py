@@ -1,0 +1,52 @@
+"""Command-line tools."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.actiongroups.models import ActionGroup
+from app.extensions import db
+from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
+
+
+def test_seed_demo_is_idempotent_and_realistic(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@hub.example.org" in first.output and "password for all" in first.output
+    orgs = db.session.scalar(sa.select(sa.func.count(Organisation.id)))
+    users = db.session.scalar(sa.select(sa.func.count(User.id)))
+    assert orgs >= 40
+    # Every stakeholder type is represented.
+    kinds = set(db.session.scalars(sa.select(Organisation.stakeholder_type)))
+    assert kinds == set(StakeholderType)
+    assert {g.name for g in db.session.scalars(sa.select(ActionGroup))} == {
+        "Supply Chains", "Migration", "Rule of Law & Governance", "Conflict & Humanitarian Settings"}
+    # Something is waiting in the secretariat's queue.
+    assert db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(
+        Organisation.status == OrganisationStatus.pending)) >= 1
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.status == UserStatus.pending)) >= 1
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "0 new organisations, 0 new users, 0 new action groups" in second.output
+    assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == orgs
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == users
+
+
+def test_demo_emails_use_reserved_example_domains(app):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    emails = db.session.scalars(sa.select(User.email)).all()
+    assert emails and all(e.endswith(".example.org") or e.endswith("@hub.example.org") for e in emails)
+
+
+def test_demo_logins_work(app, client):
+    from app.demo_data import DEMO_PASSWORD
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    response = client.post("/login", data={"email": "admin@hub.example.org", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_run_jobs_runs_every_job_once(app):
+    result = app.test_cli_runner().invoke(args=["run-jobs"])
+    assert result.exit_code == 0
+    assert "remind_admins_of_pending_applications: 0" in result.output

@@ -1,0 +1,60 @@
+"""The migrations build exactly the schema the models describe."""
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from app import create_app
+from app.extensions import db
+from config import TestingConfig
+
+
+@contextmanager
+def empty_database(tmp_path):
+    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    name = f"hub_migrations_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migrated_app(tmp_path):
+    with empty_database(tmp_path) as url:
+        app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_upgrade_from_empty_matches_the_models(migrated_app):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == [], f"Models and migrations differ; run `flask db migrate`: {diff}"
+
+
+def test_downgrade_to_base_and_up_again(migrated_app):
+    downgrade(revision="base")
+    assert "user" not in sa.inspect(db.engine).get_table_names()
+    upgrade()
+    assert "user" in sa.inspect(db.engine).get_table_names()
