@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -44,7 +45,7 @@ def queue():
     # People asking to join an organisation that is already active (new organisations' applicants
     # are approved with their organisation).
     people = db.session.scalars(
-        sa.select(User).join(User.organisation)
+        sa.select(User).join(User.organisation).options(so.contains_eager(User.organisation))
         .where(User.status == UserStatus.pending, Organisation.status == OrganisationStatus.active)
         .order_by(User.created_at)).all()
     applicants = {}
@@ -136,7 +137,7 @@ def reactivate_user(user_id: int):
 @bp.route("/users")
 @admin_required
 def users():
-    query = sa.select(User).outerjoin(User.organisation)
+    query = sa.select(User).outerjoin(User.organisation).options(so.contains_eager(User.organisation))
     q = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
     if q:
@@ -190,7 +191,7 @@ def invite():
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    query = sa.select(AuditEntry).options(sa.orm.joinedload(AuditEntry.actor))
+    query = sa.select(AuditEntry).options(so.joinedload(AuditEntry.actor))
     action = request.args.get("action", "").strip()[:60]
     if action:
         query = query.where(AuditEntry.action.like(f"{action}%"))

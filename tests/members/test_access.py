@@ -92,3 +92,41 @@ def test_every_route_is_in_the_matrix(app):
         if rule.endpoint.split(".")[0] in {"members", "admin", "pages"}:
             first = rule.rule.strip("/").split("/")[0]
             assert first in covered or rule.rule == "/" or first == "language", rule.rule
+
+
+@pytest.fixture
+def count_queries(app):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    statements = []
+
+    def _count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _count)
+    yield statements
+    event.remove(engine, "before_cursor_execute", _count)
+
+
+@pytest.mark.parametrize("url", ["/", "/organisations", "/organisations?q=demo&type=government",
+                                 "/admin/", "/admin/users", "/admin/organisations", "/admin/audit",
+                                 "/account", "/profile", "/organisations/{org}/members"])
+def test_pages_run_a_bounded_number_of_queries(app, client, count_queries, url):
+    """DESIGN.md: at most 15 SQL queries a page, however much data there is (demo data loaded)."""
+    import sqlalchemy as sa
+
+    from app.demo_data import DEMO_PASSWORD
+    from app.extensions import db
+    from app.members.models import User
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    client.post("/login", data={"email": "admin@hub.example.org", "password": DEMO_PASSWORD})
+    org_id = db.session.scalar(sa.select(User.organisation_id).where(User.email == "admin@hub.example.org"))
+    count_queries.clear()
+    response = client.get(url.format(org=org_id))
+    assert response.status_code == 200
+    assert len(count_queries) <= 15, "\n".join(count_queries)
