@@ -30,7 +30,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt | $(BIN)/pyt
 
 # The .mo files are build output (not committed); compiled from the .po catalogs on every run.
 compile-translations: $(VENV)/.runtime
-	@if [ -d app/translations ]; then $(BIN)/pybabel compile --use-fuzzy -q -d app/translations || $(BIN)/pybabel compile -q -d app/translations; fi
+	$(BIN)/pybabel compile -q -d app/translations
 
 db-upgrade: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
@@ -49,9 +49,9 @@ bench: $(VENV)/.dev compile-translations
 	$(BIN)/python -m bench
 
 translations: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output --copyright-holder "Alliance 8.7 Hub contributors" \
 	    --project "Alliance 8.7 Hub" -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --no-fuzzy-matching
 	$(BIN)/pybabel compile -d app/translations
 
 clean:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 
 from flask import Flask, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_decimal, get_locale
 
 from config import Config, config_from_env
 
@@ -88,13 +88,13 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.i18n import LANGUAGE_NAMES, country_name, format_dt, language_name
+    from app.i18n import LANGUAGE_NAMES, country_name, currency_name, format_dt, format_money, language_name
     from app.markdown import render_markdown
     from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS
 
     app.jinja_env.filters.update(
         markdown=render_markdown, country=country_name, datetime=format_dt, date=format_date,
-        language=language_name,
+        language=language_name, number=format_decimal, money=format_money, currency_name=currency_name,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import format_currency, format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
 from app.utils import fold
@@ -24,10 +24,23 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in languages:
+    cookie = chosen_language()
+    if cookie:
         return cookie
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def chosen_language() -> str | None:
+    """The language the visitor picked with the footer switcher, if any."""
+    lang = request.cookies.get(LANG_COOKIE)
+    return lang if lang in current_app.config["LANGUAGES"] else None
+
+
+def remember_language(response, lang: str):
+    """Keep the switcher's cookie in step with the language chosen (switcher or profile)."""
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
 
 
 def select_timezone() -> str:
@@ -97,6 +110,15 @@ def format_dt(value: datetime | None, fmt: str = "medium") -> str:
     tz = get_timezone()
     text = format_datetime(value, fmt)
     return f"{text} ({getattr(tz, 'key', None) or str(tz)})"
+
+
+def format_money(amount, currency: str) -> str:
+    """An amount in a currency, written the way the current language writes it (1 234,50 €)."""
+    return format_currency(amount, currency)
+
+
+def currency_name(code: str) -> str:
+    return Locale.parse(str(get_locale() or "en")).currencies.get(code, code)
 
 
 def to_zone(value: datetime, zone: str) -> datetime:

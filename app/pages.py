@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.actiongroups.models import ActionGroup
 from app.extensions import db
-from app.i18n import LANG_COOKIE
+from app.i18n import remember_language
 from app.members.models import Organisation, OrganisationStatus
 from app.utils import is_safe_next
 
@@ -38,8 +38,7 @@ def set_language():
         target = url_for("pages.home")
     response = redirect(target)
     if lang in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+        remember_language(response, lang)
         if current_user.is_authenticated and current_user.locale != lang:
             current_user.locale = lang
             db.session.commit()

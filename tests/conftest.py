@@ -16,6 +16,23 @@ from config import TestingConfig
 PASSWORD = "correct horse battery"
 
 
+def pytest_sessionstart(session):
+    """Compile the message catalogs when a .po is newer than its .mo (make does this too), so that
+    running pytest directly never tests stale translations."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in (Path(__file__).resolve().parents[1] / "app" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as src:
+                catalog = read_po(src, locale=po.parts[-3])
+            with mo.open("wb") as dst:
+                write_mo(dst, catalog)
+
+
 class FreshContextClient(FlaskClient):
     """Run each request in its own application context, as a real server does.
 

@@ -15,7 +15,7 @@ from app.members.forms import (
     OrganisationForm, ProfileForm, SetPasswordForm,
 )
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
-from app.i18n import country_name, is_country
+from app.i18n import chosen_language, country_name, is_country, remember_language
 from app.utils import fold, is_safe_next
 
 
@@ -204,6 +204,10 @@ def login():
             form.form_errors.append(str(exc))
         else:
             target = request.args.get("next")
+            # A language picked with the switcher just before signing in is a fresh, explicit
+            # choice: it becomes the profile's language (the profile page keeps the two in step).
+            if (chosen := chosen_language()) and chosen != user.locale:
+                user.locale = chosen
             # A new session on sign-in: nothing from before survives (session fixation).
             session.clear()
             login_user(user, remember=form.remember.data)
@@ -322,5 +326,5 @@ def profile():
         else:
             db.session.commit()
             flash(_("Your profile was saved."), "success")
-            return redirect(url_for("members.profile"))
+            return remember_language(redirect(url_for("members.profile")), current_user.locale)
     return render_template("members/profile.html", form=form)

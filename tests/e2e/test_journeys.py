@@ -14,6 +14,7 @@ from .conftest import email_text, first_url, latest_email
 DEMO_PASSWORD = "hub-demo-2026!"  # app/demo_data.py
 ADMIN_EMAIL = "admin@hub.example.org"
 FOCAL_EMAIL = "focal@mlswr.example.org"
+MEMBER_EMAIL = "member@mlswr.example.org"
 
 
 @dataclass(frozen=True)
@@ -245,3 +246,24 @@ def test_axe_catches_a_broken_page(page: Page):
     page.set_content("<html><body><img src='x.png'><input type='text'></body></html>")
     ids = {v["id"] for v in axe_violations(page)}
     assert {"image-alt", "label", "html-has-lang", "document-title"} <= ids
+
+
+# -- languages ------------------------------------------------------------------------------------------
+def test_switch_to_french_on_the_home_page_and_sign_in_in_french(page: Page):
+    """The footer switcher works without JavaScript, is remembered, and the whole sign-in follows."""
+    page.goto("/")
+    footer = page.get_by_role("contentinfo")
+    footer.get_by_label("Language").select_option("fr")
+    footer.get_by_role("button", name="Change").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("link", name="Parcourir les partenaires")).to_be_visible()
+    page.goto("/login")  # remembered by the cookie on the next page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    page.get_by_label("Adresse e-mail").fill(MEMBER_EMAIL)  # an account no other test changes
+    page.get_by_label("Mot de passe").fill("not the password at all")
+    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("alert")).to_contain_text("L'adresse e-mail ou le mot de passe est incorrect")
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Votre compte")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")

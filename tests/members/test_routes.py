@@ -156,8 +156,9 @@ def test_profile_edit_and_bad_time_zone(client, login, make_user):
     assert response.status_code == 302
     user = reload(user)
     assert (user.full_name, user.timezone, user.locale) == ("New Name", "America/Bogota", "es")
+    assert "hub_lang=es" in response.headers["Set-Cookie"]  # the switcher shows the same language
     response = client.post("/profile", data={"full_name": "Kept Name", "timezone": "Mars/Base", "locale": "fr"})
-    assert "Choose a time zone" in field_error(response.text, "timezone")
+    assert "zona horaria" in field_error(response.text, "timezone")  # the profile now says Spanish
     assert 'value="Kept Name"' in response.text
     assert reload(user).full_name == "New Name"
 
