@@ -30,7 +30,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt | $(BIN)/pyt
 
 # The .mo files are build output (not committed); compiled from the .po catalogs on every run.
 compile-translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations
 
 db-upgrade: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
