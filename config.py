@@ -43,6 +43,13 @@ class Config:
 
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 20 * 1024 * 1024)
 
+    # Uploaded files (app/uploads.py): kept outside static/ under random names, served after a permission check.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    # File name extensions people may upload; the file's bytes must match the extension.
+    UPLOAD_ALLOWED_TYPES = tuple(os.environ.get("UPLOAD_ALLOWED_TYPES", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,"
+                                                "png,jpg,jpeg,gif,webp,csv,txt").replace(" ", "").lower().split(","))
+    UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # per file; a request is capped by MAX_CONTENT_LENGTH
+
     # E-mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" keeps them in a list.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR") or str(INSTANCE_DIR / "outbox")

@@ -76,7 +76,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import actiongroups, admin, commitments, errors, forums, members, pages
+    from app import actiongroups, admin, commitments, errors, forums, members, notifications, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(members.bp)
@@ -84,17 +84,21 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(actiongroups.bp)
     app.register_blueprint(commitments.bp)
     app.register_blueprint(forums.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(errors.bp)
 
 
 def register_template_helpers(app: Flask) -> None:
     from app.i18n import LANGUAGE_NAMES, country_name, currency_name, format_dt, format_money, language_name
     from app.markdown import render_markdown
+    from app.taxonomy import area_labels
     from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS
+    from app.notifications.services import current_unread_count
 
     app.jinja_env.filters.update(
         markdown=render_markdown, country=country_name, datetime=format_dt, date=format_date,
         language=language_name, number=format_decimal, money=format_money, currency_name=currency_name,
+        area_labels=area_labels,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
 
@@ -106,6 +110,7 @@ def register_template_helpers(app: Flask) -> None:
             "stakeholder_labels": STAKEHOLDER_LABELS,
             "status_labels": STATUS_LABELS,
             "role_labels": ROLE_LABELS,
+            "unread_notification_count": current_unread_count,  # a function: one query, only if a page asks
         }
 
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app import demo_data
-from app.actiongroups.models import ActionGroup
+from app.actiongroups.models import ActionGroup, GroupRole, Membership, Visibility
 from app.extensions import db
 from app.members.models import Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus
 from app.members.passwords import hash_password
@@ -63,7 +63,7 @@ def seed(now=None) -> dict[str, int]:
         if i == 0:
             person("admin@hub.example.org", "Demo Secretariat Admin", org, admin=True, job="Secretariat")
         person(f"focal@{_slug(acronym)}.example.org", full_name, org, status=status, locale=locale)
-        if i in (1, 3, 22):
+        if i in (1, 3, 22, 8):
             person(f"member@{_slug(acronym)}.example.org",
                    f"{demo_data.FIRST_NAMES[(i + 7) % n]} {demo_data.FAMILY_NAMES[(i + 3) % 10]}", org,
                    role=OrgRole.member, job="Programme officer", locale=locale)
@@ -72,13 +72,30 @@ def seed(now=None) -> dict[str, int]:
         sa.select(Organisation).where(Organisation.name_key == fold(demo_data.ORGANISATIONS[22][0])))
     person("applicant@cfc.example.org", "Jonas Placeholder", org, status=UserStatus.pending)
 
-    existing_groups = set(db.session.scalars(sa.select(ActionGroup.slug)))
+    existing_groups = {g.slug: g for g in db.session.scalars(sa.select(ActionGroup))}
     for slug, name, mandate in demo_data.ACTION_GROUPS:
         if slug not in existing_groups:
-            db.session.add(ActionGroup(slug=slug, name=name, mandate=mandate))
+            areas, countries = demo_data.GROUP_SCOPE[slug]
+            group = ActionGroup(slug=slug, name=name, mandate=mandate, areas=areas, focus_countries=countries,
+                                visibility=Visibility.partners if slug == "migration" else Visibility.members)
+            db.session.add(group)
+            existing_groups[slug] = group
             created["action_groups"] += 1
     db.session.flush()
+    _seed_memberships(existing_groups)
+    db.session.flush()
     return created
+
+
+def _seed_memberships(groups: dict[str, ActionGroup]) -> None:
+    users = {u.email: u for u in db.session.scalars(sa.select(User))}
+    have = set(db.session.execute(sa.select(Membership.group_id, Membership.user_id)).all())
+    for slug, people in demo_data.GROUP_MEMBERS.items():
+        group = groups[slug]
+        for email, role in people:
+            user = users.get(email)
+            if user is not None and user.is_approved and (group.id, user.id) not in have:
+                db.session.add(Membership(group_id=group.id, user_id=user.id, role=GroupRole(role)))
 
 
 DEMO_LOGINS = [

@@ -74,3 +74,25 @@ ACTION_GROUPS = [
      "Prevents and responds to child labour, forced labour and trafficking in conflict and "
      "humanitarian crises, including the recruitment and use of child soldiers."),
 ]
+
+# Who is in which group: group slug -> [(e-mail, role)]. The first ones convene.
+GROUP_MEMBERS = {
+    "supply-chains": [("focal@unodwp.example.org", "convener"), ("focal@efrb.example.org", "convener"),
+                      ("focal@mlswr.example.org", "member"), ("member@mlswr.example.org", "member"),
+                      ("focal@csc.example.org", "member"), ("focal@gasg.example.org", "member"),
+                      ("focal@ilsr.example.org", "observer")],
+    "migration": [("focal@imsa.example.org", "convener"), ("focal@seafm.example.org", "member"),
+                  ("focal@rapm.example.org", "member"), ("focal@dwun.example.org", "member"),
+                  ("member@mlswr.example.org", "member")],
+    "rule-of-law-governance": [("focal@ncatip.example.org", "convener"), ("focal@std.example.org", "member"),
+                               ("member@std.example.org", "member"), ("focal@dli.example.org", "member")],
+    "conflict-humanitarian-settings": [("focal@uncpf.example.org", "convener"), ("focal@cfc.example.org", "member"),
+                                       ("member@cfc.example.org", "member"), ("focal@spsn.example.org", "member")],
+}
+# Areas and focus countries of the seeded groups.
+GROUP_SCOPE = {
+    "supply-chains": (["child_labour", "forced_labour"], ["CIV", "GHA", "BGD", "IND"]),
+    "migration": (["forced_labour", "trafficking"], ["NPL", "JOR", "THA", "MEX"]),
+    "rule-of-law-governance": (["forced_labour", "trafficking", "modern_slavery"], ["NGA", "COL", "PER"]),
+    "conflict-humanitarian-settings": (["child_soldiers", "worst_forms", "trafficking"], ["CMR", "MDA", "KEN"]),
+}

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.mail import queue_email_once
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.members.services import admins
+from app.notifications.services import queue_daily_digests
 from app.urls import external_url
 from app.utils import utcnow
 
@@ -36,5 +37,18 @@ def remind_admins_of_pending_applications(now: datetime | None = None) -> int:
         if queue_email_once(key, admin, _l("Applications waiting for you"), "admin_pending_digest",
                             orgs=waiting_orgs, people=waiting_people, queue_url=external_url("admin.queue")):
             sent += 1
+    db.session.commit()
+    return sent
+
+
+def send_notification_digests(now: datetime | None = None) -> int:
+    """E-mail each person one digest of their unread notifications of the kinds they get daily.
+
+    Never sends a notification twice, even when run twice: each is marked e-mailed, and each
+    digest has a key (one a person a day).
+
+    :return: the number of e-mails queued (and sent on commit).
+    """
+    sent = queue_daily_digests(now or utcnow())
     db.session.commit()
     return sent

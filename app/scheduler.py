@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 JOBS = [
     # (function, trigger arguments)
     (jobs.remind_admins_of_pending_applications, {"trigger": "cron", "hour": 7, "minute": 0}),
+    (jobs.send_notification_digests, {"trigger": "cron", "hour": 6, "minute": 0}),
 ]
 
 

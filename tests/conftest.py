@@ -73,12 +73,14 @@ def _empty_tables(app) -> None:
 
 
 @pytest.fixture
-def make_app(_schema, database_url) -> Callable:
+def make_app(_schema, database_url, tmp_path_factory) -> Callable:
     """Return a callable that builds an app with config overrides, inside an app context."""
     contexts = []
+    uploads = str(tmp_path_factory.mktemp("uploads"))  # never the real instance/uploads
 
     def _make_app(**overrides):
-        app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": uploads,
+                                         **overrides})
         app.test_client_class = FreshContextClient
         ctx = app.app_context()
         ctx.push()

@@ -50,3 +50,16 @@ def test_run_jobs_runs_every_job_once(app):
     result = app.test_cli_runner().invoke(args=["run-jobs"])
     assert result.exit_code == 0
     assert "remind_admins_of_pending_applications: 0" in result.output
+
+
+def test_demo_groups_have_conveners_and_members(app):
+    from app import demo_data
+    from app.actiongroups.models import GroupRole, Membership
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    emails = set(db.session.scalars(sa.select(User.email)))
+    wanted = {email for people in demo_data.GROUP_MEMBERS.values() for email, _role in people}
+    assert wanted <= emails, f"demo memberships name unknown people: {wanted - emails}"
+    for group in db.session.scalars(sa.select(ActionGroup)):
+        roles = list(db.session.scalars(sa.select(Membership.role).where(Membership.group_id == group.id)))
+        assert GroupRole.convener in roles and GroupRole.member in roles, group.slug

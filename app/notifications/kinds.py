@@ -1,0 +1,106 @@
+"""The kinds of notification: label (preferences page), message, default delivery.
+
+Messages are lazy strings with ``%(name)s`` placeholders filled from the notification's ``params``
+when it is shown, so each person reads it in their own language; nothing translated is stored.
+A feature that notifies adds its kinds here and passes the placeholders as ``notify(..., **params)``
+(``actor`` is filled from ``notify``'s ``actor`` argument).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from app.notifications.models import Delivery
+
+logger = logging.getLogger(__name__)
+
+MISSING = "…"  # stands in for a placeholder the notification lacks (an older or a buggy caller)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: LazyString                  # what the preferences page calls it
+    message: LazyString                # the notification itself, with %(param)s placeholders
+    default: Delivery
+    # Shown instead of ``message`` when the named param is empty (e.g. a decline without a reason).
+    message_without: Mapping[str, LazyString] = field(default_factory=dict)
+    # Params whose stored value is a code, translated when shown: param -> callable returning {code: label}.
+    value_labels: Mapping[str, Callable[[], Mapping]] = field(default_factory=dict)
+
+
+def _group_role_labels() -> Mapping:
+    from app.actiongroups.models import GROUP_ROLE_LABELS  # imported late: that feature imports us
+
+    return {getattr(role, "value", role): label for role, label in GROUP_ROLE_LABELS.items()}
+
+
+IMMEDIATELY, DAILY = Delivery.immediately, Delivery.daily
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in [
+    # params: actor, group
+    Kind("group_join_request", _l("Requests to join a group you convene"),
+         _l("%(actor)s asks to join %(group)s"), IMMEDIATELY),
+    # params: actor, group
+    Kind("group_join_accepted", _l("Your request to join a group is accepted"),
+         _l("Your request to join %(group)s was accepted"), IMMEDIATELY),
+    # params: actor, group, message (the convener's explanation, may be empty)
+    Kind("group_join_declined", _l("Your request to join a group is declined"),
+         _l("Your request to join %(group)s was declined: %(message)s"), IMMEDIATELY,
+         message_without={"message": _l("Your request to join %(group)s was declined")}),
+    # params: actor, group
+    Kind("group_invitation", _l("Invitations to join a group"),
+         _l("%(actor)s invited you to join %(group)s"), IMMEDIATELY),
+    # params: actor, group, role (a GroupRole value: convener, member, observer)
+    Kind("group_role_changed", _l("Changes to your role in a group"),
+         _l("Your role in %(group)s is now: %(role)s"), IMMEDIATELY,
+         value_labels={"role": _group_role_labels}),
+    # params: actor, thread, group
+    Kind("thread_new", _l("New discussions in your groups"),
+         _l("%(actor)s started “%(thread)s” in %(group)s"), DAILY),
+    # params: actor, thread, group
+    Kind("thread_reply", _l("Replies in discussions you take part in"),
+         _l("%(actor)s replied to “%(thread)s” in %(group)s"), DAILY),
+    # params: actor, thread
+    Kind("mention", _l("Someone mentions you"),
+         _l("%(actor)s mentioned you in “%(thread)s”"), IMMEDIATELY),
+    # params: actor, document, group
+    Kind("document_new", _l("New documents in your groups"),
+         _l("%(actor)s shared the document “%(document)s” in %(group)s"), DAILY),
+    # params: actor, item, group
+    Kind("work_item_assigned", _l("Work items assigned to you"),
+         _l("%(actor)s assigned “%(item)s” to you in %(group)s"), DAILY),
+]}
+
+UNKNOWN_KIND = _l("You have a new notification")
+
+
+class _Params(dict):
+    def __missing__(self, name):
+        return MISSING
+
+
+def render_message(kind_name: str, params: Mapping | None) -> str:
+    """The message for ``kind_name`` in the current language; never raises."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        return str(UNKNOWN_KIND)
+    params = _Params(params or {})
+    try:
+        for name, labels in kind.value_labels.items():
+            if name in params:
+                params[name] = labels().get(params[name], params[name])
+        message = next((text for name, text in kind.message_without.items() if not params.get(name)), kind.message)
+        return (str(message) % params).strip()
+    except Exception:  # a broken translation or an odd param must not break the page or the e-mail
+        logger.exception("Could not render notification %s with %r", kind_name, dict(params))
+        return str(kind.label)
+
+
+def render(notification) -> str:
+    """The notification's text in the current language (templates, e-mail subjects and bodies)."""
+    return render_message(notification.kind, notification.params)
