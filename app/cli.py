@@ -108,10 +108,22 @@ DEMO_LOGINS = [
 
 
 @click.command("seed-demo")
-def seed_demo():
-    """Load the demo organisations, people and action groups (safe to run again)."""
+@click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
+              help="large also creates a workspace with a 500-reply thread, 1,000 documents and 200 work items.")
+def seed_demo(size: str):
+    """Load the demo organisations, people, action groups and their content (safe to run again)."""
+    from app import demo_content
+
     counts = seed()
+    db.session.flush()
+    counts["workspaces_with_content"] = demo_content.seed_small()
     db.session.commit()
+    if size == "large":
+        click.echo("Creating the large workspace (a minute or so)...")
+        created = demo_content.seed_large()
+        db.session.commit()
+        click.echo(f"Large workspace: {'created' if created else 'already there'} at "
+                   f"/actiongroups/{demo_content.LARGE_SLUG}/workspace")
     click.echo("Demo data: " + ", ".join(f"{v} new {k.replace('_', ' ')}" for k, v in counts.items()))
     click.echo(f"Demo logins (password for all: {demo_data.DEMO_PASSWORD}):")
     for email, what in DEMO_LOGINS:

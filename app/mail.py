@@ -75,6 +75,11 @@ def queue_email_once(key: str, recipient, subject, template: str, **context) -> 
     return True
 
 
+def discard_queued_emails() -> int:
+    """Drop the e-mails queued in this transaction (demo data loads use it); return how many."""
+    return len(db.session.info.pop(_PENDING, []))
+
+
 def deliver(msg: EmailMessage) -> None:
     """Hand one message to the configured backend."""
     config = current_app.config

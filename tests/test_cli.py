@@ -26,7 +26,8 @@ def test_seed_demo_is_idempotent_and_realistic(app):
         Organisation.status == OrganisationStatus.pending)) >= 1
     assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.status == UserStatus.pending)) >= 1
     second = runner.invoke(args=["seed-demo"])
-    assert second.exit_code == 0 and "0 new organisations, 0 new users, 0 new action groups" in second.output
+    assert second.exit_code == 0
+    assert "0 new organisations, 0 new users, 0 new action groups, 0 new workspaces with content" in second.output
     assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == orgs
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == users
 
@@ -63,3 +64,31 @@ def test_demo_groups_have_conveners_and_members(app):
     for group in db.session.scalars(sa.select(ActionGroup)):
         roles = list(db.session.scalars(sa.select(Membership.role).where(Membership.group_id == group.id)))
         assert GroupRole.convener in roles and GroupRole.member in roles, group.slug
+
+
+def test_seed_demo_gives_groups_content_once(app):
+    from app.actiongroups.discussions.models import Thread
+    from app.actiongroups.documents.models import Document
+    from app.actiongroups.workplan.models import WorkItem
+
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    counts = [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (Thread, Document, WorkItem)]
+    assert all(n >= 4 for n in counts)
+    runner.invoke(args=["seed-demo"])
+    assert [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (Thread, Document, WorkItem)] == counts
+    assert app.extensions.get("mail_outbox", []) == []  # demo content sends nobody any e-mail
+
+
+def test_seed_demo_large_creates_data_at_scale(app):
+    from app import demo_content
+    from app.actiongroups.discussions.models import Post
+    from app.actiongroups.documents.models import Document
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    assert demo_content.seed_large(replies=30, documents_count=25, work_items=10)
+    db.session.commit()
+    group = db.session.scalar(sa.select(ActionGroup).where(ActionGroup.slug == demo_content.LARGE_SLUG))
+    assert db.session.scalar(sa.select(sa.func.count(Document.id)).where(Document.group_id == group.id)) == 25
+    assert db.session.scalar(sa.select(sa.func.count(Post.id))) >= 31
+    assert not demo_content.seed_large()  # once

@@ -21,10 +21,20 @@ LANGUAGES = ["fr", "es"]
 
 PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/apply/organisation",
                 "/apply/join", "/login", "/password/forgot", "/password/reset/not-a-token",
-                "/invitation/not-a-token", "/no-such-page"]
+                "/invitation/not-a-token", "/no-such-page", "/actiongroups/", "/actiongroups/zeta"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
                    "/organisations/{w.org.id}/members", "/organisations/{w.waiting.id}", "/admin/", "/admin/users",
-                   "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox"]
+                   "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox",
+                   "/notifications", "/notifications/preferences",
+                   "/actiongroups/new", "/actiongroups/zeta/edit", "/actiongroups/zeta/workspace",
+                   "/actiongroups/zeta/members",
+                   "/actiongroups/zeta/threads", "/actiongroups/zeta/threads/new",
+                   "/actiongroups/zeta/threads/{w.thread.id}",
+                   "/actiongroups/zeta/threads/{w.thread.id}/posts/{w.post.id}/edit",
+                   "/actiongroups/zeta/documents", "/actiongroups/zeta/documents/new",
+                   "/actiongroups/zeta/documents/{w.document.id}", "/actiongroups/zeta/documents/{w.document.id}/edit",
+                   "/actiongroups/zeta/workplan", "/actiongroups/zeta/workplan/new",
+                   "/actiongroups/zeta/workplan/{w.item.id}", "/actiongroups/zeta/workplan/{w.item.id}/edit"]
 
 
 def _catalog(lang):
@@ -33,6 +43,10 @@ def _catalog(lang):
 
 
 CATALOGS = {lang: _catalog(lang) for lang in LANGUAGES}
+# Pages that show no user content at all (forms, error pages): the data check above does not apply.
+NO_USER_CONTENT = {"/apply", "/apply/organisation", "/apply/join", "/login", "/password/forgot",
+                   "/password/reset/not-a-token", "/invitation/not-a-token", "/no-such-page",
+                   "/apply/organisation (errors)"}
 
 
 def visible_text(page: str) -> str:
@@ -63,7 +77,45 @@ def world(make_org, make_user):
     waiting = make_org("Quorra Collective", status=OrganisationStatus.pending)
     make_user("waiting@example.org", org=waiting, status=UserStatus.pending, full_name="Vex Qadir")
     admin = make_user("admin@example.org", org=org, admin=True, full_name="Yuki Zorn")
-    return SimpleNamespace(org=org, waiting=waiting, admin=admin)
+    workspace = _workspace(org, admin, make_user)
+    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace)
+
+
+def _workspace(org, admin, make_user):
+    """A group with one of everything, and a notification, all named with words no page uses."""
+    import io
+    from datetime import date
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.actiongroups.discussions import services as discussions
+    from app.actiongroups.documents import services as documents
+    from app.actiongroups.models import ActionGroup, GroupRole, JoinRequest, Membership
+    from app.actiongroups.services import record_activity
+    from app.actiongroups.workplan import services as workplan
+    from app.uploads import store_upload
+
+    group = ActionGroup(slug="zeta", name="Zeta Quorum", mandate="Xyzzy quux.", areas=["forced_labour"],
+                        focus_countries=["KEN"])
+    db.session.add(group)
+    db.session.flush()
+    colleague = make_user("colleague@example.org", org=org, full_name="Wren Quill")
+    db.session.add_all([Membership(group_id=group.id, user_id=admin.id, role=GroupRole.convener),
+                        Membership(group_id=group.id, user_id=colleague.id, role=GroupRole.member),
+                        JoinRequest(group_id=group.id, user_id=make_user("asker@example.org", org=org).id,
+                                    motivation="Xyzzy.")])
+    db.session.flush()
+    thread = discussions.start_thread(admin, group, "Qux zork", "Frobnicate **quux**.")
+    discussions.reply(colleague, thread, "Zork @[Yuki Zorn].")
+    post = discussions.reply(admin, thread, "Quux zork.")  # the signed-in admin's own post, to edit
+    stored = store_upload(FileStorage(io.BytesIO(b"a,b\n1,2\n"), filename="zork.csv"))
+    document = documents.add_document(colleague, group, documents.DocumentData(title="Zork table",
+                                                                              is_public=True), stored)
+    item = workplan.create_work_item(admin, group, workplan.WorkItemData(
+        title="Quux frobnication", countries=["KEN"], due_date=date(2020, 1, 1), responsible_id=colleague.id))
+    record_activity(group, colleague, "member_joined")
+    db.session.commit()
+    return {"group": group, "thread": thread, "post": post, "document": document, "item": item}
 
 
 def fetch(client, url, lang):
@@ -74,6 +126,8 @@ def fetch(client, url, lang):
 
 def check(english: str, translated: str, lang: str, url: str) -> None:
     assert f'<html lang="{lang}">' in translated, url
+    assert "Zorn" in english or "Zeta" in english or "Quorra" in english or url in NO_USER_CONTENT, \
+        f"{url}: the page shows none of the test data, so it may not be the page meant"
     assert CATALOGS[lang]["Language"] in visible_text(translated)
     left = english_left_behind(visible_text(english), visible_text(translated), lang)
     assert not left, f"{url} in {lang} still shows English: {left}"
@@ -104,3 +158,13 @@ def test_form_errors_are_translated(client, world, lang):
     english = client.post("/apply/organisation", data=data, headers={"Accept-Language": "en"}).text
     translated = client.post("/apply/organisation", data=data, headers={"Accept-Language": lang}).text
     check(english, translated, lang, "/apply/organisation (errors)")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_join_page_is_translated(client, world, make_user, lang):
+    outsider = make_user("outsider@example.org", org=world.org, full_name="Zed Outsider")
+    client.post("/login", data={"email": outsider.email, "password": PASSWORD})
+    english = fetch(client, "/actiongroups/zeta/join", "en")
+    outsider.locale = lang
+    db.session.commit()
+    check(english, fetch(client, "/actiongroups/zeta/join", lang), lang, "/actiongroups/zeta/join")

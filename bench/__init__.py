@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): speed and scale, never run by ``make test``."""
