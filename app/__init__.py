@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from flask import Flask, request
 from flask_babel import format_date, format_decimal, get_locale
 
+from app.http import HubRequest
 from config import Config, config_from_env
 
 
@@ -16,6 +17,7 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
     config_class = config_class or config_from_env()
     config_class.check()
     app = Flask(__name__)
+    app.request_class = HubRequest
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     if not app.config.get("SECRET_KEY"):

@@ -18,6 +18,32 @@ class ReasonForm(FlaskForm):
     next = HiddenField()
 
 
+def run_service(action, success: str, form: FlaskForm | None = None) -> bool:
+    """Run a service and commit; on a DomainError roll back and show it (next to its field when a
+    form is given, else as a message at the top of the next page). Returns whether it succeeded.
+
+    Every view that calls a service goes through here, so "one commit per request, nothing half
+    written on error" holds everywhere.
+    """
+    from flask import flash
+
+    from app.errors import DomainError
+    from app.extensions import db
+
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        if form is not None:
+            apply_domain_error(form, exc)
+        else:
+            flash(str(exc), "danger")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
 def apply_domain_error(form: FlaskForm, error) -> None:
     """Show a DomainError next to the field it names, or at the top of the form."""
     field = getattr(form, error.field, None) if error.field else None

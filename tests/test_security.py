@@ -199,3 +199,19 @@ def test_users_table_holds_no_plain_passwords(client, make_user):
     user = make_user()
     stored = db.session.scalar(sa.select(User.password_hash).where(User.id == user.id))
     assert PASSWORD not in stored and stored.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("url", ["/organisations?q=a%00b", "/admin/users?q=%00"])
+def test_nul_characters_in_queries_never_reach_the_database(client, login, make_user, url):
+    login(make_user(admin=True))
+    assert client.get(url).status_code == 200
+
+
+def test_nul_characters_in_forms_are_dropped(client, make_user, login):
+    user = make_user()
+    login(user)
+    response = client.post("/profile", data={"full_name": "Ada\x00 Lovelace", "job_title": "\x00",
+                                             "timezone": "UTC", "locale": "en"})
+    assert response.status_code == 302
+    from tests.conftest import reload
+    assert reload(user).full_name == "Ada Lovelace"

@@ -14,7 +14,7 @@ from app.actiongroups.models import (
 )
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import EmptyForm, apply_domain_error
+from app.forms import EmptyForm, run_service
 from app.members.decorators import admin_required
 from app.members.models import Organisation, User
 from app.members.services import find_user_by_email
@@ -43,23 +43,6 @@ def get_workspace_or_abort(slug: str) -> ActionGroup:
     if not group.can_view_workspace(current_user):
         abort(403)
     return group
-
-
-def run_service(action, success: str, form=None) -> bool:
-    """Run a service and commit; on a DomainError roll back and show it (next to its field when a
-    form is given, else as a message at the top). Returns whether it succeeded."""
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        if form is not None:
-            apply_domain_error(form, exc)
-        else:
-            flash(str(exc), "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
 
 
 # -- public -----------------------------------------------------------------------------------------------

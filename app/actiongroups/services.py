@@ -158,6 +158,8 @@ def remove_convener(actor: User, group: ActionGroup, person: User) -> Membership
     _keep_a_convener(group)
     membership.role = GroupRole.member
     audit.record(actor, "group.remove_convener", membership, group=group.name, person=person.email)
+    notify(person, "group_role_changed", key=f"role:{membership.id}:member:{utcnow().isoformat()}",
+           url=group_url(group), actor=actor, group=group.name, role="member")
     return membership
 
 

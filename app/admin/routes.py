@@ -16,7 +16,7 @@ from app.admin import bp
 from app.audit import AuditEntry
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import EmptyForm, ReasonForm, apply_domain_error
+from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
 from app.members import services
 from app.members.decorators import admin_required
 from app.members.forms import InviteForm
@@ -61,14 +61,7 @@ def _act(action, *args, success: str, default: str = "admin.queue"):
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        action(current_user, *args)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    run_service(lambda: action(current_user, *args), success)
     return _back(default)
 
 

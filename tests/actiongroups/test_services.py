@@ -146,6 +146,7 @@ def test_secretariat_appoints_and_removes_conveners(group_world):
         services.appoint_convener(people.admin, group, people.outsider)
     services.remove_convener(people.admin, group, people.outsider)
     assert group.role_of(people.outsider) is GroupRole.member
+    assert kinds_for(people.outsider).count("group_role_changed") == 2  # appointed, then removed
     with pytest.raises(NotAllowedError):
         services.appoint_convener(people.convener, group, people.member)
 

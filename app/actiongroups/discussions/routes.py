@@ -14,7 +14,7 @@ from app.actiongroups.models import ActionGroup
 from app.actiongroups.routes import get_workspace_or_abort
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import EmptyForm, apply_domain_error
+from app.forms import EmptyForm, apply_domain_error, run_service
 from app.utils import utcnow
 
 
@@ -183,14 +183,7 @@ def edit(slug: str, thread_id: int, post_id: int):
 
 # -- moderation ----------------------------------------------------------------------------------------------
 def _moderate(action, success: str, back: str):
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    run_service(action, success)
     return redirect(back)
 
 
