@@ -104,6 +104,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -113,6 +114,10 @@ class ProductionConfig(Config):
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(f"ProductionConfig refuses to start: set {', '.join(missing)} in the environment.")
+        # The file outbox shows every password-reset and invitation link to admins: fine on a
+        # laptop, an account takeover path in production.
+        if os.environ.get("MAIL_BACKEND", "smtp") != "smtp":
+            raise RuntimeError("ProductionConfig refuses to start: MAIL_BACKEND must be smtp in production.")
 
 
 CONFIGS = {

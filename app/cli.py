@@ -102,6 +102,7 @@ DEMO_LOGINS = [
     ("admin@hub.example.org", "secretariat (admin)"),
     ("focal@mlswr.example.org", "focal point, Ministry of Labour (demo)"),
     ("member@mlswr.example.org", "member, Ministry of Labour (demo)"),
+    ("focal@unodwp.example.org", "convener of the Supply Chains action group"),
     ("focal@std.example.org", "focal point, Secretaría de Trabajo Decente (demo), Spanish"),
     ("applicant@cfc.example.org", "applicant waiting for approval"),
 ]

@@ -52,7 +52,8 @@ def queue_email(recipient, subject, template: str, **context) -> EmailMessage:
     locale = getattr(recipient, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         body = render_template(f"email/{template}.txt", recipient=recipient, **context)
-        subject_text = str(subject)
+        # A subject is one line: a newline from user text (a name, a message) would break the header.
+        subject_text = " ".join(str(subject).split())
     msg = EmailMessage()
     msg["Subject"] = subject_text
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]

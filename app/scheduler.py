@@ -37,7 +37,7 @@ def _wrap(app: Flask, func):
 def build_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     for func, trigger in JOBS:
-        scheduler.add_job(_wrap(app, func), id=func.__name__, replace_existing=True,
+        scheduler.add_job(_wrap(app, func), id=func.__name__, name=func.__name__, replace_existing=True,
                           coalesce=True, max_instances=1, **trigger)
     return scheduler
 

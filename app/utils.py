@@ -35,3 +35,14 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def one_line(text: str | None) -> str:
+    """Collapse all whitespace, newlines included, to single spaces (names, titles)."""
+    return " ".join((text or "").split())
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with % _ and \\ taken literally (use escape="\\")."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -215,3 +215,25 @@ def test_nul_characters_in_forms_are_dropped(client, make_user, login):
     assert response.status_code == 302
     from tests.conftest import reload
     assert reload(user).full_name == "Ada Lovelace"
+
+
+def test_production_refuses_the_file_mail_backend(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("MAIL_BACKEND", "file")
+    with pytest.raises(RuntimeError, match="MAIL_BACKEND must be smtp"):
+        create_app(ProductionConfig)
+
+
+def test_names_with_line_breaks_are_kept_on_one_line(client, make_org, outbox):
+    org = make_org()
+    client.post("/apply/join", data={"organisation_id": org.id, "full_name": "Ada\nLovelace",
+                                     "email": "ada@example.org", "timezone": "UTC", "locale": "en",
+                                     "password": "a long enough phrase", "confirm": "a long enough phrase"})
+    assert db.session.scalar(sa.select(User.full_name).where(User.email == "ada@example.org")) == "Ada Lovelace"
+
+
+def test_admin_search_takes_wildcards_literally(client, login, make_user):
+    login(make_user("the-admin@example.org", admin=True))
+    make_user("someone@example.org", full_name="Someone Else")
+    assert "someone@example.org" not in client.get("/admin/users?q=%25").text  # "%" matches nobody

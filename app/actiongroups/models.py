@@ -135,7 +135,7 @@ class ActionGroup(db.Model):
         return (not self.is_archived and self._is_partner(user) and self.membership_of(user) is None)
 
     def can_leave(self, user) -> bool:
-        return self.membership_of(user) is not None
+        return not self.is_archived and self.membership_of(user) is not None
 
 
 class Membership(db.Model):

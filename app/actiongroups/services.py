@@ -116,6 +116,7 @@ def create_group(actor: User, data: GroupData) -> ActionGroup:
 
 def update_group(actor: User, group: ActionGroup, data: GroupData) -> ActionGroup:
     _require(group.can_edit(actor), _("Only the secretariat can edit action groups."))
+    _require_open(group)
     _check_group_data(data, existing=group)
     _apply_group_data(group, data)
     audit.record(actor, "group.edit", group)
@@ -152,6 +153,7 @@ def appoint_convener(actor: User, group: ActionGroup, person: User, *, now: date
 
 def remove_convener(actor: User, group: ActionGroup, person: User) -> Membership:
     _require(group.can_edit(actor), _("Only the secretariat removes conveners."))
+    _require_open(group)
     membership = group.membership_of(person)
     if membership is None or membership.role is not GroupRole.convener:
         raise InvalidTransitionError(_("%(name)s is not a convener of this group.", name=person.full_name))
@@ -279,6 +281,7 @@ def answer_invitation(person: User, invitation: JoinRequest, *, accept: bool,
 
 
 def leave_group(person: User, group: ActionGroup) -> None:
+    _require_open(group)
     membership = group.membership_of(person)
     if membership is None:
         raise InvalidTransitionError(_("You are not a member of this group."))

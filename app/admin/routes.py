@@ -22,7 +22,7 @@ from app.members.decorators import admin_required
 from app.members.forms import InviteForm
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.members.routes import active_organisations
-from app.utils import fold, is_safe_next
+from app.utils import fold, is_safe_next, like_pattern
 
 
 def _back(default: str):
@@ -134,9 +134,10 @@ def users():
     q = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
     if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(sa.or_(sa.func.lower(User.full_name).like(pattern), User.email.like(pattern),
-                                   Organisation.name_key.like(f"%{fold(q)}%")))
+        pattern = like_pattern(q.lower())
+        query = query.where(sa.or_(sa.func.lower(User.full_name).like(pattern, escape="\\"),
+                                   User.email.like(pattern, escape="\\"),
+                                   Organisation.name_key.like(like_pattern(fold(q)), escape="\\")))
     if status in UserStatus.__members__:
         query = query.where(User.status == UserStatus(status))
     page = db.paginate(query.order_by(User.full_name), per_page=current_app.config["PAGE_SIZE"], error_out=False)
@@ -187,7 +188,7 @@ def audit_log():
     query = sa.select(AuditEntry).options(so.joinedload(AuditEntry.actor))
     action = request.args.get("action", "").strip()[:60]
     if action:
-        query = query.where(AuditEntry.action.like(f"{action}%"))
+        query = query.where(AuditEntry.action.like(like_pattern(action)[1:], escape="\\"))
     page = db.paginate(query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
                        per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page, action=action)

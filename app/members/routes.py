@@ -16,7 +16,7 @@ from app.members.forms import (
 )
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
 from app.i18n import chosen_language, country_name, is_country, remember_language
-from app.utils import fold, is_safe_next
+from app.utils import fold, is_safe_next, like_pattern
 
 
 def get_organisation_or_404(org_id: int) -> Organisation:
@@ -45,7 +45,7 @@ def directory():
     country = request.args.get("country", "")
     if q:
         # The folded key makes the search ignore case and accents: "societe" finds "Société".
-        pattern = "%" + fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(fold(q))
         query = query.where(sa.or_(Organisation.name_key.like(pattern, escape="\\"),
                                    sa.func.lower(Organisation.acronym).like(pattern, escape="\\")))
     if stakeholder in StakeholderType.__members__:

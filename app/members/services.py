@@ -25,7 +25,7 @@ from app.members.models import (
 )
 from app.members.passwords import hash_password, password_problems, verify_password
 from app.urls import external_url
-from app.utils import fold, utcnow
+from app.utils import fold, one_line, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _apply_org_data(org: Organisation, data: OrganisationData) -> None:
 def _new_user(data: PersonData, organisation: Organisation, *, role: OrgRole, status: UserStatus,
               password: str | None) -> User:
     user = User(
-        email=normalise_email(data.email), full_name=data.full_name.strip(), job_title=data.job_title.strip(),
+        email=normalise_email(data.email), full_name=one_line(data.full_name), job_title=one_line(data.job_title),
         timezone=data.timezone, locale=data.locale, organisation=organisation, org_role=role, status=status,
         password_hash=hash_password(password) if password else None,
     )
@@ -384,8 +384,8 @@ def _set_password(user: User, password: str, *, now: datetime | None = None) -> 
 # -- profiles ---------------------------------------------------------------------------------------
 def update_profile(user: User, *, full_name: str, job_title: str, timezone: str, locale: str) -> User:
     _check_profile_values(timezone, locale)
-    user.full_name = full_name.strip()
-    user.job_title = job_title.strip()
+    user.full_name = one_line(full_name)
+    user.job_title = one_line(job_title)
     user.timezone = timezone
     user.locale = locale
     return user

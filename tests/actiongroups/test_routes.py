@@ -140,3 +140,20 @@ def test_activity_feed_is_rendered_in_the_readers_language(client, login, group_
     page = client.get(f"{G}/workspace").text
     assert "Mia Member" in page and "Thread 0" in page
     assert db.session.scalar(sa.select(sa.func.count(Activity.id))) == 1
+
+
+def test_a_multi_line_decline_message_is_sent_not_a_server_error(client, login, group_world, outbox):
+    login(group_world.people.convener)
+    response = client.post(f"{G}/requests/{group_world.request.id}/decline",
+                           data={"message": "Sorry.\nWe are full this year."})
+    assert response.status_code == 302
+    assert reload(group_world.request).status is RequestStatus.declined
+    assert all("\n" not in m["Subject"] for m in outbox)
+
+
+def test_nobody_leaves_an_archived_group(client, login, group_world):
+    group_world.group.is_archived = True
+    db.session.commit()
+    login(group_world.people.member)
+    assert client.post(f"{G}/leave").status_code == 403
+    assert group_world.group.membership_of(group_world.people.member) is not None
