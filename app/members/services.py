@@ -68,12 +68,17 @@ def admins() -> list[User]:
 
 
 # -- validation shared by applications, invitations and profile edits -----------------------------
-def _check_person(data: PersonData, *, existing: User | None = None) -> None:
+def _check_person(data: PersonData, *, existing: User | None = None, reapply: bool = False) -> User | None:
+    """Check a person's details; with ``reapply``, return the declined account that applies again."""
     other = find_user_by_email(data.email)
     if other is not None and other is not existing:
+        if reapply and other.status is UserStatus.declined:
+            _check_profile_values(data.timezone, data.locale)
+            return other
         raise DuplicateError(_("An account with this e-mail address already exists. "
                                "Sign in, or reset your password if you forgot it."), field="email")
     _check_profile_values(data.timezone, data.locale)
+    return None
 
 
 def _check_profile_values(timezone: str, locale: str) -> None:
@@ -110,12 +115,16 @@ def _apply_org_data(org: Organisation, data: OrganisationData) -> None:
 
 
 def _new_user(data: PersonData, organisation: Organisation, *, role: OrgRole, status: UserStatus,
-              password: str | None) -> User:
-    user = User(
-        email=normalise_email(data.email), full_name=one_line(data.full_name), job_title=one_line(data.job_title),
-        timezone=data.timezone, locale=data.locale, organisation=organisation, org_role=role, status=status,
-        password_hash=hash_password(password) if password else None,
-    )
+              password: str | None, reuse: User | None = None) -> User:
+    """A new account, or ``reuse``: a declined account applying again keeps its row and history."""
+    user = reuse or User(email=normalise_email(data.email))
+    user.full_name, user.job_title = one_line(data.full_name), one_line(data.job_title)
+    user.timezone, user.locale = data.timezone, data.locale
+    user.organisation, user.org_role, user.status = organisation, role, status
+    user.password_hash = hash_password(password) if password else None
+    if reuse is not None:
+        user.decline_reason = ""
+        user.rotate_session_token()
     db.session.add(user)
     return user
 
@@ -130,14 +139,15 @@ def _tell_admins_of_application(applicant: User) -> None:
 def apply_with_new_organisation(org_data: OrganisationData, person: PersonData, password: str) -> User:
     """Register a new organisation and its first focal point; both wait for the secretariat."""
     _check_organisation(org_data)
-    _check_person(person)
+    declined = _check_person(person, reapply=True)
     _check_password(password, person.email)
     org = Organisation(status=OrganisationStatus.pending)
     _apply_org_data(org, org_data)
     db.session.add(org)
-    user = _new_user(person, org, role=OrgRole.focal_point, status=UserStatus.pending, password=password)
+    user = _new_user(person, org, role=OrgRole.focal_point, status=UserStatus.pending, password=password,
+                     reuse=declined)
     db.session.flush()
-    audit.record(user, "organisation.apply", org)
+    audit.record(user, "organisation.apply", org, reapplication=declined is not None)
     queue_email(user, _l("We received your application"), "application_received", user=user, organisation=org)
     _tell_admins_of_application(user)
     logger.info("Organisation %r applied, focal point %s", org, user)
@@ -148,11 +158,12 @@ def apply_to_join(organisation: Organisation, person: PersonData, password: str)
     """Ask to join an existing, active organisation as a focal point."""
     if not organisation.is_active:
         raise DomainError(_("This organisation is not accepting new focal points."), field="organisation_id")
-    _check_person(person)
+    declined = _check_person(person, reapply=True)
     _check_password(password, person.email)
-    user = _new_user(person, organisation, role=OrgRole.focal_point, status=UserStatus.pending, password=password)
+    user = _new_user(person, organisation, role=OrgRole.focal_point, status=UserStatus.pending, password=password,
+                     reuse=declined)
     db.session.flush()
-    audit.record(user, "user.apply", user, organisation=organisation.name)
+    audit.record(user, "user.apply", user, organisation=organisation.name, reapplication=declined is not None)
     queue_email(user, _l("We received your application"), "application_received",
                 user=user, organisation=organisation)
     _tell_admins_of_application(user)

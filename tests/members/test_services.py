@@ -273,3 +273,23 @@ def test_nothing_is_written_when_an_application_is_refused(app, make_org):
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == count
     assert db.session.scalar(sa.select(sa.func.count(Organisation.id))) == 1
+
+
+def test_a_declined_applicant_may_apply_again_with_the_same_address(app, make_user, make_org):
+    admin = make_user(admin=True)
+    first = services.apply_with_new_organisation(ORG, PERSON, GOOD_PASSWORD)
+    services.decline_organisation(admin, first.organisation, "Please give your website.")
+    db.session.commit()
+    again = services.apply_to_join(make_org("Existing Partner"), PERSON, "another good phrase")
+    db.session.commit()
+    assert again.id == first.id  # the same account: its history stays in the audit log
+    assert again.status is UserStatus.pending and again.decline_reason == ""
+    assert again.organisation.name == "Existing Partner"
+    assert verify_password(again.password_hash, "another good phrase")
+    assert actions()[-1] == "user.apply"
+
+
+def test_active_and_pending_accounts_still_cannot_apply_twice(app, make_user):
+    make_user(PERSON.email.lower(), status=UserStatus.pending)
+    with pytest.raises(DuplicateError):
+        services.apply_with_new_organisation(ORG, PERSON, GOOD_PASSWORD)
