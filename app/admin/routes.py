@@ -127,6 +127,14 @@ def reactivate_user(user_id: int):
                 default="admin.users")
 
 
+@bp.route("/users/<int:user_id>/resend-invitation", methods=["POST"])
+@admin_required
+def resend_invitation(user_id: int):
+    user = _get_or_404(User, user_id)
+    return _act(services.resend_invitation, user, success=_("A new invitation was sent to %(email)s.",
+                                                            email=user.email), default="admin.users")
+
+
 @bp.route("/users")
 @admin_required
 def users():

@@ -302,6 +302,16 @@ def invite_user(actor: User, org: Organisation, person: PersonData, role: str,
     return user
 
 
+def resend_invitation(actor: User, user: User, *, now: datetime | None = None) -> User:
+    """Send an invited person a fresh link (the first one may have expired or been lost)."""
+    _require_admin(actor)
+    if user.status is not UserStatus.invited:
+        raise InvalidTransitionError(_("Only an invited account can be sent a new invitation."))
+    audit.record(actor, "user.resend_invitation", user)
+    _send_invitation(user, actor, now=now)
+    return user
+
+
 def _send_invitation(user: User, actor: User, *, now: datetime | None = None) -> None:
     token = tokens.make_token(user, "invite", now=now)
     days = current_app.config["INVITATION_MAX_AGE"] // 86400

@@ -23,6 +23,7 @@ def world(make_org, make_user):
         admin=make_user("admin@example.org", org=other, admin=True),
         applicant=make_user("applicant@example.org", org=waiting, status=UserStatus.pending),
         other_focal=make_user("otherfocal@example.org", org=other),
+        invited=make_user("invited@example.org", org=other, status=UserStatus.invited, password=None),
     )
     return SimpleNamespace(home=home, other=other, waiting=waiting, **vars(people))
 
@@ -70,6 +71,7 @@ MATRIX = [
     ("POST", "/admin/users/{w.other_focal.id}/suspend", _codes(LOGIN, 403, 403, 403, 302)),
     ("POST", "/admin/users/{w.other_focal.id}/reactivate", _codes(LOGIN, 403, 403, 403, 302)),
     ("POST", "/admin/users/999999/approve", _codes(LOGIN, 403, 403, 403, 404)),
+    ("POST", "/admin/users/{w.invited.id}/resend-invitation", _codes(LOGIN, 403, 403, 403, 302)),
 ]
 
 

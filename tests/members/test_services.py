@@ -293,3 +293,19 @@ def test_active_and_pending_accounts_still_cannot_apply_twice(app, make_user):
     make_user(PERSON.email.lower(), status=UserStatus.pending)
     with pytest.raises(DuplicateError):
         services.apply_with_new_organisation(ORG, PERSON, GOOD_PASSWORD)
+
+
+def test_the_secretariat_resends_an_expired_invitation(app, make_user, make_org, outbox):
+    admin = make_user(admin=True)
+    now = utcnow()
+    invited = services.invite_user(admin, make_org(), services.PersonData(full_name="Late Reader",
+                                                                         email="late@example.org"), "member", now=now)
+    db.session.commit()
+    later = now + timedelta(days=20)  # the first link has expired
+    services.resend_invitation(admin, invited, now=later)
+    db.session.commit()
+    token = outbox[-1].get_content().split("/invitation/")[1].split()[0]
+    assert services.accept_invitation(token, GOOD_PASSWORD, now=later + timedelta(hours=1)).is_approved
+    with pytest.raises(InvalidTransitionError):
+        services.resend_invitation(admin, invited)
+    assert "user.resend_invitation" in actions()
