@@ -18,9 +18,10 @@ class ReasonForm(FlaskForm):
     next = HiddenField()
 
 
-def run_service(action, success: str, form: FlaskForm | None = None) -> bool:
+def run_service(action, success: str | None, form: FlaskForm | None = None) -> bool:
     """Run a service and commit; on a DomainError roll back and show it (next to its field when a
     form is given, else as a message at the top of the next page). Returns whether it succeeded.
+    ``success`` is flashed after the commit (None: the view says it another way).
 
     Every view that calls a service goes through here, so "one commit per request, nothing half
     written on error" holds everywhere.
@@ -40,7 +41,8 @@ def run_service(action, success: str, form: FlaskForm | None = None) -> bool:
             flash(str(exc), "danger")
         return False
     db.session.commit()
-    flash(success, "success")
+    if success:
+        flash(success, "success")
     return True
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,7 @@ from app.admin import bp
 from app.audit import AuditEntry
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
+from app.forms import EmptyForm, ReasonForm, run_service
 from app.members import services
 from app.members.decorators import admin_required
 from app.members.forms import InviteForm
@@ -176,16 +176,13 @@ def invite():
         org = db.session.get(Organisation, form.organisation_id.data)
         person = services.PersonData(full_name=form.full_name.data, email=form.email.data,
                                      locale=form.locale.data or "en")
-        try:
+
+        def invite_person():
             if org is None:
                 raise DomainError(_("Choose an organisation."), field="organisation_id")
             services.invite_user(current_user, org, person, form.role.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("An invitation was sent to %(email)s.", email=person.email), "success")
+
+        if run_service(invite_person, _("An invitation was sent to %(email)s.", email=person.email), form):
             return redirect(url_for("admin.users", status="invited"))
     return render_template("admin/invite.html", form=form)
 

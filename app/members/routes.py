@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.errors import DomainError
 from app.extensions import db, limiter
-from app.forms import EmptyForm, apply_domain_error
+from app.forms import EmptyForm, run_service
 from app.members import bp, services
 from app.members.forms import (
     ApplyOrganisationForm, ChangePasswordForm, ForgotPasswordForm, JoinOrganisationForm, LoginForm,
@@ -75,16 +75,10 @@ def edit_organisation(org_id: int):
     if not org.can_edit(current_user):
         abort(403)
     form = OrganisationForm(obj=org if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(current_user, org, _org_data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The organisation's profile was saved."), "success")
-            return redirect(url_for("members.organisation", org_id=org.id))
+    if form.validate_on_submit() and run_service(
+            lambda: services.update_organisation(current_user, org, _org_data(form)),
+            _("The organisation's profile was saved."), form):
+        return redirect(url_for("members.organisation", org_id=org.id))
     return render_template("members/edit_organisation.html", form=form, org=org)
 
 
@@ -132,15 +126,10 @@ def apply_organisation():
     form = ApplyOrganisationForm()
     if request.method == "GET":
         form.locale.data = str(_current_locale())
-    if form.validate_on_submit():
-        try:
-            services.apply_with_new_organisation(_org_data(form), _person_data(form), form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            return render_template("members/applied.html", email=services.normalise_email(form.email.data))
+    if form.validate_on_submit() and run_service(
+            lambda: services.apply_with_new_organisation(_org_data(form), _person_data(form), form.password.data),
+            None, form):
+        return render_template("members/applied.html", email=services.normalise_email(form.email.data))
     return render_template("members/apply_organisation.html", form=form)
 
 
@@ -156,15 +145,13 @@ def apply_join():
             form.organisation_id.data = chosen
     if form.validate_on_submit():
         org = db.session.get(Organisation, form.organisation_id.data)
-        try:
+
+        def apply():
             if org is None:
                 raise DomainError(_("Choose your organisation."), field="organisation_id")
             services.apply_to_join(org, _person_data(form), form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
+
+        if run_service(apply, None, form):
             return render_template("members/applied.html", email=services.normalise_email(form.email.data))
     return render_template("members/apply_join.html", form=form)
 
@@ -250,17 +237,11 @@ def reset_password(token: str):
         return render_template("members/token_problem.html", message=str(exc),
                                again_url=url_for("members.forgot_password")), 400
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            logout_user()
-            flash(_("Your password was changed. Sign in with the new one."), "success")
-            return redirect(url_for("members.login"))
+    if form.validate_on_submit() and run_service(
+            lambda: services.reset_password(token, form.password.data),
+            _("Your password was changed. Sign in with the new one."), form):
+        logout_user()
+        return redirect(url_for("members.login"))
     return render_template("members/reset_password.html", form=form)
 
 
@@ -268,18 +249,12 @@ def reset_password(token: str):
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            # The session token rotated; sign this session in again so only others are signed out.
-            login_user(current_user._get_current_object())
-            flash(_("Your password was changed. Other devices have been signed out."), "success")
-            return redirect(url_for("members.account"))
+    if form.validate_on_submit() and run_service(
+            lambda: services.change_password(current_user, form.current_password.data, form.password.data),
+            _("Your password was changed. Other devices have been signed out."), form):
+        # The session token rotated; sign this session in again so only others are signed out.
+        login_user(current_user._get_current_object())
+        return redirect(url_for("members.account"))
     return render_template("members/change_password.html", form=form)
 
 
@@ -290,18 +265,13 @@ def accept_invitation(token: str):
     except DomainError as exc:
         return render_template("members/token_problem.html", message=str(exc), again_url=None), 400
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.accept_invitation(token, form.password.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            session.clear()
-            login_user(user)
-            db.session.commit()
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
-            return redirect(url_for("members.account"))
+    # No message from run_service: signing in clears the session, so the welcome is flashed after it.
+    if form.validate_on_submit() and run_service(
+            lambda: services.accept_invitation(token, form.password.data), None, form):
+        session.clear()
+        login_user(user)
+        flash(_("Welcome, %(name)s. Your account is ready.", name=user.full_name), "success")
+        return redirect(url_for("members.account"))
     return render_template("members/accept_invitation.html", form=form, invited=user)
 
 
@@ -316,15 +286,10 @@ def account():
 @login_required
 def profile():
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.update_profile(current_user, full_name=form.full_name.data, job_title=form.job_title.data or "",
-                                    timezone=form.timezone.data, locale=form.locale.data)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your profile was saved."), "success")
-            return remember_language(redirect(url_for("members.profile")), current_user.locale)
+    if form.validate_on_submit() and run_service(
+            lambda: services.update_profile(current_user, full_name=form.full_name.data,
+                                            job_title=form.job_title.data or "", timezone=form.timezone.data,
+                                            locale=form.locale.data),
+            _("Your profile was saved."), form):
+        return remember_language(redirect(url_for("members.profile")), current_user.locale)
     return render_template("members/profile.html", form=form)

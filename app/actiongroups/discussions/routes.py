@@ -167,17 +167,10 @@ def edit(slug: str, thread_id: int, post_id: int):
         flash(str(exc), "warning")
         return redirect(back)
     form = PostForm(obj=post if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.edit_post(current_user, post, form.body.data, utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            url = services.post_url(group, thread, post)
-            db.session.commit()
-            flash(_("Your message was saved."), "success")
-            return redirect(url)
+    if form.validate_on_submit() and run_service(
+            lambda: services.edit_post(current_user, post, form.body.data, utcnow()), _("Your message was saved."),
+            form):
+        return redirect(services.post_url(group, thread, post))
     return render_template("discussions/edit.html", group=group, thread=thread, post=post, form=form)
 
 

@@ -16,7 +16,7 @@ from app.actiongroups.models import ActionGroup
 from app.actiongroups.routes import get_group_or_404, get_workspace_or_abort
 from app.errors import DomainError, render_error
 from app.extensions import db
-from app.forms import apply_domain_error
+from app.forms import apply_domain_error, run_service
 from app.taxonomy import AREAS
 from app.uploads import path_of, stored_upload
 
@@ -131,16 +131,9 @@ def edit(slug: str, document_id: int):
     group = _editable_workspace(slug)
     document = _document_or_404(group, document_id)
     form = DocumentForm(obj=document if request.method == "GET" else None, with_file=False)
-    if form.validate_on_submit():
-        try:
-            services.update_document(current_user, document, _data(form))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("The document was saved."), "success")
-            return redirect(url_for(".detail", slug=slug, document_id=document.id))
+    if form.validate_on_submit() and run_service(
+            lambda: services.update_document(current_user, document, _data(form)), _("The document was saved."), form):
+        return redirect(url_for(".detail", slug=slug, document_id=document.id))
     return render_template("documents/form.html", group=group, form=form, document=document)
 
 
