@@ -80,6 +80,12 @@ class Config:
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED")
     PAGE_SIZE = 20
 
+    # IATI exports of pledges (app/commitments/iati.py): the Hub reports as a secondary reporter.
+    # Set the organisation identifier the IATI Registry gave the secretariat; the default is made up.
+    IATI_REPORTING_ORG_REF = os.environ.get("IATI_REPORTING_ORG_REF", "XI-IATI-A87HUB")
+    IATI_REPORTING_ORG_NAME = os.environ.get("IATI_REPORTING_ORG_NAME", "Alliance 8.7 Hub secretariat")
+    IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "40")  # OrganisationType: multilateral
+
     @classmethod
     def check(cls) -> None:
         """Refuse to start when a setting the environment needs is missing."""

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, TextAreaField, widgets
 from wtforms.validators import Length
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes for one list value (8.7 areas, target groups)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class EmptyForm(FlaskForm):
@@ -47,12 +54,28 @@ def run_service(action, success: str | None, form: FlaskForm | None = None) -> b
 
 
 def apply_domain_error(form: FlaskForm, error) -> None:
-    """Show a DomainError next to the field it names, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)] if isinstance(field.errors, list) else [str(error)]
-    else:
-        form.form_errors.append(str(error))
+    """Show a DomainError next to the field it names, or at the top of the form.
+
+    An error with ``problems`` (a list of (field, message)) shows each message next to its field. A field
+    inside a list of sub-forms is named like its HTML id: ``indicators-0-unit``.
+    """
+    for name, message in getattr(error, "problems", None) or [(error.field, str(error))]:
+        field = _find_field(form, name) if name else None
+        if field is not None:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+        else:
+            form.form_errors.append(message)
+
+
+def _find_field(form, name: str):
+    """The field called ``name`` (``title``, or ``indicators-0-unit`` inside a FieldList of FormFields)."""
+    node = form
+    for part in name.split("-"):
+        try:
+            node = node[int(part)] if part.isdigit() else (getattr(node, "form", node))[part]
+        except (IndexError, KeyError, TypeError):
+            return None
+    return node
 
 
 def choices(pairs, *, blank: bool = False) -> list[SelectChoice]:

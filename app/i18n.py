@@ -1,7 +1,7 @@
 """Language, time zone, country and date helpers (Flask-Babel, Babel's CLDR data, pycountry)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -11,7 +11,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, get_locale, get_timezone
 from flask_login import current_user
 
-from app.utils import fold
+from app.utils import fold, utcnow
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 LANG_COOKIE = "hub_lang"
@@ -123,3 +123,11 @@ def currency_name(code: str) -> str:
 
 def to_zone(value: datetime, zone: str) -> datetime:
     return value.astimezone(ZoneInfo(zone))
+
+
+def viewer_today(now: datetime | None = None) -> date:
+    """Today's date where the viewer is (their profile's time zone, else the site's).
+
+    :param now: an aware datetime standing for "now"; tests pass one.
+    """
+    return (now or utcnow()).astimezone(get_timezone()).date()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.commitments.reminders import send_pledge_reminders
 from app.extensions import db
 from app.mail import queue_email_once
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
@@ -50,5 +51,16 @@ def send_notification_digests(now: datetime | None = None) -> int:
     :return: the number of e-mails queued (and sent on commit).
     """
     sent = queue_daily_digests(now or utcnow())
+    db.session.commit()
+    return sent
+
+
+def remind_pledge_deadlines(now: datetime | None = None) -> int:
+    """E-mail pledges' coordinating focal points about reports and deliverables due in 14 days, due
+    today, or overdue (weekly); at most one e-mail per pledge a day, and each reminder only once.
+
+    :return: the number of e-mails queued (and sent on commit).
+    """
+    sent = send_pledge_reminders(now or utcnow())
     db.session.commit()
     return sent

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -68,12 +69,35 @@ def queue_email(recipient, subject, template: str, **context) -> EmailMessage:
 
 def queue_email_once(key: str, recipient, subject, template: str, **context) -> bool:
     """Queue an e-mail unless one with ``key`` was already sent; return whether it was queued."""
-    exists = db.session.scalar(sa.select(SentEmailKey.id).where(SentEmailKey.key == key))
-    if exists:
+    if sent_keys([key]):
         return False
-    db.session.add(SentEmailKey(key=key))
+    mark_sent([key])
     queue_email(recipient, subject, template, **context)
     return True
+
+
+# Keys per query: far under the bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+_KEYS_PER_QUERY = 1000
+
+
+def sent_keys(keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` were already recorded (one query per thousand keys).
+
+    With :func:`mark_sent`, a job that sends one e-mail standing for several keys (a pledge's reminders
+    due the same day) checks them all at once and records them all.
+    """
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    for i in range(0, len(wanted), _KEYS_PER_QUERY):
+        chunk = wanted[i:i + _KEYS_PER_QUERY]
+        found.update(db.session.scalars(sa.select(SentEmailKey.key).where(SentEmailKey.key.in_(chunk))))
+    return found
+
+
+def mark_sent(keys: Iterable[str]) -> None:
+    """Record ``keys`` so the e-mails they stand for never go out again (the UNIQUE key stops a second
+    scheduler running at the same time: its commit fails and its e-mails are dropped)."""
+    db.session.add_all(SentEmailKey(key=key) for key in dict.fromkeys(keys))
 
 
 def discard_queued_emails() -> int:

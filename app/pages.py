@@ -6,12 +6,17 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from app.actiongroups.models import ActionGroup
+from app.commitments.reminders import upcoming_deadlines
 from app.extensions import db
-from app.i18n import remember_language
+from app.i18n import remember_language, viewer_today
 from app.members.models import Organisation, OrganisationStatus
 from app.utils import is_safe_next
 
 bp = Blueprint("pages", __name__)
+
+# The home page's "Your deadlines": the next 30 days and anything overdue, at most ten lines.
+DEADLINE_DAYS = 30
+DEADLINES_SHOWN = 10
 
 
 @bp.route("/")
@@ -26,7 +31,13 @@ def home():
     }
     groups = db.session.scalars(
         sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)).all()
-    return render_template("pages/home.html", stats=stats, groups=groups)
+    # Signed-in partners see what their organisation's pledges owe next (the rest on "My pledges").
+    today = viewer_today()
+    deadlines = None
+    if current_user.is_authenticated and current_user.is_approved:
+        deadlines = upcoming_deadlines(current_user, today, within_days=DEADLINE_DAYS)
+    return render_template("pages/home.html", stats=stats, groups=groups, today=today, deadlines=deadlines,
+                           deadline_days=DEADLINE_DAYS, deadlines_shown=DEADLINES_SHOWN)
 
 
 @bp.route("/language", methods=["POST"])

@@ -46,3 +46,8 @@ def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, with % _ and \\ taken literally (use escape="\\")."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def csv_cell(text: str) -> str:
+    """Keep a spreadsheet from running what people typed as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

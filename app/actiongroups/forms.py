@@ -3,20 +3,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.actiongroups.models import GROUP_ROLE_LABELS, VISIBILITY_LABELS
-from app.forms import choices
+from app.forms import MultiCheckboxField, choices
 from app.i18n import country_choices
 from app.taxonomy import AREAS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several checkboxes for one list value (8.7 areas)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _role_choices():

@@ -1,6 +1,7 @@
-"""Pledges (commitments) and progress reports."""
+"""Pledges (commitments), progress reports, the public registry and its exports."""
 from flask import Blueprint
 
-bp = Blueprint("commitments", __name__, url_prefix="/commitments", template_folder="templates")
+bp = Blueprint("commitments", __name__, url_prefix="/pledges", template_folder="templates")
 
-from app.commitments import routes  # noqa: E402,F401  (registers the views on bp)
+# Each module registers its views on bp.
+from app.commitments import registry_routes, report_routes, routes  # noqa: E402,F401

@@ -74,6 +74,26 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in [
     # params: actor, item, group
     Kind("work_item_assigned", _l("Work items assigned to you"),
          _l("%(actor)s assigned “%(item)s” to you in %(group)s"), DAILY),
+    # params: actor, pledge
+    Kind("pledge_submitted", _l("Pledges waiting for review (secretariat)"),
+         _l("%(actor)s submitted the pledge “%(pledge)s” for review"), IMMEDIATELY),
+    # params: actor, pledge
+    Kind("pledge_published", _l("Your organisation's pledge is published"),
+         _l("The pledge “%(pledge)s” is published"), IMMEDIATELY),
+    # params: actor, pledge, message (the secretariat's comments)
+    Kind("pledge_returned", _l("Your organisation's pledge is returned for changes"),
+         _l("The pledge “%(pledge)s” was returned for changes: %(message)s"), IMMEDIATELY,
+         message_without={"message": _l("The pledge “%(pledge)s” was returned for changes")}),
+    # params: actor, pledge
+    Kind("report_submitted", _l("Progress reports waiting for review (secretariat)"),
+         _l("%(actor)s submitted a progress report on “%(pledge)s”"), IMMEDIATELY),
+    # params: actor, pledge
+    Kind("report_approved", _l("Your progress report is approved"),
+         _l("The progress report on “%(pledge)s” was approved"), IMMEDIATELY),
+    # params: actor, pledge, message (the secretariat's comments)
+    Kind("report_returned", _l("Your progress report is returned for revision"),
+         _l("The progress report on “%(pledge)s” was returned for revision: %(message)s"), IMMEDIATELY,
+         message_without={"message": _l("The progress report on “%(pledge)s” was returned for revision")}),
 ]}
 
 UNKNOWN_KIND = _l("You have a new notification")

@@ -10,8 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
 from app.actiongroups.documents.services import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
-from app.actiongroups.forms import MultiCheckboxField
-from app.forms import choices
+from app.forms import MultiCheckboxField, choices
 from app.taxonomy import AREAS
 
 

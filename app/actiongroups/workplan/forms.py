@@ -6,9 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.actiongroups.forms import MultiCheckboxField
 from app.actiongroups.workplan.models import WORK_ITEM_STATUS_LABELS
-from app.forms import choices
+from app.forms import MultiCheckboxField, choices
 from app.i18n import country_choices
 from app.taxonomy import AREAS
 

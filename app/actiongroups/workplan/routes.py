@@ -18,7 +18,7 @@ from app.actiongroups.workplan.models import (
 )
 from app.extensions import db
 from app.taxonomy import area_labels
-from app.utils import is_safe_next
+from app.utils import csv_cell, is_safe_next
 
 SORTS = ("due", "-due", "status")
 
@@ -113,20 +113,15 @@ def export(slug: str):
     writer.writerow([_("Title"), _("Status"), _("Lead organisation"), _("Countries"), _("Start date"),
                      _("Due date"), _("Person responsible")])
     for item in items:
-        writer.writerow([_cell(item.title), item.status_label,
-                         _cell(item.lead_organisation.name if item.lead_organisation else ""),
+        writer.writerow([csv_cell(item.title), item.status_label,
+                         csv_cell(item.lead_organisation.name if item.lead_organisation else ""),
                          " ".join(item.countries or []),
                          item.start_date.isoformat() if item.start_date else "",
                          item.due_date.isoformat() if item.due_date else "",
-                         _cell(item.responsible.full_name if item.responsible else "")])
+                         csv_cell(item.responsible.full_name if item.responsible else "")])
     filename = f"{group.slug}-workplan.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _cell(text: str) -> str:
-    """Keep a spreadsheet from running what people typed as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @bp.route("/<int:item_id>")

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 
 from app.actiongroups.models import ActionGroup, GroupRole, Membership
@@ -20,7 +19,7 @@ from app.actiongroups.services import group_url, record_activity
 from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
-from app.i18n import is_country
+from app.i18n import is_country, viewer_today  # noqa: F401  (the routes use it from here)
 from app.members.models import Organisation, OrganisationStatus, User
 from app.notifications.services import notify
 from app.taxonomy import clean_areas
@@ -58,14 +57,6 @@ def _as_data(data: WorkItemData | Mapping) -> WorkItemData:
 
 def work_item_url(item: WorkItem, group: ActionGroup | None = None) -> str:
     return group_url(group or item.group, f"workplan/{item.id}")
-
-
-def viewer_today(now: datetime | None = None) -> date:
-    """Today's date where the viewer is (their profile's time zone, else the site's).
-
-    :param now: an aware datetime standing for "now"; tests pass one.
-    """
-    return (now or utcnow()).astimezone(get_timezone()).date()
 
 
 def responsible_candidates(group: ActionGroup) -> list[User]:

@@ -1,0 +1,476 @@
+"""Pledges: what an organisation commits to, with deliverables, indicators and progress reports.
+
+A pledge moves draft → submitted → (returned → submitted …) → published → completed, or is withdrawn.
+A progress report moves draft → submitted → (returned → submitted …) → approved; only approved reports
+change the pledge's indicators, deliverables and traffic light, and only they are public.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.commitments import schedule
+from app.commitments.schedule import Light
+from app.extensions import db
+from app.types import UTCDateTime
+from app.utils import utcnow
+
+
+def _enum(cls: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(cls, native_enum=False, length=30, validate_strings=True)
+
+
+# Amounts and indicator values: exact decimals, never floats.
+NUMBER = sa.Numeric(20, 4)
+
+
+class PledgeState(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    published = "published"
+    completed = "completed"
+    withdrawn = "withdrawn"
+
+
+PLEDGE_STATE_LABELS = {
+    PledgeState.draft: _l("Draft"),
+    PledgeState.submitted: _l("Submitted for review"),
+    PledgeState.returned: _l("Returned for changes"),
+    PledgeState.published: _l("Published"),
+    PledgeState.completed: _l("Completed"),
+    PledgeState.withdrawn: _l("Withdrawn"),
+}
+# States in which the public can see a pledge (it was published once).
+PUBLIC_STATES = (PledgeState.published, PledgeState.completed, PledgeState.withdrawn)
+# States in which the organisation can still change the pledge's content.
+EDITABLE_STATES = (PledgeState.draft, PledgeState.returned, PledgeState.published)
+
+
+class ReportState(str, enum.Enum):
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    approved = "approved"
+
+
+REPORT_STATE_LABELS = {
+    ReportState.draft: _l("Draft"),
+    ReportState.submitted: _l("Submitted for review"),
+    ReportState.returned: _l("Returned for revision"),
+    ReportState.approved: _l("Approved"),
+}
+
+LIGHT_LABELS = {
+    Light.green: _l("On track"),
+    Light.amber: _l("Report due"),
+    Light.red: _l("Overdue"),
+    Light.inactive: _l("Inactive"),
+    Light.completed: _l("Completed"),
+    Light.withdrawn: _l("Withdrawn"),
+    Light.none: _l("Not published"),
+}
+
+
+class PledgePartner(db.Model):
+    """A partner organisation of a joint pledge (the pledging organisation coordinates)."""
+
+    pledge_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+    organisation: so.Mapped["Organisation"] = so.relationship("Organisation")  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<PledgePartner pledge={self.pledge_id} org={self.organisation_id}>"
+
+
+class Pledge(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    # The coordinating focal point: a focal point of the pledging organisation; reminders go to them.
+    coordinator_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    group_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("action_group.id", ondelete="SET NULL"), index=True)
+
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")   # what will be done (Markdown)
+    contribution: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # how it contributes to 8.7
+    areas: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)          # app.taxonomy.AREAS
+    action_type: so.Mapped[str] = so.mapped_column(sa.String(30), default="")      # app.taxonomy.ACTION_TYPES
+    countries: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)      # ISO 3166-1 alpha-3
+    is_global: so.Mapped[bool] = so.mapped_column(default=False)
+    target_groups: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)  # app.taxonomy.TARGET_GROUPS
+    start_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    end_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    resources_amount: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    resources_currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="")  # ISO 4217
+    resources_in_kind: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    report_every_months: so.Mapped[int] = so.mapped_column(default=schedule.DEFAULT_EVERY_MONTHS)
+
+    state: so.Mapped[PledgeState] = so.mapped_column(_enum(PledgeState), default=PledgeState.draft)
+    review_comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # the secretariat's last return note
+    revision: so.Mapped[int] = so.mapped_column(default=0)  # visible revisions made after publication
+    # Case- and accent-folded title and description: what the registry's search matches.
+    search_text: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    # The reporting schedule, kept by the services (see app/commitments/schedule.py): the end of the
+    # last approved report's period, and the dates the light turns amber, red and grey.
+    reported_through: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    report_due_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    red_from: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    inactive_from: so.Mapped[date | None] = so.mapped_column(sa.Date)
+
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())  # completed or withdrawn
+
+    organisation: so.Mapped["Organisation"] = so.relationship("Organisation")  # noqa: F821
+    coordinator: so.Mapped["User | None"] = so.relationship("User", foreign_keys=[coordinator_id])  # noqa: F821
+    created_by: so.Mapped["User | None"] = so.relationship("User", foreign_keys=[created_by_id])  # noqa: F821
+    group: so.Mapped["ActionGroup | None"] = so.relationship("ActionGroup")  # noqa: F821
+    partners: so.Mapped[list[PledgePartner]] = so.relationship(
+        cascade="all, delete-orphan", order_by=PledgePartner.organisation_id)
+    deliverables: so.Mapped[list["Deliverable"]] = so.relationship(
+        back_populates="pledge", cascade="all, delete-orphan", order_by="Deliverable.position")
+    indicators: so.Mapped[list["Indicator"]] = so.relationship(
+        back_populates="pledge", cascade="all, delete-orphan", order_by="Indicator.position")
+
+    __table_args__ = (
+        # The registry: published pledges, newest first or by end date, or by traffic-light dates.
+        sa.Index("ix_pledge_state_published", "state", "published_at"),
+        sa.Index("ix_pledge_state_end", "state", "end_date"),
+        sa.Index("ix_pledge_state_due", "state", "report_due_on"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Pledge {self.id} {self.title!r} {self.state.value}>"
+
+    def __str__(self) -> str:
+        return self.title
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def state_label(self) -> str:
+        return str(PLEDGE_STATE_LABELS[self.state])
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in PUBLIC_STATES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in (PledgeState.completed, PledgeState.withdrawn)
+
+    @property
+    def partner_ids(self) -> set[int]:
+        return {p.organisation_id for p in self.partners}
+
+    @property
+    def every_months(self) -> int:
+        """The reporting interval (the column's default applies only once the row is saved)."""
+        return self.report_every_months or schedule.DEFAULT_EVERY_MONTHS
+
+    def reporting_periods(self) -> list[schedule.Period]:
+        return schedule.periods(self.start_date, self.end_date, self.every_months)
+
+    def refresh_schedule(self) -> None:
+        """Recompute the dates the light changes on (after publication, an approval or an edit)."""
+        due = schedule.deadlines(self.start_date, self.end_date, self.every_months, self.reported_through)
+        self.report_due_on, self.red_from, self.inactive_from = due.report_due_on, due.red_from, due.inactive_from
+
+    def light(self, today: date) -> Light:
+        due = schedule.Deadlines(self.report_due_on, self.red_from, self.inactive_from)
+        return schedule.light(self.state is PledgeState.published, self.state is PledgeState.completed,
+                              self.state is PledgeState.withdrawn, due, today)
+
+    def light_label(self, today: date) -> str:
+        return str(LIGHT_LABELS[self.light(today)])
+
+    def light_reason(self, today: date) -> str:
+        """The traffic light in words: why it has this colour, with the date that matters."""
+        light = self.light(today)
+        due = self.report_due_on
+        if light is Light.withdrawn:
+            return _("The organisation withdrew this pledge.")
+        if light is Light.completed:
+            return _("The organisation marked this pledge as completed.")
+        if light is Light.none:
+            return _("Not published yet: the light starts when the secretariat publishes the pledge.")
+        if light is Light.green:
+            if due is None:
+                return _("Every progress report is in and approved.")
+            return _("On track: the next progress report is due on %(date)s.", date=format_date(due))
+        if light is Light.amber:
+            if due == today:
+                return _("A progress report is due today.")
+            return _("A progress report has been due since %(date)s.", date=format_date(due))
+        if light is Light.red:
+            return _("Overdue: the progress report due on %(date)s is late by a full reporting period.",
+                     date=format_date(due))
+        return _("Inactive: no approved progress report for two reporting periods since %(date)s.",
+                 date=format_date(due))
+
+    # -- permissions ---------------------------------------------------------------------------
+    def _in_organisation(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.is_approved
+                    and user.organisation_id == self.organisation_id)
+
+    def _in_partner(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.is_approved
+                    and user.organisation_id in self.partner_ids)
+
+    def can_view(self, user) -> bool:
+        return self.is_public or self.can_view_private(user)
+
+    def can_view_private(self, user) -> bool:
+        """Drafts, reports under review, the review history and the focal point's address."""
+        if user is None or not user.is_authenticated:
+            return False
+        return user.is_admin or self._in_organisation(user) or self._in_partner(user)
+
+    def can_edit(self, user) -> bool:
+        """Only the pledging organisation's people change a pledge, and not once it is closed."""
+        return self._in_organisation(user) and self.state in EDITABLE_STATES
+
+    def can_submit(self, user) -> bool:
+        return self._in_organisation(user) and self.state in (PledgeState.draft, PledgeState.returned)
+
+    def can_review(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.is_admin
+                    and self.state is PledgeState.submitted)
+
+    def can_report(self, user) -> bool:
+        return self._in_organisation(user) and self.state is PledgeState.published
+
+    def can_close(self, user) -> bool:
+        """Mark completed or withdraw."""
+        return self._in_organisation(user) and self.state is PledgeState.published
+
+    # -- the duplication detector's view -------------------------------------------------------
+    def to_initiative(self) -> dict[str, Any]:
+        """This pledge as an *initiative* for the duplication detector (see WorkItem.to_initiative)."""
+        return {
+            "id": f"pledge:{self.id}",
+            "kind": "pledge",
+            "title": self.title,
+            "description": "\n\n".join(part for part in (self.description, self.contribution) if part),
+            "countries": list(self.countries or []),
+            "is_global": self.is_global,
+            "start": self.start_date,
+            "end": self.end_date,
+            "themes": list(self.areas or []),
+            "target_groups": list(self.target_groups or []),
+            "lead_organisation_id": self.organisation_id,
+            "partner_organisation_ids": sorted(self.partner_ids),
+            "group_id": self.group_id,
+        }
+
+
+class Deliverable(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pledge_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    due_date: so.Mapped[date | None] = so.mapped_column(sa.Date, index=True)
+    done_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    evidence_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # An evidence file, stored like workspace documents (app/uploads.py); empty when there is none.
+    evidence_path_key: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    evidence_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    evidence_mime: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    done_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+
+    pledge: so.Mapped[Pledge] = so.relationship(back_populates="deliverables")
+    done_by: so.Mapped["User | None"] = so.relationship("User")  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<Deliverable {self.id} {self.title!r} due={self.due_date}>"
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_date is not None and self.due_date < today and not self.is_done
+
+
+class Indicator(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pledge_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pledge.id", ondelete="CASCADE"), index=True)
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    name: so.Mapped[str] = so.mapped_column(sa.String(300))
+    unit: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
+    baseline: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    target: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    # The value in the latest approved report (None until one is approved).
+    current_value: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    current_as_of: so.Mapped[date | None] = so.mapped_column(sa.Date)
+
+    pledge: so.Mapped[Pledge] = so.relationship(back_populates="indicators")
+
+    def __repr__(self) -> str:
+        return f"<Indicator {self.id} {self.name!r}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def progress(self) -> float | None:
+        """How far the current value has moved from the baseline towards the target, 0..1 (None if unknown)."""
+        if self.current_value is None or self.baseline is None or self.target is None or self.target == self.baseline:
+            return None
+        share = (self.current_value - self.baseline) / (self.target - self.baseline)
+        return float(max(Decimal(0), min(Decimal(1), share)))
+
+
+class ProgressReport(db.Model):
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pledge_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pledge.id", ondelete="CASCADE"))
+    # The reporting period the report covers (app/commitments/schedule.py); one report per period.
+    period_start: so.Mapped[date] = so.mapped_column(sa.Date)
+    period_end: so.Mapped[date] = so.mapped_column(sa.Date)
+    state: so.Mapped[ReportState] = so.mapped_column(_enum(ReportState), default=ReportState.draft)
+    narrative: so.Mapped[str] = so.mapped_column(sa.Text, default="")   # Markdown
+    challenges: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # Markdown
+    review_comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    submitted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    reviewed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    approved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    pledge: so.Mapped[Pledge] = so.relationship()
+    author: so.Mapped["User | None"] = so.relationship("User", foreign_keys=[author_id])  # noqa: F821
+    reviewed_by: so.Mapped["User | None"] = so.relationship("User", foreign_keys=[reviewed_by_id])  # noqa: F821
+    values: so.Mapped[list["ReportValue"]] = so.relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportValue.indicator_id")
+    deliverable_updates: so.Mapped[list["DeliverableUpdate"]] = so.relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="DeliverableUpdate.deliverable_id")
+
+    __table_args__ = (
+        sa.UniqueConstraint("pledge_id", "period_end"),
+        # The secretariat's review queue.
+        sa.Index("ix_progress_report_state", "state", "submitted_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ProgressReport {self.id} pledge={self.pledge_id} {self.period_end} {self.state.value}>"
+
+    @property
+    def state_label(self) -> str:
+        return str(REPORT_STATE_LABELS[self.state])
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state is ReportState.approved
+
+    def can_view(self, user) -> bool:
+        """Approved reports of public pledges are public; the rest only for those who see the pledge's private side."""
+        return (self.is_approved and self.pledge.is_public) or self.pledge.can_view_private(user)
+
+    def can_edit(self, user) -> bool:
+        return self.pledge.can_report(user) and self.state in (ReportState.draft, ReportState.returned)
+
+    def can_review(self, user) -> bool:
+        return bool(user is not None and user.is_authenticated and user.is_admin
+                    and self.state is ReportState.submitted)
+
+
+class ReportValue(db.Model):
+    """The value of one indicator in one report."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    report_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("progress_report.id", ondelete="CASCADE"))
+    indicator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("indicator.id", ondelete="CASCADE"), index=True)
+    value: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    comment: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+
+    report: so.Mapped[ProgressReport] = so.relationship(back_populates="values")
+    indicator: so.Mapped[Indicator] = so.relationship()
+
+    __table_args__ = (sa.UniqueConstraint("report_id", "indicator_id"),)
+
+    def __repr__(self) -> str:
+        return f"<ReportValue report={self.report_id} indicator={self.indicator_id} {self.value}>"
+
+
+class DeliverableUpdate(db.Model):
+    """What a report says about one deliverable: a note, and the date it was done if it was."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    report_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("progress_report.id", ondelete="CASCADE"))
+    deliverable_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("deliverable.id", ondelete="CASCADE"), index=True)
+    done_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    note: so.Mapped[str] = so.mapped_column(sa.String(2000), default="")
+
+    report: so.Mapped[ProgressReport] = so.relationship(back_populates="deliverable_updates")
+    deliverable: so.Mapped[Deliverable] = so.relationship()
+
+    __table_args__ = (sa.UniqueConstraint("report_id", "deliverable_id"),)
+
+    def __repr__(self) -> str:
+        return f"<DeliverableUpdate report={self.report_id} deliverable={self.deliverable_id}>"
+
+
+class PledgeEvent(db.Model):
+    """The pledge's history: every state change of the pledge or one of its reports, and every revision
+    made after publication (``changes``: field → [before, after]), with who and when. Never edited."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    pledge_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pledge.id", ondelete="CASCADE"))
+    report_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("progress_report.id", ondelete="SET NULL"))
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    action: so.Mapped[str] = so.mapped_column(sa.String(40))  # see EVENT_TEXTS
+    comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    changes: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    revision: so.Mapped[int | None] = so.mapped_column()  # the revision number, for "revised" events
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    actor: so.Mapped["User | None"] = so.relationship("User")  # noqa: F821
+
+    __table_args__ = (sa.Index("ix_pledge_event_pledge_created", "pledge_id", "created_at"),)
+
+    def __repr__(self) -> str:
+        return f"<PledgeEvent {self.id} pledge={self.pledge_id} {self.action}>"
+
+    @property
+    def text(self) -> str:
+        return str(EVENT_TEXTS.get(self.action, self.action))
+
+    @property
+    def is_public(self) -> bool:
+        """Shown on the public page: publication, revisions, approved reports, closing (not review notes)."""
+        return self.action in PUBLIC_EVENTS
+
+
+EVENT_TEXTS = {
+    "created": _l("Draft created"),
+    "submitted": _l("Submitted for review"),
+    "returned": _l("Returned for changes by the secretariat"),
+    "published": _l("Published"),
+    "revised": _l("Revised after publication"),
+    "completed": _l("Marked as completed"),
+    "withdrawn": _l("Withdrawn"),
+    "report_submitted": _l("Progress report submitted"),
+    "report_returned": _l("Progress report returned for revision"),
+    "report_approved": _l("Progress report approved"),
+    "deliverable_done": _l("Deliverable marked as done"),
+}
+PUBLIC_EVENTS = frozenset({"published", "revised", "completed", "withdrawn", "report_approved", "deliverable_done"})

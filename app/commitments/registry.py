@@ -1,0 +1,272 @@
+"""The public pledge registry: its filters, the query behind the page and the exports.
+
+Only pledges the public may see are listed (published once: published, completed or withdrawn).
+The traffic-light filter is SQL over the dates the services store on each pledge
+(``report_due_on``, ``red_from``, ``inactive_from``), written to agree with
+:func:`app.commitments.schedule.light` case by case.
+
+Search matches every word of the query as the start of a word of the pledge's folded title and
+description (``Pledge.search_text``), with LIKE. That is a scan, fine for tens of thousands of
+pledges; a full-text index (FTS5 / tsvector) can replace :func:`_search_condition` later.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app.commitments.models import PUBLIC_STATES, Pledge, PledgePartner, PledgeState
+from app.commitments.schedule import Light
+from app.extensions import db
+from app.i18n import country_name, is_country
+from app.members.models import Organisation, StakeholderType
+from app.sqltools import json_list_contains
+from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS, labels, region_countries
+from app.utils import as_utc, csv_cell, fold, like_pattern
+
+SORTS = ("newest", "end")
+# The lights a visitor can filter by (a public pledge never has Light.none).
+LIGHTS = tuple(light.value for light in Light if light is not Light.none)
+STATUSES = tuple(state.value for state in PUBLIC_STATES)
+Q_MAX = 100       # characters of the search box that count
+WORDS_MAX = 8     # words of the search that count
+EXPORT_CHUNK = 500
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``text`` as search compares them: case and accents folded, punctuation dropped."""
+    return re.findall(r"\w+", fold(text))
+
+
+def search_text_of(*parts: str) -> str:
+    """What ``Pledge.search_text`` should hold for the given texts: their words, one space apart.
+
+    Turning punctuation into spaces lets "labour" find "child-labour" as a word.
+    """
+    return " ".join(search_words(" ".join(part or "" for part in parts)))
+
+
+def plain_number(value: Decimal | None) -> str:
+    """A decimal written plainly, without trailing zeros or an exponent: 50000.0000 -> "50000"."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class RegistryFilters:
+    """What the visitor asked the registry for; every field has a harmless default."""
+
+    q: str = ""
+    area: str = ""
+    country: str = ""               # ISO 3166-1 alpha-3, or a region's M49 code (app.taxonomy.REGIONS)
+    stakeholder_type: str = ""
+    action_type: str = ""
+    status: str = ""                # a public PledgeState value
+    light: str = ""                 # a Light value
+    sort: str = "newest"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> RegistryFilters:
+        """Read the query string; unknown or malformed values are dropped without a word."""
+
+        def pick(name: str, allowed) -> str:
+            value = (args.get(name) or "").strip()
+            return value if value in allowed else ""
+
+        country = (args.get("country") or "").strip()
+        if not (is_country(country) or country in REGIONS):
+            country = ""
+        page = (args.get("page") or "").strip()
+        return cls(
+            q=" ".join((args.get("q") or "").split())[:Q_MAX],
+            area=pick("area", AREAS),
+            country=country,
+            stakeholder_type=pick("stakeholder_type", StakeholderType.__members__),
+            action_type=pick("action_type", ACTION_TYPES),
+            status=pick("status", STATUSES),
+            light=pick("light", LIGHTS),
+            sort=pick("sort", SORTS) or "newest",
+            page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+        )
+
+    def args(self, **changes) -> dict[str, str | int]:
+        """The non-default filters as query-string arguments (for links and exports), without the page."""
+        values = {"q": self.q, "area": self.area, "country": self.country,
+                  "stakeholder_type": self.stakeholder_type, "action_type": self.action_type,
+                  "status": self.status, "light": self.light, "sort": "" if self.sort == "newest" else self.sort}
+        values.update(changes)
+        return {key: value for key, value in values.items() if value}
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether anything narrows the list (the order does not)."""
+        return bool(self.q or self.area or self.country or self.stakeholder_type or self.action_type
+                    or self.status or self.light)
+
+
+def light_condition(light: Light | str, today: date) -> sa.ColumnElement[bool]:
+    """SQL true for the pledges whose ``Pledge.light(today)`` is ``light`` (see schedule.light)."""
+    light = Light(light)
+    if light is Light.withdrawn:
+        return Pledge.state == PledgeState.withdrawn
+    if light is Light.completed:
+        return Pledge.state == PledgeState.completed
+    if light is Light.none:
+        return Pledge.state.not_in(PUBLIC_STATES)
+    published = Pledge.state == PledgeState.published
+    if light is Light.green:
+        return sa.and_(published, sa.or_(Pledge.report_due_on.is_(None), Pledge.report_due_on > today))
+    due = sa.and_(published, Pledge.report_due_on <= today)
+    if light is Light.amber:
+        return sa.and_(due, sa.or_(Pledge.red_from.is_(None), Pledge.red_from > today))
+    late = sa.and_(due, Pledge.red_from <= today)
+    if light is Light.red:
+        return sa.and_(late, sa.or_(Pledge.inactive_from.is_(None), Pledge.inactive_from > today))
+    return sa.and_(late, Pledge.inactive_from <= today)
+
+
+def _country_condition(code: str) -> sa.ColumnElement[bool]:
+    """Pledges in the country (or, for a region, in any of its countries), and every global pledge."""
+    countries = region_countries()[code] if code in REGIONS else (code,)
+    return sa.or_(Pledge.is_global.is_(True), *(json_list_contains(Pledge.countries, c) for c in countries))
+
+
+def _search_condition(q: str) -> sa.ColumnElement[bool] | None:
+    """Every word of ``q`` starts a word of the pledge's search text (case and accents ignored)."""
+    conditions = []
+    for word in search_words(q)[:WORDS_MAX]:
+        prefix = like_pattern(word)[1:]  # "word%", with LIKE's wildcards taken literally
+        conditions.append(sa.or_(Pledge.search_text.like(prefix, escape="\\"),
+                                 Pledge.search_text.like(f"% {prefix}", escape="\\")))
+    return sa.and_(*conditions) if conditions else None
+
+
+def filtered_query(filters: RegistryFilters, today: date) -> sa.Select:
+    """Public pledges matching the filters, in the chosen order (no eager loading)."""
+    query = (sa.select(Pledge).join(Pledge.organisation)
+             .where(Pledge.state.in_(PUBLIC_STATES)))
+    if filters.area:
+        query = query.where(json_list_contains(Pledge.areas, filters.area))
+    if filters.country:
+        query = query.where(_country_condition(filters.country))
+    if filters.stakeholder_type:
+        query = query.where(Organisation.stakeholder_type == StakeholderType(filters.stakeholder_type))
+    if filters.action_type:
+        query = query.where(Pledge.action_type == filters.action_type)
+    if filters.status:
+        query = query.where(Pledge.state == PledgeState(filters.status))
+    if filters.light:
+        query = query.where(light_condition(filters.light, today))
+    search = _search_condition(filters.q)
+    if search is not None:
+        query = query.where(search)
+    if filters.sort == "end":
+        return query.order_by(Pledge.end_date.is_(None), Pledge.end_date, Pledge.id)
+    return query.order_by(Pledge.published_at.is_(None), Pledge.published_at.desc(), Pledge.id.desc())
+
+
+def registry_query(filters: RegistryFilters, today: date) -> sa.Select:
+    """The registry page's query: :func:`filtered_query` with what the list shows loaded with it
+    (the organisation in the same query, partners and their organisations in one more), so the page's
+    query count does not grow with the number of pledges."""
+    return filtered_query(filters, today).options(
+        so.contains_eager(Pledge.organisation),
+        so.selectinload(Pledge.partners).joinedload(PledgePartner.organisation),
+    )
+
+
+def export_pledges(filters: RegistryFilters, today: date, *, with_details: bool = False,
+                   chunk: int = EXPORT_CHUNK) -> Iterator[Pledge]:
+    """Every pledge the filters match, in order, loaded a chunk at a time with what the exports show.
+
+    :param with_details: also load indicators and deliverables (JSON and IATI exports).
+    """
+    ids = db.session.scalars(filtered_query(filters, today).with_only_columns(Pledge.id)).all()
+    options = [so.joinedload(Pledge.organisation),
+               so.selectinload(Pledge.partners).joinedload(PledgePartner.organisation)]
+    if with_details:
+        options += [so.selectinload(Pledge.indicators), so.selectinload(Pledge.deliverables)]
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        loaded = {p.id: p for p in db.session.scalars(sa.select(Pledge).where(Pledge.id.in_(part))
+                                                      .options(*options)).unique()}
+        for pledge_id in part:
+            yield loaded[pledge_id]
+
+
+# -- export records -----------------------------------------------------------------------------------------
+def _coded(vocabulary: Mapping, code: str) -> dict[str, str] | None:
+    return {"code": code, "label": str(vocabulary[code])} if code in vocabulary else None
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def pledge_record(pledge: Pledge, today: date, url: str) -> dict:
+    """A pledge's public fields as a JSON object: ids, codes with labels, ISO dates, amounts as strings.
+
+    Nothing private: no focal point, no review notes, no values from reports not yet approved (an
+    indicator's current value comes from the latest approved report).
+    """
+    org = pledge.organisation
+    return {
+        "id": pledge.id,
+        "url": url,
+        "title": pledge.title,
+        "description": pledge.description,
+        "contribution": pledge.contribution,
+        "organisation": {"id": org.id, "name": org.name, "acronym": org.acronym, "country": org.country_code,
+                         "stakeholder_type": {"code": org.stakeholder_type.value,
+                                              "label": org.stakeholder_type.label}},
+        "partners": [{"id": p.organisation.id, "name": p.organisation.name} for p in pledge.partners],
+        "areas": [_coded(AREAS, code) for code in pledge.areas or () if code in AREAS],
+        "action_type": _coded(ACTION_TYPES, pledge.action_type),
+        "target_groups": [_coded(TARGET_GROUPS, code) for code in pledge.target_groups or ()
+                          if code in TARGET_GROUPS],
+        "is_global": pledge.is_global,
+        "countries": [{"code": code, "name": country_name(code)} for code in pledge.countries or ()],
+        "start_date": _iso(pledge.start_date),
+        "end_date": _iso(pledge.end_date),
+        "resources": {"amount": plain_number(pledge.resources_amount) or None,
+                      "currency": pledge.resources_currency or None, "in_kind": pledge.resources_in_kind},
+        "status": {"code": pledge.state.value, "label": pledge.state_label},
+        "light": {"code": pledge.light(today).value, "label": pledge.light_label(today),
+                  "reason": pledge.light_reason(today)},
+        "report_every_months": pledge.report_every_months,
+        "next_report_due_on": _iso(pledge.report_due_on),
+        "published_at": _iso(as_utc(pledge.published_at)),
+        "closed_at": _iso(as_utc(pledge.closed_at)),
+        "indicators": [{"name": i.name, "unit": i.unit, "baseline": plain_number(i.baseline) or None,
+                        "target": plain_number(i.target) or None,
+                        "current_value": plain_number(i.current_value) or None,
+                        "current_as_of": _iso(i.current_as_of)} for i in pledge.indicators],
+        "deliverables": [{"title": d.title, "due_date": _iso(d.due_date), "done_on": _iso(d.done_on)}
+                         for d in pledge.deliverables],
+    }
+
+
+def csv_header() -> list[str]:
+    return [_("ID"), _("Title"), _("Organisation"), _("Stakeholder type"), _("Partner organisations"),
+            _("8.7 areas"), _("Type of action"), _("Countries"), _("Country codes"), _("Start date"),
+            _("End date"), _("Status"), _("Traffic light"), _("Resources committed"), _("Currency"), _("Link")]
+
+
+def csv_row(pledge: Pledge, today: date, url: str) -> list[str]:
+    """One line of the registry's CSV; every text a person typed goes through csv_cell."""
+    countries = ([_("Global")] if pledge.is_global else []) + [country_name(c) for c in pledge.countries or ()]
+    return [str(pledge.id), csv_cell(pledge.title), csv_cell(pledge.organisation.name),
+            pledge.organisation.stakeholder_type.label,
+            csv_cell("; ".join(p.organisation.name for p in pledge.partners)),
+            "; ".join(labels(AREAS, pledge.areas)), "; ".join(labels(ACTION_TYPES, [pledge.action_type])),
+            "; ".join(countries), " ".join(pledge.countries or []),
+            _iso(pledge.start_date) or "", _iso(pledge.end_date) or "", pledge.state_label,
+            pledge.light_label(today), plain_number(pledge.resources_amount), pledge.resources_currency, url]
