@@ -110,14 +110,18 @@ DEMO_LOGINS = [
 
 @click.command("seed-demo")
 @click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
-              help="large also creates a workspace with a 500-reply thread, 1,000 documents and 200 work items.")
+              help="large also creates a workspace with a 500-reply thread, 1,000 documents and 200 work items, "
+                   "and tops the public pledges up to 20,000.")
 def seed_demo(size: str):
     """Load the demo organisations, people, action groups and their content (safe to run again)."""
     from app import demo_content
+    from app.commitments.demo import seed_pledges
+    from app.commitments.demo_bulk import top_up_public_pledges
 
     counts = seed()
     db.session.flush()
     counts["workspaces_with_content"] = demo_content.seed_small()
+    counts["pledges"] = seed_pledges()
     db.session.commit()
     if size == "large":
         click.echo("Creating the large workspace (a minute or so)...")
@@ -125,6 +129,11 @@ def seed_demo(size: str):
         db.session.commit()
         click.echo(f"Large workspace: {'created' if created else 'already there'} at "
                    f"/actiongroups/{demo_content.LARGE_SLUG}/workspace")
+        counts["bulk_pledges"] = top_up_public_pledges(20_000)
+        db.session.commit()
+    # Fresh statistics, so the query planner (SQLite's especially) picks the right indexes.
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
     click.echo("Demo data: " + ", ".join(f"{v} new {k.replace('_', ' ')}" for k, v in counts.items()))
     click.echo(f"Demo logins (password for all: {demo_data.DEMO_PASSWORD}):")
     for email, what in DEMO_LOGINS:

@@ -1,6 +1,7 @@
 """Small helpers shared by every feature: time, text normalisation, safe redirects."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -51,3 +52,20 @@ def like_pattern(text: str) -> str:
 def csv_cell(text: str) -> str:
     """Keep a spreadsheet from running what people typed as a formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``text`` as search compares them: case and accents folded, punctuation dropped.
+
+    Words are letters and digits only, so a search word never holds a LIKE wildcard (``%``, ``_``) or
+    the escape character: the patterns need no ESCAPE clause, which makes SQLite's LIKE much slower.
+    """
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+def search_text_of(*parts: str) -> str:
+    """What ``Pledge.search_text`` should hold for the given texts: their words, one space apart.
+
+    Turning punctuation into spaces lets "labour" find "child-labour" as a word.
+    """
+    return " ".join(search_words(" ".join(part or "" for part in parts)))

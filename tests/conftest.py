@@ -155,6 +155,22 @@ def login(client):
     return _login
 
 
+@pytest.fixture
+def count_queries(app):
+    """Every SQL statement run while the test is going on (clear it before the request you measure)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def _count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", _count)
+    yield statements
+    event.remove(engine, "before_cursor_execute", _count)
+
+
 def reload(obj):
     """Read an object again from the database after a request changed it."""
     db.session.expire_all()

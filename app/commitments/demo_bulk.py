@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
 from decimal import Decimal
+from functools import lru_cache
 
 import sqlalchemy as sa
 
 from app.commitments import schedule
-from app.commitments.models import Deliverable, Indicator, Pledge, PledgePartner, PledgeState
-from app.commitments.registry import search_text_of
+from app.commitments.models import PUBLIC_STATES, Deliverable, Indicator, Pledge, PledgePartner, PledgeState
 from app.extensions import db
 from app.i18n import country_name
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
 from app.taxonomy import ACTION_TYPES, AREAS, TARGET_GROUPS
-from app.utils import utcnow
+from app.utils import search_text_of, utcnow
 
 BATCH = 2000
 
@@ -38,7 +37,8 @@ WHAT = {
                            "Provide school places to children at risk of"),
     "research_data": ("Survey the prevalence of", "Publish open data on", "Study the drivers of"),
     "awareness": ("Run a radio campaign against", "Reach community leaders about", "Inform migrant workers about"),
-    "funding": ("Fund local organisations fighting", "Create a grant window to end", "Finance social protection to prevent"),
+    "funding": ("Fund local organisations fighting", "Create a grant window to end",
+                "Finance social protection to prevent"),
     "supply_chain": ("Audit suppliers for", "Map the supply chain risks of", "Remediate cases of"),
     "other": ("Coordinate partners against", "Set up a helpline on", "Support unions organising against"),
 }
@@ -166,3 +166,9 @@ def seed_many_pledges(count: int = 20_000, *, now: datetime | None = None, seed:
         made += size
     db.session.flush()
     return made
+
+
+def top_up_public_pledges(total: int = 20_000, *, now: datetime | None = None) -> int:
+    """Add bulk pledges until ``total`` pledges are public (``seed-demo --size large``, the benchmark)."""
+    public = db.session.scalar(sa.select(sa.func.count()).where(Pledge.state.in_(PUBLIC_STATES)))
+    return seed_many_pledges(max(0, total - public), now=now)

@@ -14,7 +14,9 @@ Choices worth knowing:
   (cancelled), a published one 2 (implementation);
 - each indicator is one ``result`` of type 1 (output); every approved report is a ``period`` with the
   pledge's target and the reported value (reports are cumulative); before any report, one period over
-  the whole pledge carries the target alone.
+  the whole pledge carries the target alone;
+- ``xml:lang`` is the language of the request, which the words the Hub adds (tag, units) are written
+  in; the pledge's own texts are in whatever language its authors wrote them.
 """
 from __future__ import annotations
 

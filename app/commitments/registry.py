@@ -11,7 +11,6 @@ pledges; a full-text index (FTS5 / tsvector) can replace :func:`_search_conditio
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,15 +19,16 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
 
 from app.commitments.models import PUBLIC_STATES, Pledge, PledgePartner, PledgeState
 from app.commitments.schedule import Light
 from app.extensions import db
 from app.i18n import country_name, is_country
 from app.members.models import Organisation, StakeholderType
-from app.sqltools import json_list_contains
+from app.sqltools import json_list_contains, json_list_contains_any
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS, labels, region_countries
-from app.utils import as_utc, csv_cell, fold, like_pattern
+from app.utils import as_utc, csv_cell, search_words
 
 SORTS = ("newest", "end")
 # The lights a visitor can filter by (a public pledge never has Light.none).
@@ -37,19 +37,6 @@ STATUSES = tuple(state.value for state in PUBLIC_STATES)
 Q_MAX = 100       # characters of the search box that count
 WORDS_MAX = 8     # words of the search that count
 EXPORT_CHUNK = 500
-
-
-def search_words(text: str) -> list[str]:
-    """The words of ``text`` as search compares them: case and accents folded, punctuation dropped."""
-    return re.findall(r"\w+", fold(text))
-
-
-def search_text_of(*parts: str) -> str:
-    """What ``Pledge.search_text`` should hold for the given texts: their words, one space apart.
-
-    Turning punctuation into spaces lets "labour" find "child-labour" as a word.
-    """
-    return " ".join(search_words(" ".join(part or "" for part in parts)))
 
 
 def plain_number(value: Decimal | None) -> str:
@@ -135,30 +122,29 @@ def light_condition(light: Light | str, today: date) -> sa.ColumnElement[bool]:
 
 def _country_condition(code: str) -> sa.ColumnElement[bool]:
     """Pledges in the country (or, for a region, in any of its countries), and every global pledge."""
-    countries = region_countries()[code] if code in REGIONS else (code,)
-    return sa.or_(Pledge.is_global.is_(True), *(json_list_contains(Pledge.countries, c) for c in countries))
+    if code in REGIONS:
+        return sa.or_(Pledge.is_global.is_(True), json_list_contains_any(Pledge.countries, region_countries()[code]))
+    return sa.or_(Pledge.is_global.is_(True), json_list_contains(Pledge.countries, code))
 
 
 def _search_condition(q: str) -> sa.ColumnElement[bool] | None:
     """Every word of ``q`` starts a word of the pledge's search text (case and accents ignored)."""
     conditions = []
-    for word in search_words(q)[:WORDS_MAX]:
-        prefix = like_pattern(word)[1:]  # "word%", with LIKE's wildcards taken literally
-        conditions.append(sa.or_(Pledge.search_text.like(prefix, escape="\\"),
-                                 Pledge.search_text.like(f"% {prefix}", escape="\\")))
+    for word in search_words(q)[:WORDS_MAX]:  # letters and digits only: nothing to escape
+        conditions.append(sa.or_(Pledge.search_text.like(f"{word}%"), Pledge.search_text.like(f"% {word}%")))
     return sa.and_(*conditions) if conditions else None
 
 
 def filtered_query(filters: RegistryFilters, today: date) -> sa.Select:
     """Public pledges matching the filters, in the chosen order (no eager loading)."""
-    query = (sa.select(Pledge).join(Pledge.organisation)
-             .where(Pledge.state.in_(PUBLIC_STATES)))
+    query = sa.select(Pledge).where(Pledge.state.in_(PUBLIC_STATES))
     if filters.area:
         query = query.where(json_list_contains(Pledge.areas, filters.area))
     if filters.country:
         query = query.where(_country_condition(filters.country))
-    if filters.stakeholder_type:
-        query = query.where(Organisation.stakeholder_type == StakeholderType(filters.stakeholder_type))
+    if filters.stakeholder_type:  # the only filter that needs the organisation: join it only then
+        query = query.join(Pledge.organisation).where(
+            Organisation.stakeholder_type == StakeholderType(filters.stakeholder_type))
     if filters.action_type:
         query = query.where(Pledge.action_type == filters.action_type)
     if filters.status:
@@ -170,17 +156,57 @@ def filtered_query(filters: RegistryFilters, today: date) -> sa.Select:
         query = query.where(search)
     if filters.sort == "end":
         return query.order_by(Pledge.end_date.is_(None), Pledge.end_date, Pledge.id)
-    return query.order_by(Pledge.published_at.is_(None), Pledge.published_at.desc(), Pledge.id.desc())
+    # Public pledges always have a publication time (the services set it), so no NULLs to place.
+    return query.order_by(Pledge.published_at.desc(), Pledge.id.desc())
+
+
+def list_options() -> list:
+    """What a list of pledges shows besides the pledge: the organisation (joined into the same query),
+    the partners and their organisations (one more query for the whole list)."""
+    return [so.joinedload(Pledge.organisation),
+            so.selectinload(Pledge.partners).joinedload(PledgePartner.organisation)]
 
 
 def registry_query(filters: RegistryFilters, today: date) -> sa.Select:
-    """The registry page's query: :func:`filtered_query` with what the list shows loaded with it
-    (the organisation in the same query, partners and their organisations in one more), so the page's
-    query count does not grow with the number of pledges."""
-    return filtered_query(filters, today).options(
-        so.contains_eager(Pledge.organisation),
-        so.selectinload(Pledge.partners).joinedload(PledgePartner.organisation),
-    )
+    """:func:`filtered_query` with what a list shows loaded with it, so that a page's query count does
+    not grow with the number of pledges."""
+    return filtered_query(filters, today).options(*list_options())
+
+
+class RegistryPagination(Pagination):
+    """One page of the registry in three queries, however many pledges match.
+
+    The ids of the page and the number of matches come from one query (``count(*) OVER ()``), so a
+    filter that has to read every row (search, countries) reads them once, not once for the count and
+    again for the page; then the page's pledges are loaded by id, and their partners.
+    """
+
+    def _query_items(self) -> list[Pledge]:
+        query = self._query_args["query"]
+        rows = db.session.execute(query.with_only_columns(Pledge.id, sa.func.count().over())
+                                  .limit(self.per_page).offset(self._query_offset)).all()
+        self._total = rows[0][1] if rows else None
+        if not rows:
+            return []
+        ids = [row[0] for row in rows]
+        loaded = {p.id: p for p in db.session.scalars(
+            sa.select(Pledge).where(Pledge.id.in_(ids)).options(*list_options())).unique()}
+        return [loaded[pledge_id] for pledge_id in ids]
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        if self.page == 1:
+            return 0
+        # A page past the end: count the matches separately.
+        query = self._query_args["query"]
+        return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+
+
+def registry_page(filters: RegistryFilters, today: date, per_page: int) -> RegistryPagination:
+    """The page of the registry the filters ask for (``page``, ``pages``, ``total``, ``items``...)."""
+    return RegistryPagination(page=filters.page, per_page=per_page, max_per_page=None, error_out=False,
+                              query=filtered_query(filters, today))
 
 
 def export_pledges(filters: RegistryFilters, today: date, *, with_details: bool = False,
@@ -190,8 +216,7 @@ def export_pledges(filters: RegistryFilters, today: date, *, with_details: bool 
     :param with_details: also load indicators and deliverables (JSON and IATI exports).
     """
     ids = db.session.scalars(filtered_query(filters, today).with_only_columns(Pledge.id)).all()
-    options = [so.joinedload(Pledge.organisation),
-               so.selectinload(Pledge.partners).joinedload(PledgePartner.organisation)]
+    options = list_options()
     if with_details:
         options += [so.selectinload(Pledge.indicators), so.selectinload(Pledge.deliverables)]
     for start in range(0, len(ids), chunk):

@@ -11,9 +11,10 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 from app.commitments import bp
 from app.commitments.forms import region_choices
 from app.commitments.iati import pledges_to_iati
-from app.commitments.models import LIGHT_LABELS, PLEDGE_STATE_LABELS, Pledge, PledgePartner, PledgeState
+from app.commitments.models import LIGHT_LABELS, PLEDGE_STATE_LABELS, Pledge, PledgeState
 from app.commitments.registry import (
-    LIGHTS, STATUSES, RegistryFilters, csv_header, csv_row, export_pledges, pledge_record, registry_query,
+    LIGHTS, STATUSES, RegistryFilters, csv_header, csv_row, export_pledges, list_options, pledge_record,
+    registry_page,
 )
 from app.commitments.schedule import Light
 from app.extensions import db
@@ -30,8 +31,7 @@ def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
 def registry():
     filters = RegistryFilters.from_args(request.args)
     today = viewer_today()
-    page = db.paginate(registry_query(filters, today), page=filters.page,
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = registry_page(filters, today, current_app.config["PAGE_SIZE"])
     return render_template(
         "commitments/registry.html", page=page, filters=filters, today=today,
         areas=AREAS, action_types=ACTION_TYPES, regions=region_choices(), countries=country_choices(),
@@ -76,8 +76,7 @@ def export_iati():
 def pledge_iati(pledge_id: int):
     """One pledge as IATI activity XML; only public pledges have one (404 otherwise, even for their authors)."""
     pledge = db.session.scalar(sa.select(Pledge).where(Pledge.id == pledge_id).options(
-        so.joinedload(Pledge.organisation), so.selectinload(Pledge.partners).joinedload(PledgePartner.organisation),
-        so.selectinload(Pledge.indicators)))
+        *list_options(), so.selectinload(Pledge.indicators)))
     if pledge is None or not pledge.is_public:
         abort(404)
     return _download(pledges_to_iati([pledge]), "application/xml", f"pledge-{pledge.id}-iati.xml")

@@ -34,7 +34,7 @@ from app.members.services import admins
 from app.notifications.services import notify
 from app.taxonomy import ACTION_TYPES, TARGET_GROUPS, clean_areas, clean_codes, expand_regions
 from app.uploads import StoredFile
-from app.utils import fold, utcnow
+from app.utils import search_text_of, utcnow
 
 TITLE_MAX = 200
 TEXT_MAX = 20000
@@ -291,7 +291,7 @@ def _apply(pledge: Pledge, data: PledgeData) -> None:
     pledge.coordinator_id = data.coordinator_id
     pledge.group_id = data.group_id
     pledge.report_every_months = data.report_every_months
-    pledge.search_text = fold(f"{pledge.title} {pledge.description}")
+    pledge.search_text = search_text_of(pledge.title, pledge.description)
 
     wanted = set(data.partner_ids)
     pledge.partners = [p for p in pledge.partners if p.organisation_id in wanted] + [

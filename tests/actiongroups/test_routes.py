@@ -5,7 +5,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.actiongroups.models import ActionGroup, Activity, GroupRole, JoinRequest, RequestStatus
 from app.actiongroups.services import record_activity
@@ -90,19 +89,6 @@ def test_archived_group_refuses_joining_with_a_message(client, login, group_worl
     login(make_user())
     assert client.get(f"{G}/join").status_code == 403
     assert "takes no new members" in client.get(G).text
-
-
-@pytest.fixture
-def count_queries(app):
-    statements = []
-    engine = db.engine
-
-    def _count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", _count)
-    yield statements
-    event.remove(engine, "before_cursor_execute", _count)
 
 
 def _activities(group, actor, n):

@@ -10,7 +10,7 @@ import pytest
 from app.commitments.models import Deliverable, Indicator, Pledge, PledgePartner, PledgeState
 from app.extensions import db
 from app.members.models import OrgRole
-from app.utils import fold
+from app.utils import search_text_of
 
 # Every kind of person the permission tests walk through, in order of growing rights.
 ROLES = ["anonymous", "outsider", "partner", "member", "coordinator", "admin"]
@@ -38,7 +38,7 @@ def make_pledge(app):
         values.update(fields)
         pledge = Pledge(organisation_id=org.id, coordinator_id=coordinator.id if coordinator else None,
                         created_by_id=coordinator.id if coordinator else None, state=state, **values)
-        pledge.search_text = fold(f"{pledge.title} {pledge.description}")
+        pledge.search_text = search_text_of(pledge.title, pledge.description)
         if state in (PledgeState.published, PledgeState.completed, PledgeState.withdrawn):
             pledge.published_at = datetime(2026, 1, 15, tzinfo=timezone.utc)
         for position, (title, due) in enumerate(deliverables or [("Training curriculum", date(2026, 6, 30))]):

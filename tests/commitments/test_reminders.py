@@ -29,16 +29,6 @@ def days(n: int) -> timedelta:
 
 
 @pytest.fixture
-def make_pledge(make_pledge):
-    """The shared factory, with the reporting interval set (the column default only applies on insert,
-    after make_pledge computes the schedule)."""
-    def _make_pledge(org, **fields):
-        fields.setdefault("report_every_months", 6)
-        return make_pledge(org, **fields)
-    return _make_pledge
-
-
-@pytest.fixture
 def org(make_org):
     return make_org("Pledging Org")
 
@@ -204,6 +194,29 @@ def test_running_the_job_twice_the_same_day_sends_nothing_twice(org, coordinator
     assert send_pledge_reminders(now=at(REPORT_DUE, hour=12)) == 0
     db.session.commit()
     assert len(outbox) == 3
+
+
+def test_the_job_reads_with_the_same_few_queries_for_few_or_many_pledges(make_org, make_user, make_pledge):
+    from sqlalchemy import event
+
+    def selects_for(count: int, day: date) -> int:
+        org = make_org()
+        person = make_user(org=org)
+        for i in range(count):
+            # Half with a coordinator, half falling back to the organisation's focal points.
+            make_pledge(org, coordinator=person if i % 2 else None,
+                        deliverables=[("Manual", day), ("Survey", day + days(3))])
+        statements = []
+        record = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert run(day) >= count
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return sum(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+    # On the second day the first batch's reports are overdue too: 14 pledges then.
+    assert selects_for(2, REPORT_DUE - days(10)) == selects_for(12, REPORT_DUE + days(200)) <= 5
 
 
 # -- the deadlines a person sees -----------------------------------------------------------------------------

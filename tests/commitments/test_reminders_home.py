@@ -32,7 +32,7 @@ def test_a_signed_in_person_sees_their_organisations_deadlines_only(world, clien
     assert "Your deadlines" in html
     assert "Late teacher guide" in html and "Soon survey" in html and "Our school meals pledge" in html
     assert html.index("Late teacher guide") < html.index("Soon survey")
-    assert 'data-deadline="overdue"' in html
+    assert 'data-deadline="overdue"' in html and "3 days late" in html and "in 5 days" in html
     assert "Far report" not in html  # beyond 30 days
     assert "Their survey" not in html and "Their pledge" not in html
     assert 'href="/pledges/mine"' in html

@@ -447,3 +447,39 @@ def test_the_review_queue_lists_submitted_reports_longest_waiting_first(world, m
     queue = reports.submitted_reports()
     assert [r.id for r in queue] == [report.id, late.id]
     assert queue[0].pledge.organisation.name == "Pledging Org"
+
+
+def test_reading_takes_the_same_queries_for_one_report_or_three(world, make_pledge):
+    """visible_reports is one query (and one for the values of all reports); the chart data one query."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def measure() -> tuple[int, int]:
+        db.session.expire_all()
+        pledge = db.session.get(type(world.pledge), world.pledge.id)
+        list(pledge.indicators), list(pledge.partners), world.people.member.organisation_id  # not what we count
+        statements.clear()
+        for report in reports.visible_reports(pledge, world.people.member):
+            list(report.values)
+        read = len(statements)
+        statements.clear()
+        reports.indicator_chart_data(pledge)
+        return read, len(statements)
+
+    first = submitted(world, P1, now=LATER)
+    reports.approve_report(world.people.admin, first, now=LATER)
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        one = measure()
+        for period_end in (P2, P3):
+            reports.approve_report(world.people.admin, submitted(world, period_end, now=LATER), now=LATER)
+        db.session.commit()
+        three = measure()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert one == three == (2, 1)

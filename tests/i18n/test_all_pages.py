@@ -21,7 +21,9 @@ LANGUAGES = ["fr", "es"]
 
 PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/apply/organisation",
                 "/apply/join", "/login", "/password/forgot", "/password/reset/not-a-token",
-                "/invitation/not-a-token", "/no-such-page", "/actiongroups/", "/actiongroups/zeta"]
+                "/invitation/not-a-token", "/no-such-page", "/actiongroups/", "/actiongroups/zeta",
+                "/pledges/", "/pledges/?q=zork", "/pledges/{w.pledge.id}",
+                "/pledges/{w.pledge.id}/reports/{w.approved_report.id}"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
                    "/organisations/{w.org.id}/members", "/organisations/{w.waiting.id}", "/admin/", "/admin/users",
                    "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox",
@@ -34,7 +36,12 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/actiongroups/zeta/documents", "/actiongroups/zeta/documents/new",
                    "/actiongroups/zeta/documents/{w.document.id}", "/actiongroups/zeta/documents/{w.document.id}/edit",
                    "/actiongroups/zeta/workplan", "/actiongroups/zeta/workplan/new",
-                   "/actiongroups/zeta/workplan/{w.item.id}", "/actiongroups/zeta/workplan/{w.item.id}/edit"]
+                   "/actiongroups/zeta/workplan/{w.item.id}", "/actiongroups/zeta/workplan/{w.item.id}/edit",
+                   "/pledges/mine", "/pledges/new", "/pledges/review", "/pledges/{w.pledge.id}/edit",
+                   "/pledges/{w.draft.id}", "/pledges/{w.draft.id}/edit",
+                   "/pledges/{w.pledge.id}/deliverables/{w.pledge.deliverables[1].id}/done",
+                   "/pledges/{w.pledge.id}/reports/new", "/pledges/{w.pledge.id}/reports/{w.report.id}",
+                   "/pledges/{w.pledge.id}/reports/{w.report.id}/edit"]
 
 
 def _catalog(lang):
@@ -78,7 +85,8 @@ def world(make_org, make_user):
     make_user("waiting@example.org", org=waiting, status=UserStatus.pending, full_name="Vex Qadir")
     admin = make_user("admin@example.org", org=org, admin=True, full_name="Yuki Zorn")
     workspace = _workspace(org, admin, make_user)
-    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace)
+    pledges = _pledges(org, admin)
+    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges)
 
 
 def _workspace(org, admin, make_user):
@@ -116,6 +124,52 @@ def _workspace(org, admin, make_user):
     record_activity(group, colleague, "member_joined")
     db.session.commit()
     return {"group": group, "thread": thread, "post": post, "document": document, "item": item}
+
+
+def _pledges(org, admin):
+    """A published pledge of the admin's organisation with an approved and a draft report, and a draft pledge."""
+    from datetime import date, datetime, timezone
+    from decimal import Decimal
+
+    from app.commitments.models import (
+        Deliverable, Indicator, Pledge, PledgeState, ProgressReport, ReportState, ReportValue,
+    )
+    from app.commitments.services import record_event
+
+    def pledge(title, state):
+        made = Pledge(organisation_id=org.id, coordinator_id=admin.id, created_by_id=admin.id, title=title,
+                      description="Frobnicate the quux.", contribution="Xyzzy zork.", areas=["child_labour"],
+                      action_type="research_data", countries=["KEN"], target_groups=["children"],
+                      start_date=date(2024, 1, 1), end_date=date(2030, 12, 31), resources_amount=Decimal(1000),
+                      resources_currency="EUR", state=state, search_text=f"{title.lower()} frobnicate the quux")
+        made.deliverables = [Deliverable(position=0, title="Zork census", due_date=date(2024, 6, 30),
+                                         done_on=date(2024, 5, 1)),
+                             Deliverable(position=1, title="Quux atlas", due_date=date(2031, 6, 30))]
+        made.indicators = [Indicator(position=0, name="Zorkmids", unit="zm", baseline=Decimal(0),
+                                     target=Decimal(10), current_value=Decimal(4), current_as_of=date(2024, 7, 1))]
+        if state is PledgeState.published:
+            made.published_at = datetime(2024, 1, 2, tzinfo=timezone.utc)
+            made.reported_through = date(2024, 7, 1)
+        made.refresh_schedule()
+        db.session.add(made)
+        db.session.flush()
+        return made
+
+    published = pledge("Zork pledge", PledgeState.published)
+    draft = pledge("Quux pledge", PledgeState.draft)
+    approved = ProgressReport(pledge_id=published.id, period_start=date(2024, 1, 1), period_end=date(2024, 7, 1),
+                              state=ReportState.approved, narrative="Zork *frobnicated*.", author_id=admin.id)
+    approved.values = [ReportValue(indicator_id=published.indicators[0].id, value=Decimal(4))]
+    report = ProgressReport(pledge_id=published.id, period_start=date(2024, 7, 1), period_end=date(2025, 1, 1),
+                            state=ReportState.draft, narrative="Quux.", author_id=admin.id)
+    report.values = [ReportValue(indicator_id=published.indicators[0].id, value=Decimal(6))]
+    db.session.add_all([approved, report])
+    db.session.flush()
+    for action in ("created", "submitted", "published", "report_approved"):
+        record_event(published, admin, action, comment="Zork." if action == "report_approved" else "",
+                     report=approved if action == "report_approved" else None)
+    db.session.commit()
+    return {"pledge": published, "draft": draft, "approved_report": approved, "report": report}
 
 
 def fetch(client, url, lang):

@@ -96,24 +96,6 @@ def test_every_route_is_in_the_matrix(app):
             assert first in covered or rule.rule == "/" or first == "language", rule.rule
 
 
-@pytest.fixture
-def count_queries(app):
-    from sqlalchemy import event
-
-    from app.extensions import db
-
-    statements = []
-
-    def _count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    yield statements
-    event.remove(engine, "before_cursor_execute", _count)
-
-
 @pytest.mark.parametrize("url", ["/", "/organisations", "/organisations?q=demo&type=government",
                                  "/admin/", "/admin/users", "/admin/organisations", "/admin/audit",
                                  "/account", "/profile", "/organisations/{org}/members"])

@@ -38,6 +38,7 @@
       backgroundColor: colour,
       borderDash: [6, 4],
       borderWidth: 2,
+      pointStyle: "line",
       pointRadius: 0,
       pointHoverRadius: 0
     };
@@ -70,11 +71,18 @@
         animation: reduceMotion ? false : undefined,
         parsing: false,
         scales: {
-          x: {type: "linear", min: from, max: to, ticks: {callback: showDay, maxTicksLimit: 6}},
+          // Ticks on the pledge's start and end and on each reported period's end, not on arbitrary days.
+          x: {
+            type: "linear", min: from, max: to, ticks: {callback: showDay},
+            afterBuildTicks: function (axis) {
+              axis.ticks = [from].concat(xs, [to]).filter(function (x, i, all) { return all.indexOf(x) === i; })
+                .map(function (x) { return {value: x}; });
+            }
+          },
           y: {ticks: {callback: showNumber}}
         },
         plugins: {
-          legend: {position: "bottom"},
+          legend: {position: "bottom", labels: {usePointStyle: true}},
           tooltip: {
             callbacks: {
               title: function (items) { return items.length ? showDay(items[0].parsed.x) : ""; },

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app.actiongroups.discussions import services
 from app.actiongroups.discussions.models import Post
@@ -40,15 +39,3 @@ def discussion(group_world, make_group, make_user, add_member):
                            stranger=stranger)
 
 
-@pytest.fixture
-def count_queries(app):
-    """Every SQL statement run while the test is going on (clear it before the request you measure)."""
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    yield statements
-    event.remove(engine, "before_cursor_execute", _count)

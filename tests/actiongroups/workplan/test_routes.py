@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from app import i18n
 from app.actiongroups.models import GroupRole, Visibility
 from app.actiongroups.workplan import services
 from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
@@ -18,21 +19,6 @@ from tests.actiongroups.conftest import ROLES
 from tests.conftest import reload
 
 BASE = "/actiongroups/supply-chains/workplan"
-
-
-@pytest.fixture
-def count_queries(app):
-    from sqlalchemy import event
-
-    statements = []
-
-    def _count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    yield statements
-    event.remove(engine, "before_cursor_execute", _count)
 
 
 @pytest.fixture
@@ -302,7 +288,7 @@ def test_overdue_items_are_marked_in_words_in_the_viewers_time_zone(as_role, gro
                                ("Future", date(2026, 4, 1), "planned")]:
         services.create_work_item(member, group_world.group, {"title": title, "due_date": due, "status": status})
     db.session.commit()
-    monkeypatch.setattr(services, "utcnow", lambda: datetime(2026, 3, 9, 23, 30, tzinfo=timezone.utc))
+    monkeypatch.setattr(i18n, "utcnow", lambda: datetime(2026, 3, 9, 23, 30, tzinfo=timezone.utc))
     client = as_role("member")
     html = client.get(BASE).get_data(as_text=True)
     assert "Overdue" in row_of(html, "Due yesterday")  # in words (row shading failed contrast)
