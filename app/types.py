@@ -37,3 +37,8 @@ def render_item(type_: str, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def enum_type(cls, length: int = 30) -> sa.Enum:
+    """An enum column stored as a short string (no native enum type), so adding a value needs no ALTER TYPE."""
+    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)

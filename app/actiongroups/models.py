@@ -11,7 +11,7 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.types import UTCDateTime
+from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
 
@@ -49,9 +49,6 @@ GROUP_ROLE_LABELS = {
 }
 
 
-def _enum(cls: type[enum.Enum]) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=30, validate_strings=True)
-
 
 class ActionGroup(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -60,7 +57,7 @@ class ActionGroup(db.Model):
     mandate: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # Markdown
     areas: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)            # 8.7 area codes
     focus_countries: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)  # ISO 3166 alpha-3
-    visibility: so.Mapped[Visibility] = so.mapped_column(_enum(Visibility), default=Visibility.members)
+    visibility: so.Mapped[Visibility] = so.mapped_column(enum_type(Visibility), default=Visibility.members)
     is_archived: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -142,7 +139,7 @@ class Membership(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("action_group.id", ondelete="CASCADE"), index=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    role: so.Mapped[GroupRole] = so.mapped_column(_enum(GroupRole), default=GroupRole.member)
+    role: so.Mapped[GroupRole] = so.mapped_column(enum_type(GroupRole), default=GroupRole.member)
     joined_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     group: so.Mapped[ActionGroup] = so.relationship(back_populates="memberships")
@@ -163,10 +160,10 @@ class JoinRequest(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("action_group.id", ondelete="CASCADE"), index=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    kind: so.Mapped[RequestKind] = so.mapped_column(_enum(RequestKind), default=RequestKind.request)
-    role: so.Mapped[GroupRole] = so.mapped_column(_enum(GroupRole), default=GroupRole.member)
+    kind: so.Mapped[RequestKind] = so.mapped_column(enum_type(RequestKind), default=RequestKind.request)
+    role: so.Mapped[GroupRole] = so.mapped_column(enum_type(GroupRole), default=GroupRole.member)
     motivation: so.Mapped[str] = so.mapped_column(sa.Text, default="")
-    status: so.Mapped[RequestStatus] = so.mapped_column(_enum(RequestStatus), default=RequestStatus.pending)
+    status: so.Mapped[RequestStatus] = so.mapped_column(enum_type(RequestStatus), default=RequestStatus.pending)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     invited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     decided_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

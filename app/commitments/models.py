@@ -20,12 +20,9 @@ from flask_babel import lazy_gettext as _l
 from app.commitments import schedule
 from app.commitments.schedule import Light
 from app.extensions import db
-from app.types import UTCDateTime
+from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
-
-def _enum(cls: type[enum.Enum]) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=30, validate_strings=True)
 
 
 # Amounts and indicator values: exact decimals, never floats.
@@ -117,7 +114,7 @@ class Pledge(db.Model):
     resources_in_kind: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     report_every_months: so.Mapped[int] = so.mapped_column(default=schedule.DEFAULT_EVERY_MONTHS)
 
-    state: so.Mapped[PledgeState] = so.mapped_column(_enum(PledgeState), default=PledgeState.draft)
+    state: so.Mapped[PledgeState] = so.mapped_column(enum_type(PledgeState), default=PledgeState.draft)
     review_comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # the secretariat's last return note
     revision: so.Mapped[int] = so.mapped_column(default=0)  # visible revisions made after publication
     # Case- and accent-folded title and description: what the registry's search matches.
@@ -344,7 +341,7 @@ class ProgressReport(db.Model):
     # The reporting period the report covers (app/commitments/schedule.py); one report per period.
     period_start: so.Mapped[date] = so.mapped_column(sa.Date)
     period_end: so.Mapped[date] = so.mapped_column(sa.Date)
-    state: so.Mapped[ReportState] = so.mapped_column(_enum(ReportState), default=ReportState.draft)
+    state: so.Mapped[ReportState] = so.mapped_column(enum_type(ReportState), default=ReportState.draft)
     narrative: so.Mapped[str] = so.mapped_column(sa.Text, default="")   # Markdown
     challenges: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # Markdown
     review_comment: so.Mapped[str] = so.mapped_column(sa.Text, default="")

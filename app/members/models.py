@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 
 from app.extensions import db
-from app.types import UTCDateTime
+from app.types import UTCDateTime, enum_type
 from app.utils import fold, utcnow
 
 
@@ -79,10 +79,6 @@ STATUS_LABELS = {
 ROLE_LABELS = {OrgRole.focal_point: _l("Focal point"), OrgRole.member: _l("Member")}
 
 
-def _enum(cls: type[enum.Enum]) -> sa.Enum:
-    # Stored as short strings (no native enum type), so adding a value needs no ALTER TYPE.
-    return sa.Enum(cls, native_enum=False, length=30, validate_strings=True)
-
 
 class Organisation(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -90,12 +86,12 @@ class Organisation(db.Model):
     # Case- and accent-folded name: the uniqueness key and what the directory search matches.
     name_key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
     acronym: so.Mapped[str] = so.mapped_column(sa.String(30), default="")
-    stakeholder_type: so.Mapped[StakeholderType] = so.mapped_column(_enum(StakeholderType), index=True)
+    stakeholder_type: so.Mapped[StakeholderType] = so.mapped_column(enum_type(StakeholderType), index=True)
     country_code: so.Mapped[str] = so.mapped_column(sa.String(3), index=True)  # ISO 3166-1 alpha-3
     website: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     status: so.Mapped[OrganisationStatus] = so.mapped_column(
-        _enum(OrganisationStatus), default=OrganisationStatus.pending, index=True)
+        enum_type(OrganisationStatus), default=OrganisationStatus.pending, index=True)
     decline_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -153,9 +149,9 @@ class User(UserMixin, db.Model):
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
     locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="en")
     organisation_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("organisation.id"), index=True)
-    org_role: so.Mapped[OrgRole] = so.mapped_column(_enum(OrgRole), default=OrgRole.focal_point)
+    org_role: so.Mapped[OrgRole] = so.mapped_column(enum_type(OrgRole), default=OrgRole.focal_point)
     is_admin: so.Mapped[bool] = so.mapped_column(default=False)
-    status: so.Mapped[UserStatus] = so.mapped_column(_enum(UserStatus), default=UserStatus.pending, index=True)
+    status: so.Mapped[UserStatus] = so.mapped_column(enum_type(UserStatus), default=UserStatus.pending, index=True)
     decline_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Part of the session identity: rotating it signs the user out everywhere (password change).
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64), default=lambda: secrets.token_urlsafe(24))

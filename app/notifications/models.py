@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.types import UTCDateTime
+from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
 
@@ -58,7 +58,7 @@ class NotificationPreference(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(50))
     delivery: so.Mapped[Delivery] = so.mapped_column(
-        sa.Enum(Delivery, native_enum=False, length=20, validate_strings=True))
+        enum_type(Delivery, length=20))
 
     def __repr__(self) -> str:
         return f"<NotificationPreference {self.id} user={self.user_id} {self.kind}={self.delivery.value}>"

@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.types import UTCDateTime
+from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
 
@@ -53,7 +53,7 @@ class WorkItem(db.Model):
     start_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
     due_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
     status: so.Mapped[WorkItemStatus] = so.mapped_column(
-        sa.Enum(WorkItemStatus, native_enum=False, length=30, validate_strings=True), default=WorkItemStatus.planned)
+        enum_type(WorkItemStatus), default=WorkItemStatus.planned)
     responsible_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
