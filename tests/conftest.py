@@ -88,12 +88,19 @@ def make_app(_schema, database_url, tmp_path_factory) -> Callable:
         return app
 
     yield _make_app
+    # Close every app's session before disposing any engine: a session may hold a connection of another
+    # app's engine (Flask-SQLAlchemy binds to the *current* app), and a connection left checked out when
+    # its engine is disposed is only closed by the garbage collector, which psycopg reports as unraisable.
     for app, ctx in reversed(contexts):
         db.session.remove()
         ctx.pop()
+    for app, _ctx in reversed(contexts):
+        with app.app_context():
+            left = db.engine.pool.checkedout()
         _empty_tables(app)
         with app.app_context():
             db.engine.dispose()
+        assert not left, f"{left} database connection(s) left checked out at the end of the test"
 
 
 @pytest.fixture
