@@ -1,7 +1,7 @@
 """Scheduled jobs, called directly with an injected `now`."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from app.jobs import remind_admins_of_pending_applications
 from app.members.models import OrganisationStatus, UserStatus
@@ -11,7 +11,7 @@ from app.utils import utcnow
 
 def test_admins_get_one_digest_a_day_of_applications_waiting_two_days(app, make_user, make_org, outbox):
     admin = make_user("admin@example.org", admin=True)
-    now = utcnow()
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # early in the day: "three hours later" is the same day
     old = make_org("Old Application", status=OrganisationStatus.pending, created_at=now - timedelta(days=3))
     make_org("Fresh Application", status=OrganisationStatus.pending, created_at=now - timedelta(hours=1))
     make_user(status=UserStatus.pending, created_at=now - timedelta(days=5), full_name="Waiting Person")
