@@ -1,0 +1,171 @@
+"""Calendar feeds: what goes into a person's feed (five queries whatever its size), the feed's secret
+address, the group and programme feeds. The iCalendar text itself is written by app/forums/ical.py."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.commitments import schedule
+from app.commitments.models import Deliverable, Pledge, PledgeState
+from app.extensions import db
+from app.forums import ical
+from app.forums.consultation_models import Consultation, ConsultationState, Invitee, Response
+from app.forums.models import ACTIVE_STATES, AgendaEntry, CalendarKey, Forum, ForumSession, Registration, RegistrationState
+from app.members.models import User, UserStatus
+from app.urls import external_url
+
+# Feeds carry what ended in the last four weeks and everything to come (as Indico's category feeds do).
+PAST = timedelta(weeks=4)
+
+
+# -- the secret address -------------------------------------------------------------------------------------
+def _token(user_id: int, secret: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"calendar:{user_id}:{secret}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def feed_token(user: User) -> str | None:
+    key = db.session.get(CalendarKey, user.id)
+    return _token(user.id, key.secret) if key is not None else None
+
+
+def reset_feed(user: User) -> str:
+    """Give the person a new feed address; the old one stops working at once. :return: the new token."""
+    key = db.session.get(CalendarKey, user.id)
+    if key is None:
+        key = CalendarKey(user_id=user.id, secret=secrets.token_hex(16))
+        db.session.add(key)
+    else:
+        key.secret = secrets.token_hex(16)
+    db.session.flush()
+    return _token(user.id, key.secret)
+
+
+def user_for_feed(user_id: int, token: str) -> User | None:
+    """The approved person a feed address stands for; None for a wrong secret, a reset one, or no one
+    (all three look the same from outside: 404)."""
+    row = db.session.execute(sa.select(CalendarKey, User).join(User, User.id == CalendarKey.user_id)
+                             .where(CalendarKey.user_id == user_id)).first()
+    if row is None:
+        return None
+    key, user = row
+    if user.status is not UserStatus.active or not hmac.compare_digest(_token(user_id, key.secret), token or ""):
+        return None
+    return user
+
+
+# -- the personal feed ----------------------------------------------------------------------------------------
+def personal_events(user: User, now: datetime) -> list:
+    """Every event of the person's feed: their agenda and registered sessions, the Forums they registered for,
+    the meetings they are invited to (with their answer) or convene, open polls' deadlines, and the report
+    and deliverable due dates of the pledges they coordinate. Four queries."""
+    domain = ical.uid_domain(current_app.config["BASE_URL"])
+    base = external_url("forums.index").rstrip("/")
+    since = now - PAST
+    events = []
+
+    agenda = sa.select(AgendaEntry.session_id).where(AgendaEntry.user_id == user.id)
+    rows = db.session.execute(
+        sa.select(ForumSession, Registration.state).join(ForumSession.forum)
+        .outerjoin(Registration, sa.and_(Registration.session_id == ForumSession.id, Registration.user_id == user.id,
+                                         Registration.state.in_(ACTIVE_STATES)))
+        .where(sa.or_(ForumSession.id.in_(agenda), Registration.id.is_not(None)), ForumSession.ends_at >= since)
+        .options(so.contains_eager(ForumSession.forum), so.joinedload(ForumSession.room),
+                 so.joinedload(ForumSession.track), so.noload(ForumSession.speakers))
+        .order_by(ForumSession.starts_at))
+    waiting_prefix = _("(waiting list) ")
+    for session, state in rows:
+        events.append(ical.session_event(
+            session, session.forum, f"{base}/{session.forum.slug}/sessions/{session.id}", now, domain,
+            summary_prefix=waiting_prefix if state is RegistrationState.waiting else ""))
+
+    for forum, state in db.session.execute(
+            sa.select(Forum, Registration.state).join(Registration, Registration.forum_id == Forum.id)
+            .where(Registration.user_id == user.id, Registration.session_id.is_(None),
+                   Registration.state.in_(ACTIVE_STATES), Forum.ends_on >= since.date())):
+        event = ical.forum_event(forum, f"{base}/{forum.slug}", now, domain)
+        if state is RegistrationState.waiting:
+            event["summary"] = waiting_prefix + forum.title
+        events.append(event)
+
+    invited = sa.and_(Invitee.consultation_id == Consultation.id, Invitee.user_id == user.id)
+    for consultation, invitee in db.session.execute(
+            sa.select(Consultation, Invitee).outerjoin(Invitee, invited)
+            .where(sa.or_(Invitee.id.is_not(None), Consultation.convener_id == user.id),
+                   sa.or_(sa.and_(Consultation.state == ConsultationState.polling, Consultation.deadline_at >= since),
+                          sa.and_(Consultation.state.in_([ConsultationState.scheduled, ConsultationState.cancelled]),
+                                  Consultation.ends_at >= since)))
+            .options(so.noload("*"))):
+        url = f"{base}/consultations/{consultation.id}"
+        if consultation.state is ConsultationState.polling:
+            events.append(ical.deadline_event(
+                f"consultation-{consultation.id}-deadline@{domain}",
+                _("Poll closes: %(title)s", title=consultation.title), consultation.deadline_at, now, url))
+            continue
+        me = ical.Attendee(user.email, user.full_name, invitee.partstat if invitee else "ACCEPTED")
+        event = ical.meeting_event(consultation, url, now, domain, organizer=None, attendees=[me],
+                                   cancelled=consultation.is_cancelled)
+        if invitee is not None and invitee.response is Response.declined:
+            event["summary"] = _("(declined) ") + consultation.title
+            event["transp"] = "TRANSPARENT"
+        events.append(event)
+
+    pledges: dict[int, tuple[Pledge, list[Deliverable]]] = {}
+    for pledge, deliverable in db.session.execute(
+            sa.select(Pledge, Deliverable).outerjoin(Deliverable, sa.and_(
+                Deliverable.pledge_id == Pledge.id, Deliverable.done_on.is_(None), Deliverable.due_date.is_not(None),
+                Deliverable.due_date >= since.date()))
+            .where(Pledge.coordinator_id == user.id, Pledge.state == PledgeState.published)
+            .options(so.noload("*")).order_by(Pledge.id, Deliverable.due_date)):
+        entry = pledges.setdefault(pledge.id, (pledge, []))
+        if deliverable is not None:
+            entry[1].append(deliverable)
+    for pledge, deliverables in pledges.values():
+        url = f"{base.rsplit('/forums', 1)[0]}/pledges/{pledge.id}"
+        for period in schedule.periods(pledge.start_date, pledge.end_date, pledge.every_months):
+            if (pledge.reported_through is None or period.end > pledge.reported_through) and period.end >= since.date():
+                events.append(ical.all_day_event(
+                    f"pledge-{pledge.id}-report-{period.end.isoformat()}@{domain}",
+                    _("Progress report due: %(title)s", title=pledge.title), period.end, period.end, now, url))
+        for deliverable in deliverables:
+            events.append(ical.all_day_event(
+                f"deliverable-{deliverable.id}-{deliverable.due_date.isoformat()}@{domain}",
+                _("Deliverable due: %(what)s (%(title)s)", what=deliverable.title, title=pledge.title),
+                deliverable.due_date, deliverable.due_date, now, url))
+    return events
+
+
+def personal_feed(user: User, now: datetime) -> bytes:
+    return ical.feed_to_ical(_("Alliance 8.7 Hub: %(name)s", name=user.full_name), personal_events(user, now))
+
+
+# -- the programme and group feeds ----------------------------------------------------------------------------
+def programme_feed(forum: Forum, sessions, now: datetime, session_url: Callable) -> bytes:
+    return ical.programme_to_ical(forum, sessions, session_url, now, ical.uid_domain(current_app.config["BASE_URL"]),
+                                  speakers_label=_("Speakers"))
+
+
+def group_meetings(group, viewer, now: datetime) -> list[Consultation]:
+    """The group's meetings the viewer may see (public ones for everyone; all for its readers), from four
+    weeks ago on."""
+    query = (sa.select(Consultation).where(
+        Consultation.group_id == group.id,
+        Consultation.state.in_([ConsultationState.scheduled, ConsultationState.cancelled]),
+        Consultation.ends_at >= now - PAST).order_by(Consultation.starts_at).options(so.noload("*")))
+    if not group.can_view_workspace(viewer):
+        query = query.where(Consultation.is_public.is_(True))
+    return list(db.session.scalars(query))
+
+
+def meetings_feed(name: str, meetings, now: datetime, meeting_url: Callable) -> bytes:
+    domain = ical.uid_domain(current_app.config["BASE_URL"])
+    return ical.feed_to_ical(name, [ical.meeting_event(m, meeting_url(m), now, domain, organizer=None,
+                                                       cancelled=m.is_cancelled) for m in meetings])
