@@ -63,10 +63,10 @@ def user_for_feed(user_id: int, token: str) -> User | None:
 
 
 # -- the personal feed ----------------------------------------------------------------------------------------
-def personal_events(user: User, now: datetime) -> list:
-    """Every event of the person's feed: their agenda and registered sessions, the Forums they registered for,
-    the meetings they are invited to (with their answer) or convene, open polls' deadlines, and the report
-    and deliverable due dates of the pledges they coordinate. Four queries."""
+def personal_events(user: User, now: datetime) -> list[bytes]:
+    """The iCalendar bytes of every event of the person's feed: their agenda and registered sessions, the Forums
+    they registered for, the meetings they are invited to (with their answer) or convene, open polls' deadlines,
+    and the report and deliverable due dates of the pledges they coordinate. Four queries."""
     domain = ical.uid_domain(current_app.config["BASE_URL"])
     base = external_url("forums.index").rstrip("/")
     since = now - PAST
@@ -83,20 +83,24 @@ def personal_events(user: User, now: datetime) -> list:
         .order_by(ForumSession.starts_at))
     waiting_prefix = _("(waiting list) ")
     for session, state in rows:
-        events.append(ical.session_event(
-            session, session.forum, f"{base}/{session.forum.slug}/sessions/{session.id}", now, domain,
-            summary_prefix=waiting_prefix if state is RegistrationState.waiting else ""))
+        url = f"{base}/{session.forum.slug}/sessions/{session.id}"
+        prefix = waiting_prefix if state is RegistrationState.waiting else ""
+        events.append(ical.cached(ical.session_key(session, session.forum, url, domain, "", prefix),
+                                  lambda s=session, u=url, p=prefix: ical.session_event(
+                                      s, s.forum, u, s.updated_at, domain, summary_prefix=p)))
 
     for forum, state in db.session.execute(
             sa.select(Forum, Registration.state).join(Registration, Registration.forum_id == Forum.id)
             .where(Registration.user_id == user.id, Registration.session_id.is_(None),
                    Registration.state.in_(ACTIVE_STATES), Forum.ends_on >= since.date())):
-        event = ical.forum_event(forum, f"{base}/{forum.slug}", now, domain)
-        if state is RegistrationState.waiting:
-            event["summary"] = waiting_prefix + forum.title
-        events.append(event)
+        prefix = waiting_prefix if state is RegistrationState.waiting else ""
+        events.append(ical.cached(
+            ("forum", forum.id, forum.updated_at, base, domain, prefix),
+            lambda f=forum, p=prefix: _with_summary(ical.forum_event(f, f"{base}/{f.slug}", f.updated_at, domain),
+                                                    p + f.title)))
 
     invited = sa.and_(Invitee.consultation_id == Consultation.id, Invitee.user_id == user.id)
+    declined_prefix = _("(declined) ")
     for consultation, invitee in db.session.execute(
             sa.select(Consultation, Invitee).outerjoin(Invitee, invited)
             .where(sa.or_(Invitee.id.is_not(None), Consultation.convener_id == user.id),
@@ -106,17 +110,19 @@ def personal_events(user: User, now: datetime) -> list:
             .options(so.noload("*"))):
         url = f"{base}/consultations/{consultation.id}"
         if consultation.state is ConsultationState.polling:
-            events.append(ical.deadline_event(
-                f"consultation-{consultation.id}-deadline@{domain}",
-                _("Poll closes: %(title)s", title=consultation.title), consultation.deadline_at, now, url))
+            summary = _("Poll closes: %(title)s", title=consultation.title)
+            events.append(ical.cached(
+                ("deadline", consultation.id, consultation.updated_at, consultation.deadline_at, summary, url, domain),
+                lambda c=consultation, t=summary, u=url: ical.deadline_event(
+                    f"consultation-{c.id}-deadline@{domain}", t, c.deadline_at, c.updated_at, u)))
             continue
-        me = ical.Attendee(user.email, user.full_name, invitee.partstat if invitee else "ACCEPTED")
-        event = ical.meeting_event(consultation, url, now, domain, organizer=None, attendees=[me],
-                                   cancelled=consultation.is_cancelled)
-        if invitee is not None and invitee.response is Response.declined:
-            event["summary"] = _("(declined) ") + consultation.title
-            event["transp"] = "TRANSPARENT"
-        events.append(event)
+        partstat = invitee.partstat if invitee else "ACCEPTED"
+        declined = invitee is not None and invitee.response is Response.declined
+        events.append(ical.cached(
+            ("meeting", consultation.id, consultation.updated_at, consultation.sequence, consultation.state.value,
+             partstat, declined, url, domain, user.email, user.full_name, declined_prefix),
+            lambda c=consultation, u=url, ps=partstat, d=declined: _meeting_event(c, u, domain, user, ps, d,
+                                                                                   declined_prefix)))
 
     pledges: dict[int, tuple[Pledge, list[Deliverable]]] = {}
     for pledge, deliverable in db.session.execute(
@@ -128,28 +134,48 @@ def personal_events(user: User, now: datetime) -> list:
         entry = pledges.setdefault(pledge.id, (pledge, []))
         if deliverable is not None:
             entry[1].append(deliverable)
+    root = base.rsplit("/forums", 1)[0]
     for pledge, deliverables in pledges.values():
-        url = f"{base.rsplit('/forums', 1)[0]}/pledges/{pledge.id}"
+        url = f"{root}/pledges/{pledge.id}"
         for period in schedule.periods(pledge.start_date, pledge.end_date, pledge.every_months):
             if (pledge.reported_through is None or period.end > pledge.reported_through) and period.end >= since.date():
-                events.append(ical.all_day_event(
-                    f"pledge-{pledge.id}-report-{period.end.isoformat()}@{domain}",
-                    _("Progress report due: %(title)s", title=pledge.title), period.end, period.end, now, url))
+                summary = _("Progress report due: %(title)s", title=pledge.title)
+                uid = f"pledge-{pledge.id}-report-{period.end.isoformat()}@{domain}"
+                events.append(ical.cached(("due", uid, summary, period.end, url, pledge.updated_at),
+                                          lambda u=uid, t=summary, d=period.end, p=pledge: ical.all_day_event(
+                                              u, t, d, d, p.updated_at, url)))
         for deliverable in deliverables:
-            events.append(ical.all_day_event(
-                f"deliverable-{deliverable.id}-{deliverable.due_date.isoformat()}@{domain}",
-                _("Deliverable due: %(what)s (%(title)s)", what=deliverable.title, title=pledge.title),
-                deliverable.due_date, deliverable.due_date, now, url))
+            summary = _("Deliverable due: %(what)s (%(title)s)", what=deliverable.title, title=pledge.title)
+            uid = f"deliverable-{deliverable.id}-{deliverable.due_date.isoformat()}@{domain}"
+            events.append(ical.cached(("due", uid, summary, deliverable.due_date, url, pledge.updated_at),
+                                      lambda u=uid, t=summary, d=deliverable.due_date, p=pledge: ical.all_day_event(
+                                          u, t, d, d, p.updated_at, url)))
     return events
 
 
+def _with_summary(event, summary: str):
+    event["summary"] = summary
+    return event
+
+
+def _meeting_event(consultation, url, domain, user, partstat, declined, declined_prefix):
+    me = ical.Attendee(user.email, user.full_name, partstat)
+    event = ical.meeting_event(consultation, url, consultation.updated_at, domain, organizer=None, attendees=[me],
+                               cancelled=consultation.is_cancelled)
+    if declined:
+        event["summary"] = declined_prefix + consultation.title
+        event["transp"] = "TRANSPARENT"
+    return event
+
+
 def personal_feed(user: User, now: datetime) -> bytes:
-    return ical.feed_to_ical(_("Alliance 8.7 Hub: %(name)s", name=user.full_name), personal_events(user, now))
+    return ical.calendar_bytes(_("Alliance 8.7 Hub: %(name)s", name=user.full_name), "PUBLISH",
+                               personal_events(user, now))
 
 
 # -- the programme and group feeds ----------------------------------------------------------------------------
 def programme_feed(forum: Forum, sessions, now: datetime, session_url: Callable) -> bytes:
-    return ical.programme_to_ical(forum, sessions, session_url, now, ical.uid_domain(current_app.config["BASE_URL"]),
+    return ical.programme_to_ical(forum, sessions, session_url, ical.uid_domain(current_app.config["BASE_URL"]),
                                   speakers_label=_("Speakers"))
 
 

@@ -7,7 +7,9 @@ SEQUENCE; a cancelled meeting is sent with METHOD:CANCEL and STATUS:CANCELLED (R
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode, urlsplit
@@ -105,14 +107,21 @@ def forum_event(forum, url: str, dtstamp: datetime, domain: str) -> Event:
                          description=forum.online_url, location=location)
 
 
-def programme_to_ical(forum, sessions, session_url, dtstamp: datetime, domain: str, *,
-                      speakers_label: str = "Speakers") -> bytes:
+def session_key(session, forum, url: str, domain: str, speakers_label: str, summary_prefix: str = "") -> tuple:
+    """Everything a session's event is made of (for :func:`cached`)."""
+    return ("session", session.id, session.updated_at, session.sequence, url, domain, speakers_label, summary_prefix,
+            forum.title, forum.venue_name, session.room.name if session.room else "",
+            session.track.name if session.track else "", speakers_text(session))
+
+
+def programme_to_ical(forum, sessions, session_url, domain: str, *, speakers_label: str = "Speakers") -> bytes:
     """The whole programme: one event per session. ``session_url(session)`` gives each session's address."""
-    cal = new_calendar(forum.title, method="PUBLISH")
+    chunks = []
     for session in sessions:
-        cal.add_component(session_event(session, forum, session_url(session), dtstamp, domain,
-                                        speakers_label=speakers_label))
-    return cal.to_ical()
+        url = session_url(session)
+        chunks.append(cached(session_key(session, forum, url, domain, speakers_label), lambda s=session, u=url: (
+            session_event(s, forum, u, s.updated_at, domain, speakers_label=speakers_label))))
+    return calendar_bytes(forum.title, "PUBLISH", chunks)
 
 
 # -- meetings -------------------------------------------------------------------------------------------------
@@ -168,6 +177,39 @@ def feed_to_ical(name: str, events: Iterable[Event]) -> bytes:
     for event in events:
         cal.add_component(event)
     return cal.to_ical()
+
+
+# -- feeds of many events ---------------------------------------------------------------------------------------
+# icalendar needs about a millisecond to write one event; a feed of 500 would take half a second. Feeds are
+# therefore put together from each event's bytes, kept here by a key made of everything the event is made of
+# (its DTSTAMP is the object's last change, so the same inputs give the same bytes). Each web process keeps
+# its own cache; a changed object has a new key, and old keys fall out as the cache fills up.
+_CACHE_SIZE = 20_000
+_cache: OrderedDict[tuple, bytes] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cached(key: tuple, build: Callable[[], Event]) -> bytes:
+    """The iCalendar bytes of the event ``build()`` makes, from the cache when ``key`` was seen before."""
+    with _cache_lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return found
+    made = build().to_ical()
+    with _cache_lock:
+        _cache[key] = made
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return made
+
+
+def calendar_bytes(name: str | None, method: str | None, chunks: Iterable[bytes]) -> bytes:
+    """A VCALENDAR (written by icalendar) holding the given VEVENTs' bytes."""
+    head = new_calendar(name, method=method).to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    return head[:-len(end)] + b"".join(chunks) + end
 
 
 # -- "Add to Google / Outlook" ------------------------------------------------------------------------------------

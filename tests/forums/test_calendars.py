@@ -188,3 +188,18 @@ def test_add_to_google_and_outlook_links(client, forum, make_session):
     assert "https://calendar.google.com/calendar/render?action=TEMPLATE" in page
     assert "dates=20270327T090000Z%2F20270327T103000Z" in page
     assert "https://outlook.office.com/calendar/deeplink/compose?" in page
+
+
+def test_a_changed_session_is_changed_in_the_feed(client, people, forum, make_session):
+    """Feeds reuse each event's bytes while nothing changed; a change shows at once."""
+    session = make_session()
+    url = f"/forums/{forum.slug}/programme.ics"
+    assert b"Opening plenary" in client.get(url).data
+    services.update_session(people.admin, session, services.SessionData(
+        title="Opening plenary, moved", day=date(2027, 3, 27), start=time(12, 0), end=time(13, 0), kind="plenary"),
+        now=NOW + timedelta(minutes=1))
+    db.session.commit()
+    events, _other = parse(client.get(url).data)
+    event = events[f"forum-session-{session.id}@127.0.0.1"]
+    assert str(event["summary"]) == "Opening plenary, moved" and int(event["sequence"]) == 1
+    assert event.decoded("dtstart") == datetime(2027, 3, 27, 11, 0, tzinfo=timezone.utc)
