@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from types import SimpleNamespace
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -18,7 +19,9 @@ from app.commitments.models import Deliverable, Pledge, PledgeState
 from app.extensions import db
 from app.forums import ical
 from app.forums.consultation_models import Consultation, ConsultationState, Invitee, Response
-from app.forums.models import ACTIVE_STATES, AgendaEntry, CalendarKey, Forum, ForumSession, Registration, RegistrationState
+from app.forums.models import (
+    ACTIVE_STATES, AgendaEntry, CalendarKey, Forum, ForumRoom, ForumSession, ForumTrack, Registration, RegistrationState,
+)
 from app.members.models import User, UserStatus
 from app.urls import external_url
 
@@ -73,21 +76,32 @@ def personal_events(user: User, now: datetime) -> list[bytes]:
     events = []
 
     agenda = sa.select(AgendaEntry.session_id).where(AgendaEntry.user_id == user.id)
+    # Plain rows, not ORM objects: a feed of 500 sessions would spend most of its time building objects.
     rows = db.session.execute(
-        sa.select(ForumSession, Registration.state).join(ForumSession.forum)
+        sa.select(ForumSession.id, ForumSession.updated_at, ForumSession.sequence, ForumSession.title,
+                  ForumSession.description, ForumSession.online_url, ForumSession.starts_at, ForumSession.ends_at,
+                  ForumRoom.name, ForumTrack.name, Forum.title, Forum.venue_name, Forum.slug, Registration.state)
+        .join(Forum, Forum.id == ForumSession.forum_id)
+        .outerjoin(ForumRoom, ForumRoom.id == ForumSession.room_id)
+        .outerjoin(ForumTrack, ForumTrack.id == ForumSession.track_id)
         .outerjoin(Registration, sa.and_(Registration.session_id == ForumSession.id, Registration.user_id == user.id,
                                          Registration.state.in_(ACTIVE_STATES)))
         .where(sa.or_(ForumSession.id.in_(agenda), Registration.id.is_not(None)), ForumSession.ends_at >= since)
-        .options(so.contains_eager(ForumSession.forum), so.joinedload(ForumSession.room),
-                 so.joinedload(ForumSession.track), so.noload(ForumSession.speakers))
         .order_by(ForumSession.starts_at))
     waiting_prefix = _("(waiting list) ")
-    for session, state in rows:
-        url = f"{base}/{session.forum.slug}/sessions/{session.id}"
+    for (sid, updated_at, sequence, title, description, online_url, starts_at, ends_at, room, track, forum_title,
+         venue, slug, state) in rows:
+        session = SimpleNamespace(id=sid, updated_at=updated_at, sequence=sequence, title=title,
+                                  description=description, online_url=online_url, starts_at=starts_at,
+                                  ends_at=ends_at, room=SimpleNamespace(name=room) if room else None,
+                                  track=SimpleNamespace(name=track) if track else None)
+        forum = SimpleNamespace(title=forum_title, venue_name=venue)
+        url = f"{base}/{slug}/sessions/{sid}"
         prefix = waiting_prefix if state is RegistrationState.waiting else ""
-        events.append(ical.cached(ical.session_key(session, session.forum, url, domain, "", prefix),
-                                  lambda s=session, u=url, p=prefix: ical.session_event(
-                                      s, s.forum, u, s.updated_at, domain, summary_prefix=p)))
+        # Without the speakers: the feed stays at five queries (the event links to the session's page).
+        events.append(ical.cached(ical.session_key(session, forum, url, domain, "", prefix, False),
+                                  lambda s=session, f=forum, u=url, p=prefix: ical.session_event(
+                                      s, f, u, s.updated_at, domain, summary_prefix=p, with_speakers=False)))
 
     for forum, state in db.session.execute(
             sa.select(Forum, Registration.state).join(Registration, Registration.forum_id == Forum.id)
@@ -95,7 +109,8 @@ def personal_events(user: User, now: datetime) -> list[bytes]:
                    Registration.state.in_(ACTIVE_STATES), Forum.ends_on >= since.date())):
         prefix = waiting_prefix if state is RegistrationState.waiting else ""
         events.append(ical.cached(
-            ("forum", forum.id, forum.updated_at, base, domain, prefix),
+            ("forum", forum.id, forum.updated_at, forum.title, forum.starts_on, forum.ends_on, forum.venue_name,
+             forum.venue_address, forum.online_url, base, domain, prefix),
             lambda f=forum, p=prefix: _with_summary(ical.forum_event(f, f"{base}/{f.slug}", f.updated_at, domain),
                                                     p + f.title)))
 
@@ -107,7 +122,7 @@ def personal_events(user: User, now: datetime) -> list[bytes]:
                    sa.or_(sa.and_(Consultation.state == ConsultationState.polling, Consultation.deadline_at >= since),
                           sa.and_(Consultation.state.in_([ConsultationState.scheduled, ConsultationState.cancelled]),
                                   Consultation.ends_at >= since)))
-            .options(so.noload("*"))):
+            ):
         url = f"{base}/consultations/{consultation.id}"
         if consultation.state is ConsultationState.polling:
             summary = _("Poll closes: %(title)s", title=consultation.title)
@@ -120,6 +135,8 @@ def personal_events(user: User, now: datetime) -> list[bytes]:
         declined = invitee is not None and invitee.response is Response.declined
         events.append(ical.cached(
             ("meeting", consultation.id, consultation.updated_at, consultation.sequence, consultation.state.value,
+             consultation.title, consultation.purpose, consultation.agenda, consultation.place,
+             consultation.online_url, consultation.starts_at, consultation.ends_at,
              partstat, declined, url, domain, user.email, user.full_name, declined_prefix),
             lambda c=consultation, u=url, ps=partstat, d=declined: _meeting_event(c, u, domain, user, ps, d,
                                                                                    declined_prefix)))
@@ -130,7 +147,7 @@ def personal_events(user: User, now: datetime) -> list[bytes]:
                 Deliverable.pledge_id == Pledge.id, Deliverable.done_on.is_(None), Deliverable.due_date.is_not(None),
                 Deliverable.due_date >= since.date()))
             .where(Pledge.coordinator_id == user.id, Pledge.state == PledgeState.published)
-            .options(so.noload("*")).order_by(Pledge.id, Deliverable.due_date)):
+            .order_by(Pledge.id, Deliverable.due_date)):
         entry = pledges.setdefault(pledge.id, (pledge, []))
         if deliverable is not None:
             entry[1].append(deliverable)
@@ -185,7 +202,7 @@ def group_meetings(group, viewer, now: datetime) -> list[Consultation]:
     query = (sa.select(Consultation).where(
         Consultation.group_id == group.id,
         Consultation.state.in_([ConsultationState.scheduled, ConsultationState.cancelled]),
-        Consultation.ends_at >= now - PAST).order_by(Consultation.starts_at).options(so.noload("*")))
+        Consultation.ends_at >= now - PAST).order_by(Consultation.starts_at))
     if not group.can_view_workspace(viewer):
         query = query.where(Consultation.is_public.is_(True))
     return list(db.session.scalars(query))

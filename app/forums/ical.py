@@ -89,9 +89,9 @@ def speakers_text(session) -> str:
 
 
 def session_event(session, forum, url: str, dtstamp: datetime, domain: str, *, speakers_label: str = "Speakers",
-                  summary_prefix: str = "") -> Event:
+                  summary_prefix: str = "", with_speakers: bool = True) -> Event:
     location = ", ".join(p for p in (session.room.name if session.room else "", forum.venue_name) if p)
-    speakers = speakers_text(session)
+    speakers = speakers_text(session) if with_speakers else ""
     description = "\n\n".join(p for p in (
         f"{speakers_label}: {speakers}" if speakers else "", session.description,
         session.online_url) if p)
@@ -107,11 +107,13 @@ def forum_event(forum, url: str, dtstamp: datetime, domain: str) -> Event:
                          description=forum.online_url, location=location)
 
 
-def session_key(session, forum, url: str, domain: str, speakers_label: str, summary_prefix: str = "") -> tuple:
+def session_key(session, forum, url: str, domain: str, speakers_label: str, summary_prefix: str = "",
+                with_speakers: bool = True) -> tuple:
     """Everything a session's event is made of (for :func:`cached`)."""
     return ("session", session.id, session.updated_at, session.sequence, url, domain, speakers_label, summary_prefix,
+            session.title, session.description, session.online_url, session.starts_at, session.ends_at,
             forum.title, forum.venue_name, session.room.name if session.room else "",
-            session.track.name if session.track else "", speakers_text(session))
+            session.track.name if session.track else "", speakers_text(session) if with_speakers else None)
 
 
 def programme_to_ical(forum, sessions, session_url, domain: str, *, speakers_label: str = "Speakers") -> bytes:

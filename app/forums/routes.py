@@ -171,6 +171,7 @@ def programme(slug: str):
     return render_template(
         "forums/programme.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())), view=view,
         track=track, kind=kind, kinds=SESSION_KIND_LABELS, columns=columns, mine=mine, agenda=agenda,
+        kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()},
         my_sessions=my_sessions, zone=viewer_zone(), now=utcnow(), form=EmptyForm())
 
 

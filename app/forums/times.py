@@ -6,6 +6,7 @@ their own zone and in the venue's, always with the zone written next to the time
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -60,14 +61,25 @@ def show(value: datetime | None, zone: str, fmt: str = "medium", *, named: bool 
     """``value`` in ``zone`` and the reader's language, followed by the zone's name."""
     if value is None:
         return ""
+    return _show(value, zone, fmt, named, _locale())
+
+
+# A timetable shows the same few times again and again: Babel's formatting is worth remembering.
+@lru_cache(maxsize=8192)
+def _show(value: datetime, zone: str, fmt: str, named: bool, locale: str) -> str:
     text = format_datetime(in_zone(value, zone), fmt, tzinfo=ZoneInfo(zone if is_zone(zone) else "UTC"),
-                           locale=_locale())
+                           locale=locale)
     return f"{text} ({zone_label(zone)})" if named else text
 
 
 def show_time(value: datetime, zone: str, *, named: bool = False) -> str:
+    return _show_time(value, zone, named, _locale())
+
+
+@lru_cache(maxsize=8192)
+def _show_time(value: datetime, zone: str, named: bool, locale: str) -> str:
     text = format_time(in_zone(value, zone), "short", tzinfo=ZoneInfo(zone if is_zone(zone) else "UTC"),
-                       locale=_locale())
+                       locale=locale)
     return f"{text} ({zone_label(zone)})" if named else text
 
 
