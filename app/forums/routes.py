@@ -162,14 +162,18 @@ def programme(slug: str):
     view = view if view in ("timetable", "list") else "timetable"
     sessions = programme_sessions(forum, track, kind)
     by_day: dict[date, list[ForumSession]] = defaultdict(list)
+    by_room: dict[date, dict[int | None, list[ForumSession]]] = defaultdict(lambda: defaultdict(list))
     for session in sessions:
-        by_day[times.day_in_zone(session.starts_at, forum.timezone)].append(session)
+        day = times.day_in_zone(session.starts_at, forum.timezone)
+        by_day[day].append(session)
+        by_room[day][session.room_id].append(session)
     mine, agenda, my_sessions = _my_forum_state(forum)
     columns = [(room.id, room.name) for room in forum.rooms]
     if any(s.room_id is None for s in sessions):
         columns.append((None, _("Online or to be announced")))
     return render_template(
         "forums/programme.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())), view=view,
+        by_room=by_room, session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
         track=track, kind=kind, kinds=SESSION_KIND_LABELS, columns=columns, mine=mine, agenda=agenda,
         kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()},
         my_sessions=my_sessions, zone=viewer_zone(), now=utcnow(), form=EmptyForm())
