@@ -2,8 +2,6 @@
 reschedule, cancel, responses), minutes and action items."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,9 +12,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, run_service
 from app.forums import bp, consultations, times
-from app.forums.consultation_models import (
-    CHOICE_LABELS, RESPONSE_LABELS, ActionItem, Choice, Consultation, Invitee, Response, Slot,
-)
+from app.forums.consultation_models import CHOICE_LABELS, RESPONSE_LABELS, Consultation, Invitee
 from app.forums.forms import (
     ActionItemForm, CancelForm, ConsultationForm, InviteForm, MinutesForm, RemindersForm, RescheduleForm,
 )

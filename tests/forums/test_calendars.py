@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import icalendar
 import pytest
-import sqlalchemy as sa
 import vobject
 
 from app.extensions import db

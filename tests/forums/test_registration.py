@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time, timezone
+from datetime import datetime, time, timezone
 
 import pytest
 import sqlalchemy as sa

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from app import jobs
 from app.extensions import db
 from app.forums import consultations, services
-from app.forums.consultation_models import Consultation, ConsultationState
+from app.forums.consultation_models import ConsultationState
 from app.scheduler import JOBS
 from tests.conftest import reload
 from tests.forums.conftest import NOW
