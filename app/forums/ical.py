@@ -7,14 +7,14 @@ SEQUENCE; a cancelled meeting is sent with METHOD:CANCEL and STATUS:CANCELLED (R
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlencode, urlsplit
 
 from icalendar import Calendar, Event, vCalAddress, vText
+
+from app.forums.cache import Memory
 
 PRODID = "-//Alliance 8.7 Hub//Forums//EN"
 
@@ -183,27 +183,14 @@ def feed_to_ical(name: str, events: Iterable[Event]) -> bytes:
 
 # -- feeds of many events ---------------------------------------------------------------------------------------
 # icalendar needs about a millisecond to write one event; a feed of 500 would take half a second. Feeds are
-# therefore put together from each event's bytes, kept here by a key made of everything the event is made of
-# (its DTSTAMP is the object's last change, so the same inputs give the same bytes). Each web process keeps
-# its own cache; a changed object has a new key, and old keys fall out as the cache fills up.
-_CACHE_SIZE = 20_000
-_cache: OrderedDict[tuple, bytes] = OrderedDict()
-_cache_lock = threading.Lock()
+# therefore put together from each event's bytes, remembered by a key made of everything the event is made of
+# (its DTSTAMP is the object's last change, so the same inputs give the same bytes).
+_events = Memory(20_000)
 
 
 def cached(key: tuple, build: Callable[[], Event]) -> bytes:
-    """The iCalendar bytes of the event ``build()`` makes, from the cache when ``key`` was seen before."""
-    with _cache_lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return found
-    made = build().to_ical()
-    with _cache_lock:
-        _cache[key] = made
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return made
+    """The iCalendar bytes of the event ``build()`` makes, remembered when ``key`` was seen before."""
+    return _events.get(key, lambda: build().to_ical())
 
 
 def calendar_bytes(name: str | None, method: str | None, chunks: Iterable[bytes]) -> bytes:

@@ -10,13 +10,16 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app.actiongroups.models import ActionGroup
 from app.extensions import db
 from app.forms import EmptyForm, run_service
 from app.forums import bp, services, times
+from app.forums.cache import Memory
 from app.forums.forms import ForumForm, SessionForm
 from app.forums.models import (
     SESSION_KIND_LABELS, AgendaEntry, Forum, ForumSession, Registration, RegistrationState, SessionKind,
@@ -154,12 +157,21 @@ def _my_forum_state(forum: Forum) -> tuple[Registration | None, set[int], dict[i
     return mine, agenda, sessions
 
 
-@bp.route("/<slug>")
-def programme(slug: str):
-    forum = get_forum_or_404(slug)
-    track, kind = _filters(forum)
-    view = request.args.get("view", "timetable")
-    view = view if view in ("timetable", "list") else "timetable"
+# The timetable of a Forum as visitors see it (no personal buttons), by edition, state of its sessions, filters,
+# language and zone: most requests for the programme come from visitors, and the timetable is most of the work.
+_timetables = Memory(500)
+
+
+def _timetable_state(forum: Forum) -> tuple:
+    """What the visitors' timetable depends on besides the Forum row: its sessions' count, last change and
+    places taken (one query)."""
+    return tuple(db.session.execute(sa.select(
+        sa.func.count(ForumSession.id), sa.func.max(ForumSession.updated_at),
+        sa.func.coalesce(sa.func.sum(ForumSession.registered_count), 0)).where(
+        ForumSession.forum_id == forum.id)).one())
+
+
+def _timetable(forum: Forum, track, kind, view: str, mine, agenda, my_sessions) -> str:
     sessions = programme_sessions(forum, track, kind)
     by_day: dict[date, list[ForumSession]] = defaultdict(list)
     by_room: dict[date, dict[int | None, list[ForumSession]]] = defaultdict(lambda: defaultdict(list))
@@ -167,16 +179,32 @@ def programme(slug: str):
         day = times.day_in_zone(session.starts_at, forum.timezone)
         by_day[day].append(session)
         by_room[day][session.room_id].append(session)
-    mine, agenda, my_sessions = _my_forum_state(forum)
     columns = [(room.id, room.name) for room in forum.rooms]
     if any(s.room_id is None for s in sessions):
         columns.append((None, _("Online or to be announced")))
     return render_template(
-        "forums/programme.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())), view=view,
+        "forums/_timetable.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())), view=view,
         by_room=by_room, session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
-        track=track, kind=kind, kinds=SESSION_KIND_LABELS, columns=columns, mine=mine, agenda=agenda,
-        kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()},
-        my_sessions=my_sessions, zone=viewer_zone(), now=utcnow(), form=EmptyForm())
+        track=track, kind=kind, columns=columns, mine=mine, agenda=agenda, my_sessions=my_sessions,
+        kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()}, zone=viewer_zone(),
+        form=EmptyForm())
+
+
+@bp.route("/<slug>")
+def programme(slug: str):
+    forum = get_forum_or_404(slug)
+    track, kind = _filters(forum)
+    view = request.args.get("view", "timetable")
+    view = view if view in ("timetable", "list") else "timetable"
+    mine, agenda, my_sessions = _my_forum_state(forum)
+    if current_user.is_authenticated:
+        timetable = _timetable(forum, track, kind, view, mine, agenda, my_sessions)
+    else:
+        key = (forum.id, forum.updated_at, _timetable_state(forum), track, kind, view, str(get_locale()))
+        timetable = _timetables.get(key, lambda: _timetable(forum, track, kind, view, None, set(), {}))
+    return render_template(
+        "forums/programme.html", forum=forum, timetable=Markup(timetable), view=view, track=track, kind=kind,
+        kinds=SESSION_KIND_LABELS, mine=mine, zone=viewer_zone(), now=utcnow(), form=EmptyForm())
 
 
 @bp.route("/<slug>/sessions/<int:session_id>")

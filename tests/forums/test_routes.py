@@ -194,3 +194,21 @@ def test_the_public_group_page_lists_upcoming_public_meetings(client, world):
     db.session.commit()
     page = client.get("/actiongroups/supply-chains").text
     assert "Upcoming public meetings" in page and "Meeting" in page
+
+
+def test_visitors_see_a_changed_programme_at_once(client, people, forum, make_session):
+    """The visitors' timetable is remembered between requests; any change to a session shows at once."""
+    session = make_session("Zeta opening")
+    url = f"/forums/{forum.slug}"
+    assert "Zeta opening" in client.get(url).text
+    services.update_session(people.admin, session, services.SessionData(
+        title="Zeta opening, moved", day=date(2027, 3, 28), start=time(12, 0), end=time(13, 0), kind="plenary"),
+        now=NOW + timedelta(minutes=5))
+    db.session.commit()
+    assert "Zeta opening, moved" in client.get(url).text
+    workshop = make_session("Zeta workshop", capacity=1, kind="workshop")
+    assert "1 place left" in client.get(url).text
+    services.register(people.invitee, forum, now=NOW)
+    services.register(people.invitee, forum, workshop, now=NOW)
+    db.session.commit()
+    assert "0 places left" in client.get(url).text
