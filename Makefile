@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .PHONY: run test bench translations compile-translations db-upgrade seed clean help
 
 help:
-	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT) with the scheduler"
+	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT) and run the scheduler"
 	@echo "make test   - install and run the whole test suite (browser tests need /usr/bin/chromium)"
 	@echo "make bench  - run the benchmarks under bench/"
 	@echo "make translations - extract, update and compile the message catalogs"
@@ -39,8 +39,9 @@ seed: db-upgrade
 	$(BIN)/flask seed-demo
 
 run: $(VENV)/.runtime compile-translations seed
-	@echo "Serving the Hub at http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	SCHEDULER_ENABLED=1 $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+	@echo "Serving the Hub at http://$(HOST):$(PORT) with the scheduler in its own process (Ctrl-C to stop)"
+	$(BIN)/flask run-scheduler & SCHEDULER_PID=$$!; trap 'kill $$SCHEDULER_PID' EXIT INT TERM; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 test: $(VENV)/.dev compile-translations
 	$(BIN)/python -m pytest --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)

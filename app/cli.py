@@ -122,6 +122,9 @@ def seed_demo(size: str):
     db.session.flush()
     counts["workspaces_with_content"] = demo_content.seed_small()
     counts["pledges"] = seed_pledges()
+    from app.forums.demo import seed_forum
+
+    counts["forum_items"] = seed_forum()
     db.session.commit()
     if size == "large":
         click.echo("Creating the large workspace (a minute or so)...")

@@ -64,3 +64,28 @@ def remind_pledge_deadlines(now: datetime | None = None) -> int:
     sent = send_pledge_reminders(now or utcnow())
     db.session.commit()
     return sent
+
+
+def close_poll_deadlines(now: datetime | None = None) -> int:
+    """Close the consultation polls whose deadline has passed, and remind those who have not answered a
+    poll closing within a day (each once). :return: polls closed plus reminders queued."""
+    from app.forums.reminders import close_due_polls, remind_unanswered
+
+    now = now or utcnow()
+    done = close_due_polls(now) + remind_unanswered(now)
+    db.session.commit()
+    return done
+
+
+def send_meeting_reminders(now: datetime | None = None) -> int:
+    """E-mail meeting reminders whose time has come (per meeting: a day and an hour before by default) and
+    reminders to the Forum's registrants; never twice, never for a cancelled meeting.
+
+    :return: the number of e-mails queued (and sent on commit).
+    """
+    from app.forums import reminders
+
+    now = now or utcnow()
+    sent = reminders.send_meeting_reminders(now) + reminders.send_forum_reminders(now)
+    db.session.commit()
+    return sent

@@ -42,12 +42,15 @@ class SentEmailKey(db.Model):
         return f"<SentEmailKey {self.key}>"
 
 
-def queue_email(recipient, subject, template: str, **context) -> EmailMessage:
+def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[str, bytes, str]] = (),
+                **context) -> EmailMessage:
     """Render an e-mail for ``recipient`` in their language and send it when the session commits.
 
     :param recipient: a User (its ``locale`` picks the language) or a plain address string.
     :param subject: a lazy string (``lazy_gettext``), so it is translated in the recipient's locale.
     :param template: name under ``templates/email/`` without ``.txt``.
+    :param attachments: ``(filename, content, content type)`` triples; the content type may carry
+        parameters, e.g. ``text/calendar; method=REQUEST`` for a calendar invitation.
     """
     address = getattr(recipient, "email", recipient)
     locale = getattr(recipient, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -62,7 +65,12 @@ def queue_email(recipient, subject, template: str, **context) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="hub.example.org")
     msg.set_content(body)
-    msg["Content-Language"] = locale  # after set_content, which resets Content-* headers
+    for filename, content, content_type in attachments:
+        kind, *params = (part.strip() for part in content_type.split(";"))
+        maintype, subtype = kind.split("/")
+        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename,
+                           params=dict(p.split("=", 1) for p in params if "=" in p))
+    msg["Content-Language"] = locale  # after set_content and attachments, which move Content-* headers
     db.session.info.setdefault(_PENDING, []).append(msg)
     return msg
 

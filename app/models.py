@@ -10,3 +10,7 @@ from app.notifications.models import Notification, NotificationPreference  # noq
 from app.commitments.models import (  # noqa: F401
     Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgePartner, ProgressReport, ReportValue,
 )
+from app.forums.models import (  # noqa: F401
+    AgendaEntry, CalendarKey, Forum, ForumRoom, ForumSession, ForumTrack, Registration, SessionSpeaker,
+)
+from app.forums.consultation_models import ActionItem, Answer, Consultation, Invitee, Slot  # noqa: F401

@@ -1,6 +1,45 @@
 """Partnership Forum, consultations and calendars."""
 from flask import Blueprint
 
+from app.actiongroups import register_public_section
+
 bp = Blueprint("forums", __name__, url_prefix="/forums", template_folder="templates")
 
-from app.forums import routes  # noqa: E402,F401  (registers the views on bp)
+# The group's public page lists its upcoming public meetings; the template asks for them itself.
+register_public_section("forums/_group_meetings.html")
+
+
+@bp.app_template_filter("in_zone")
+def in_zone_filter(value, zone, fmt="medium", named=True):
+    """{{ session.starts_at | in_zone(forum.timezone) }}: a UTC time in a named zone, with the zone written."""
+    from app.forums.times import show
+
+    return show(value, zone, fmt, named=named)
+
+
+@bp.app_template_filter("time_in_zone")
+def time_in_zone_filter(value, zone, named=False):
+    from app.forums.times import show_time
+
+    return show_time(value, zone, named=named)
+
+
+@bp.app_template_filter("day_in_zone")
+def day_in_zone_filter(value, zone=None, fmt="full"):
+    from app.forums.times import show_day
+
+    return show_day(value, zone, fmt)
+
+
+@bp.app_context_processor
+def forum_helpers():
+    def upcoming_public_meetings(group):
+        from app.forums.consultations import upcoming_public_meetings as upcoming
+        from app.utils import utcnow
+
+        return upcoming(group, utcnow())
+
+    return {"upcoming_public_meetings": upcoming_public_meetings}
+
+
+from app.forums import consultation_routes, feed_routes, routes  # noqa: E402,F401  (register the views on bp)

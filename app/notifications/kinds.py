@@ -94,6 +94,15 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in [
     Kind("report_returned", _l("Your progress report is returned for revision"),
          _l("The progress report on “%(pledge)s” was returned for revision: %(message)s"), IMMEDIATELY,
          message_without={"message": _l("The progress report on “%(pledge)s” was returned for revision")}),
+    # params: event (the Forum's or the session's title)
+    Kind("forum_waitlist_promoted", _l("A place frees up for you at the Forum"),
+         _l("A place freed up: you are now registered for “%(event)s”"), IMMEDIATELY),
+    # params: consultation
+    Kind("poll_all_answered", _l("Everyone has answered your consultation poll"),
+         _l("Every invitee has answered the poll “%(consultation)s”"), IMMEDIATELY),
+    # params: actor, item, consultation
+    Kind("action_item_assigned", _l("Action items given to you at a meeting"),
+         _l("%(actor)s gave you the action “%(item)s” from “%(consultation)s”"), DAILY),
 ]}
 
 UNKNOWN_KIND = _l("You have a new notification")

@@ -23,7 +23,8 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/apply/join", "/login", "/password/forgot", "/password/reset/not-a-token",
                 "/invitation/not-a-token", "/no-such-page", "/actiongroups/", "/actiongroups/zeta",
                 "/pledges/", "/pledges/?q=zork", "/pledges/{w.pledge.id}",
-                "/pledges/{w.pledge.id}/reports/{w.approved_report.id}"]
+                "/pledges/{w.pledge.id}/reports/{w.approved_report.id}",
+                "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
                    "/organisations/{w.org.id}/members", "/organisations/{w.waiting.id}", "/admin/", "/admin/users",
                    "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox",
@@ -41,7 +42,12 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/pledges/{w.draft.id}", "/pledges/{w.draft.id}/edit",
                    "/pledges/{w.pledge.id}/deliverables/{w.pledge.deliverables[1].id}/done",
                    "/pledges/{w.pledge.id}/reports/new", "/pledges/{w.pledge.id}/reports/{w.report.id}",
-                   "/pledges/{w.pledge.id}/reports/{w.report.id}/edit"]
+                   "/pledges/{w.pledge.id}/reports/{w.report.id}/edit",
+                   "/forums/new", "/forums/zeta-2027/edit", "/forums/zeta-2027/sessions/new",
+                   "/forums/zeta-2027/sessions/{w.session.id}/edit", "/forums/zeta-2027/agenda",
+                   "/forums/zeta-2027/participants", "/forums/consultations/new",
+                   "/forums/consultations/{w.poll.id}", "/forums/consultations/{w.meeting.id}",
+                   "/forums/consultations/{w.meeting.id}/reschedule"]
 
 
 def _catalog(lang):
@@ -86,7 +92,40 @@ def world(make_org, make_user):
     admin = make_user("admin@example.org", org=org, admin=True, full_name="Yuki Zorn")
     workspace = _workspace(org, admin, make_user)
     pledges = _pledges(org, admin)
-    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges)
+    forums = _forums(admin, workspace["group"])
+    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums)
+
+
+def _forums(admin, group):
+    """A Forum edition with a session the admin registered for, a poll and a scheduled meeting of the group."""
+    from datetime import date, time
+
+    from app.forums import consultations, services
+    from app.utils import utcnow
+
+    today = utcnow().date()
+    forum = services.create_forum(admin, services.ForumData(
+        title="Zeta Forum", slug="zeta-2027", starts_on=date(today.year + 1, 3, 27), ends_on=date(today.year + 1, 3, 29),
+        timezone="Europe/Zurich", venue_name="Quux Hall", tracks=["Xyzzy"], rooms=["Zork"], is_published=True))
+    session = services.create_session(admin, forum, services.SessionData(
+        title="Zeta frobnication", day=forum.starts_on, start=time(10, 0), end=time(11, 0), kind="workshop",
+        track_id=forum.tracks[0].id, room_id=forum.rooms[0].id, capacity=5,
+        speakers=[services.SpeakerData("Quux Zorblat", "Xyzzy")]))
+    services.register(admin, forum)
+    services.register(admin, forum, session)
+    soon = today.toordinal() + 20
+
+    def poll(title):
+        return consultations.create_consultation(admin, consultations.ConsultationData(
+            title=title, audience="group", group_id=group.id, timezone="Europe/Zurich", purpose="Xyzzy.",
+            slots=[(date.fromordinal(soon), time(9, 0)), (date.fromordinal(soon + 1), time(22, 0))],
+            deadline_on=date.fromordinal(soon - 5), deadline_time=time(12, 0)))
+
+    open_poll = poll("Zeta quorum")
+    meeting = poll("Zeta plenum")
+    consultations.confirm_slot(admin, meeting, meeting.slots[0])
+    db.session.commit()
+    return {"forum": forum, "session": session, "poll": open_poll, "meeting": meeting}
 
 
 def _workspace(org, admin, make_user):

@@ -1,0 +1,692 @@
+"""Consultation rules: the availability poll (invitees, slots, answers, ranking), and the meeting it becomes
+(confirm, reschedule, cancel with calendar e-mails; responses; minutes; action items).
+
+Services take explicit actors and ``now``, flush but never commit, and raise DomainError with the form field
+the problem belongs to.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import audit
+from app.actiongroups.models import ActionGroup, GroupRole, Membership
+from app.errors import DomainError, InvalidTransitionError, NotAllowedError
+from app.extensions import db
+from app.forums import ical, times
+from app.forums.consultation_models import (
+    ActionItem, Answer, Audience, Choice, Consultation, ConsultationState, Invitee, Response, Slot,
+)
+from app.forums.services import clean_text, clean_title, clean_url, clean_zone
+from app.mail import queue_email
+from app.members.models import Organisation, OrganisationStatus, User, UserStatus
+from app.notifications.services import notify
+from app.urls import external_url
+from app.utils import one_line, utcnow
+
+logger = logging.getLogger(__name__)
+
+MAX_SLOTS = 30
+MAX_INVITEES = 2000
+# A manual reminder goes to the same person at most this often.
+REMIND_AGAIN_AFTER = timedelta(hours=12)
+EMAIL_SPLIT = re.compile(r"[\s,;]+")
+
+
+# -- who may convene -------------------------------------------------------------------------------------------
+def convened_groups(user: User) -> list[ActionGroup]:
+    """The groups ``user`` may hold consultations for: all (secretariat) or those they convene."""
+    query = sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)
+    if not user.is_admin:
+        query = query.join(Membership, Membership.group_id == ActionGroup.id).where(
+            Membership.user_id == user.id, Membership.role == GroupRole.convener)
+    return list(db.session.scalars(query))
+
+
+def can_convene(user) -> bool:
+    """Conveners of an action group and the secretariat hold consultations."""
+    if not (user is not None and user.is_authenticated and user.is_approved):
+        return False
+    return user.is_admin or db.session.scalar(sa.select(Membership.id).where(
+        Membership.user_id == user.id, Membership.role == GroupRole.convener).limit(1)) is not None
+
+
+def _require_manager(actor: User, consultation: Consultation) -> None:
+    if not consultation.can_manage(actor):
+        raise NotAllowedError(_("Only the convener can do this."))
+
+
+# -- creating ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConsultationData:
+    title: str
+    deadline_on: date | None
+    deadline_time: time | None
+    timezone: str = "UTC"
+    slots: list[tuple[date | None, time | None]] = field(default_factory=list)
+    purpose: str = ""
+    agenda: str = ""
+    duration_minutes: int | None = 60
+    online_url: str = ""
+    place: str = ""
+    audience: str = Audience.people.value
+    group_id: int | None = None
+    organisation_ids: list[int] = field(default_factory=list)
+    emails: str = ""
+    is_public: bool = False
+
+
+def parse_slots(rows: list[tuple[date | None, time | None]], zone: str, duration: timedelta,
+                now: datetime) -> list[datetime]:
+    """The UTC start times of the filled rows, checked: in the future, existing, no duplicates, no overlaps."""
+    starts: list[datetime] = []
+    for n, (day, at) in enumerate(rows):
+        if day is None and at is None:
+            continue
+        name = f"slots-{n}-day"
+        if day is None or at is None:
+            raise DomainError(_("Give each slot a date and a start time."), field=name)
+        try:
+            start = times.local_to_utc(day, at, zone)
+        except ValueError:
+            raise DomainError(_("%(time)s does not exist in %(zone)s on %(date)s (the clocks change then).",
+                                time=at.strftime("%H:%M"), zone=zone, date=day.isoformat()), field=name) from None
+        if start <= now:
+            raise DomainError(_("This slot is in the past."), field=name)
+        if start in starts:
+            raise DomainError(_("This slot is there twice."), field=name)
+        clash = next((s for s in starts if s < start + duration and start < s + duration), None)
+        if clash is not None:
+            raise DomainError(_("This slot overlaps another one (%(other)s): a meeting of %(minutes)d minutes "
+                                "cannot start at both.", other=times.show(clash, zone, "short"),
+                                minutes=int(duration.total_seconds() // 60)), field=name)
+        starts.append(start)
+    if not starts:
+        raise DomainError(_("Propose at least one slot."), field="slots-0-day")
+    if len(starts) > MAX_SLOTS:
+        raise DomainError(_("Propose at most %(n)d slots.", n=MAX_SLOTS), field="slots-0-day")
+    return sorted(starts)
+
+
+def users_by_email(text: str) -> list[User]:
+    """Approved people with these addresses. :raises DomainError: naming the addresses nobody has."""
+    emails = [e.strip().lower() for e in EMAIL_SPLIT.split(text or "") if e.strip()]
+    if not emails:
+        return []
+    found = {u.email.lower(): u for u in db.session.scalars(sa.select(User).where(
+        sa.func.lower(User.email).in_(emails), User.status == UserStatus.active))}
+    missing = [e for e in dict.fromkeys(emails) if e not in found]
+    if missing:
+        raise DomainError(_("No approved Hub account has these addresses: %(emails)s.",
+                            emails=", ".join(missing[:10])), field="emails")
+    return list({u.id: u for u in found.values()}.values())
+
+
+def _audience_people(audience: Audience, group: ActionGroup | None, organisation_ids: list[int]) -> list[User]:
+    if audience is Audience.group:
+        return list(db.session.scalars(sa.select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.group_id == group.id, User.status == UserStatus.active)))
+    if audience is Audience.organisations:
+        return list(db.session.scalars(sa.select(User).where(User.organisation_id.in_(organisation_ids),
+                                                             User.status == UserStatus.active)))
+    return []
+
+
+def create_consultation(actor: User, data: ConsultationData, now: datetime | None = None) -> Consultation:
+    """Create a consultation with its poll, invite the people and e-mail each their personal link.
+
+    :raises NotAllowedError: the actor convenes no group (and is not the secretariat), or not this group.
+    :raises DomainError: invalid data, with ``field`` naming the form field.
+    """
+    now = now or utcnow()
+    if not can_convene(actor):
+        raise NotAllowedError(_("Conveners of an action group and the secretariat hold consultations."))
+    title = clean_title(data.title)
+    try:
+        audience = Audience(data.audience)
+    except ValueError:
+        raise DomainError(_("Choose who is invited."), field="audience") from None
+    group = None
+    if data.group_id is not None:
+        group = db.session.get(ActionGroup, data.group_id)
+        if group is None or group not in convened_groups(actor):
+            raise DomainError(_("Choose one of the groups you convene."), field="group_id")
+    if audience is Audience.group and group is None:
+        raise DomainError(_("Choose the group whose members are invited."), field="group_id")
+    organisation_ids = sorted(set(data.organisation_ids or []))
+    if audience is Audience.organisations:
+        if not organisation_ids:
+            raise DomainError(_("Choose at least one organisation."), field="organisation_ids")
+        active = set(db.session.scalars(sa.select(Organisation.id).where(
+            Organisation.id.in_(organisation_ids), Organisation.status == OrganisationStatus.active)))
+        if active != set(organisation_ids):
+            raise DomainError(_("Choose organisations from the list."), field="organisation_ids")
+    duration = data.duration_minutes or 60
+    if not 5 <= duration <= 24 * 60:
+        raise DomainError(_("A meeting lasts from 5 minutes to 24 hours."), field="duration_minutes")
+    zone = clean_zone(data.timezone)
+    starts = parse_slots(data.slots, zone, timedelta(minutes=duration), now)
+    if data.deadline_on is None or data.deadline_time is None:
+        raise DomainError(_("Say by when you need the answers (date and time)."), field="deadline_on")
+    try:
+        deadline = times.local_to_utc(data.deadline_on, data.deadline_time, zone)
+    except ValueError:
+        raise DomainError(_("That time does not exist in %(zone)s on that day (the clocks change then).",
+                            zone=zone), field="deadline_on") from None
+    if deadline <= now:
+        raise DomainError(_("The deadline for answers is in the past."), field="deadline_on")
+    if deadline > starts[0]:
+        raise DomainError(_("The deadline must come before the first slot."), field="deadline_on")
+    people = {u.id: u for u in _audience_people(audience, group, organisation_ids)}
+    people.update({u.id: u for u in users_by_email(data.emails)})
+    people[actor.id] = actor
+    if len(people) < 2 and audience is not Audience.partners:
+        raise DomainError(_("Invite at least one person besides yourself."), field="emails")
+    if len(people) > MAX_INVITEES:
+        raise DomainError(_("Invite at most %(n)d people.", n=MAX_INVITEES), field="emails")
+    consultation = Consultation(
+        title=title, purpose=clean_text(data.purpose, "purpose"), agenda=clean_text(data.agenda, "agenda"),
+        duration_minutes=duration, online_url=clean_url(data.online_url, "online_url"),
+        place=one_line(data.place)[:300], group_id=group.id if group else None, group=group, audience=audience,
+        organisation_ids=organisation_ids, convener_id=actor.id, timezone=zone, is_public=bool(data.is_public),
+        deadline_at=deadline, state=ConsultationState.polling, created_at=now, updated_at=now)
+    consultation.slots = [Slot(starts_at=s) for s in starts]
+    consultation.invitees = [Invitee(user_id=uid, user=u, created_at=now) for uid, u in people.items()]
+    db.session.add(consultation)
+    db.session.flush()
+    for invitee in consultation.invitees:
+        if invitee.user_id != actor.id:
+            _send_poll_email(consultation, invitee, "invitation")
+    audit.record(actor, "consultation_created", consultation, invitees=len(people), slots=len(starts))
+    logger.info("Consultation %r created by %s with %d invitees", consultation, actor, len(people))
+    return consultation
+
+
+def add_invitees(actor: User, consultation: Consultation, emails: str, now: datetime | None = None) -> list[Invitee]:
+    _require_manager(actor, consultation)
+    if consultation.state not in (ConsultationState.polling, ConsultationState.scheduled):
+        raise InvalidTransitionError(_("People can be added while the poll is open or the meeting is scheduled."))
+    have = {i.user_id for i in consultation.invitees}
+    added = []
+    for person in users_by_email(emails):
+        if person.id in have:
+            continue
+        invitee = Invitee(user_id=person.id, user=person, created_at=now or utcnow())
+        consultation.invitees.append(invitee)
+        added.append(invitee)
+    if not added:
+        raise DomainError(_("Everyone listed is already invited."), field="emails")
+    db.session.flush()
+    for invitee in added:
+        if consultation.is_scheduled:
+            _send_meeting_email(consultation, invitee, "REQUEST", "meeting_invitation",
+                                _l("Invitation: %(title)s", title=consultation.title))
+        else:
+            _send_poll_email(consultation, invitee, "invitation")
+    return added
+
+
+# -- personal links ----------------------------------------------------------------------------------------
+def personal_url(invitee: Invitee) -> str | None:
+    token = invitee.link_token()
+    if token is None:
+        return None
+    return external_url("forums.personal_link", invitee_id=invitee.id, token=token)
+
+
+def invitee_by_link(invitee_id: int, token: str) -> Invitee | None:
+    """The invitee a personal link stands for; None for a tampered, revoked or unknown link."""
+    invitee = db.session.get(Invitee, invitee_id)
+    if invitee is None or not invitee.check_token(token):
+        return None
+    return invitee
+
+
+def revoke_link(actor: User, invitee: Invitee) -> None:
+    _require_manager(actor, invitee.consultation)
+    invitee.revoke_link()
+    db.session.flush()
+    audit.record(actor, "poll_link_revoked", invitee.consultation, invitee_user_id=invitee.user_id)
+
+
+def send_new_link(actor: User, invitee: Invitee) -> None:
+    """Replace the invitee's link (the old one stops working) and e-mail the new one."""
+    _require_manager(actor, invitee.consultation)
+    invitee.new_link()
+    db.session.flush()
+    _send_poll_email(invitee.consultation, invitee, "new_link")
+
+
+def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str) -> None:
+    subjects = {"invitation": _l("Your availability, please: %(title)s", title=consultation.title),
+                "reminder": _l("Reminder: your availability for %(title)s", title=consultation.title),
+                "new_link": _l("Your new personal link: %(title)s", title=consultation.title)}
+    queue_email(invitee.user, subjects[kind], "consultation_poll", consultation=consultation, kind=kind,
+                personal_url=personal_url(invitee),
+                page_url=external_url("forums.consultation", consultation_id=consultation.id),
+                slots=[(times.show(s.starts_at, invitee.user.timezone if times.is_zone(invitee.user.timezone)
+                                   else consultation.timezone, "full"),
+                        times.is_night(s.starts_at, s.ends_at, invitee.user.timezone)) for s in consultation.slots],
+                deadline=times.show(consultation.deadline_at, invitee.user.timezone if times.is_zone(
+                    invitee.user.timezone) else consultation.timezone, "full"))
+
+
+# -- answering the poll ------------------------------------------------------------------------------------
+def poll_is_open(consultation: Consultation, now: datetime) -> bool:
+    return consultation.is_polling and now < consultation.deadline_at
+
+
+def join_open_poll(user: User, consultation: Consultation, now: datetime | None = None) -> Invitee:
+    """Make an approved partner an invitee of a poll open to all partners (when they first answer)."""
+    invitee = consultation.invitee_of(user)
+    if invitee is not None:
+        return invitee
+    if consultation.audience is not Audience.partners or not consultation.can_answer(user):
+        raise NotAllowedError(_("You are not invited to this consultation."))
+    invitee = Invitee(user_id=user.id, user=user, created_at=now or utcnow())
+    consultation.invitees.append(invitee)
+    db.session.flush()
+    return invitee
+
+
+def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None = None) -> None:
+    """Record the invitee's yes / if need be / no for every slot of the poll (their own answers only: the
+    invitee comes from the signed-in person or from their personal link).
+
+    :raises InvalidTransitionError: the poll is closed (by hand, by its deadline, or scheduled).
+    :raises DomainError: an unknown slot or choice.
+    """
+    now = now or utcnow()
+    consultation = invitee.consultation
+    if not poll_is_open(consultation, now):
+        raise InvalidTransitionError(_("This poll is closed: answers can no longer change."))
+    slots = {s.id: s for s in consultation.slots}
+    if set(answers) - set(slots):
+        raise DomainError(_("One of the answers is for a slot that is not in this poll."))
+    choices = {}
+    for slot_id, value in answers.items():
+        try:
+            choices[slot_id] = Choice(value)
+        except ValueError:
+            raise DomainError(_("Answer yes, if need be, or no.")) from None
+    existing = {a.slot_id: a for a in invitee.answers}
+    for slot_id, choice in choices.items():
+        if slot_id in existing:
+            existing[slot_id].choice = choice
+        else:
+            invitee.answers.append(Answer(slot_id=slot_id, choice=choice))
+    first_time = invitee.answered_at is None
+    invitee.answered_at = now
+    db.session.flush()
+    if first_time and all(i.answered_at is not None for i in consultation.invitees) and consultation.convener:
+        notify(consultation.convener, "poll_all_answered", key=f"poll_all_answered:{consultation.id}",
+               url=f"/forums/consultations/{consultation.id}", now=now, consultation=consultation.title)
+
+
+def close_poll(actor: User | None, consultation: Consultation, now: datetime | None = None,
+               reason: str = "manual") -> None:
+    """Close the poll (by hand, or by the deadline job with ``actor`` None)."""
+    if actor is not None:
+        _require_manager(actor, consultation)
+    if not consultation.is_polling:
+        raise InvalidTransitionError(_("The poll is not open."))
+    consultation.state = ConsultationState.closed
+    consultation.closed_at = now or utcnow()
+    consultation.closed_reason = reason
+    db.session.flush()
+
+
+def reopen_poll(actor: User, consultation: Consultation, deadline: datetime, now: datetime | None = None) -> None:
+    _require_manager(actor, consultation)
+    now = now or utcnow()
+    if consultation.state is not ConsultationState.closed:
+        raise InvalidTransitionError(_("Only a closed poll can be opened again."))
+    if deadline <= now:
+        raise DomainError(_("The deadline for answers is in the past."), field="deadline_on")
+    consultation.state = ConsultationState.polling
+    consultation.deadline_at = deadline
+    consultation.closed_at, consultation.closed_reason = None, ""
+    db.session.flush()
+
+
+def remind_non_respondents(actor: User | None, consultation: Consultation, now: datetime | None = None) -> int:
+    """E-mail the invitees who have not answered (and only them) their personal link again; someone
+    reminded in the last 12 hours is skipped. :return: how many were reminded."""
+    now = now or utcnow()
+    if actor is not None:
+        _require_manager(actor, consultation)
+    if not poll_is_open(consultation, now):
+        raise InvalidTransitionError(_("The poll is closed: there is nothing to answer."))
+    sent = 0
+    for invitee in consultation.invitees:
+        if invitee.answered_at is not None or invitee.user_id == consultation.convener_id:
+            continue
+        if invitee.reminded_at is not None and invitee.reminded_at > now - REMIND_AGAIN_AFTER:
+            continue
+        if not invitee.user.is_approved or invitee.link_nonce is None:
+            continue
+        _send_poll_email(consultation, invitee, "reminder")
+        invitee.reminded_at = now
+        sent += 1
+    db.session.flush()
+    return sent
+
+
+# -- the grid and the ranking ----------------------------------------------------------------------------------
+@dataclass
+class SlotScore:
+    slot: Slot
+    yes: int = 0
+    maybe: int = 0
+    no: int = 0
+    night: int = 0                      # invitees for whom the slot falls outside 07:00–21:00
+    night_names: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return self.yes + 0.5 * self.maybe
+
+    @property
+    def everyone_said_no(self) -> bool:
+        return self.no > 0 and self.yes == 0 and self.maybe == 0
+
+
+def rank_slots(consultation: Consultation) -> list[SlotScore]:
+    """Slots ranked by yes + ½ if-need-be, then by fewest people at night, then by time."""
+    scores = {s.id: SlotScore(s) for s in consultation.slots}
+    for invitee in consultation.invitees:
+        zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else "UTC"
+        for slot in consultation.slots:
+            if times.is_night(slot.starts_at, slot.ends_at, zone):
+                scores[slot.id].night += 1
+                scores[slot.id].night_names.append(invitee.user.full_name)
+        for answer in invitee.answers:
+            score = scores.get(answer.slot_id)
+            if score is not None:
+                setattr(score, answer.choice.value, getattr(score, answer.choice.value) + 1)
+    return sorted(scores.values(), key=lambda s: (-s.score, s.night, s.slot.starts_at))
+
+
+@dataclass
+class GridCell:
+    choice: Choice | None
+    local: str        # the slot's start in the invitee's zone
+    night: bool
+
+
+@dataclass
+class GridRow:
+    invitee: Invitee
+    zone: str
+    cells: list[GridCell]
+
+
+def grid(consultation: Consultation) -> list[GridRow]:
+    """One row per invitee: their answer to each slot and the slot's local time for them."""
+    rows = []
+    for invitee in sorted(consultation.invitees, key=lambda i: (i.user.full_name.casefold(), i.id)):
+        zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else "UTC"
+        answers = {a.slot_id: a.choice for a in invitee.answers}
+        rows.append(GridRow(invitee, zone, [
+            GridCell(answers.get(s.id), times.show_time(s.starts_at, zone) + " " + times.show_day(s.starts_at, zone,
+                                                                                                    "short"),
+                     times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots]))
+    return rows
+
+
+# -- the meeting -----------------------------------------------------------------------------------------------
+def meeting_url(consultation: Consultation) -> str:
+    return external_url("forums.consultation", consultation_id=consultation.id)
+
+
+def meeting_ics(consultation: Consultation, method: str, now: datetime) -> bytes:
+    from flask import current_app
+
+    convener = consultation.convener
+    organizer = ical.Attendee(convener.email, convener.full_name) if convener else None
+    attendees = [ical.Attendee(i.user.email, i.user.full_name, i.partstat) for i in consultation.invitees
+                 if i.user_id != consultation.convener_id]
+    return ical.meeting_to_ical(consultation, meeting_url(consultation), now,
+                                ical.uid_domain(current_app.config["BASE_URL"]), method=method, organizer=organizer,
+                                attendees=attendees)
+
+
+def _send_meeting_email(consultation: Consultation, invitee: Invitee, method: str, template: str, subject,
+                        ics: bytes | None = None, **context) -> None:
+    ics = ics if ics is not None else meeting_ics(consultation, method, utcnow())
+    zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else consultation.timezone
+    queue_email(invitee.user, subject, template,
+                attachments=[("invite.ics" if method != "CANCEL" else "cancel.ics", ics,
+                              f"text/calendar; method={method}; charset=UTF-8")],
+                consultation=consultation, page_url=meeting_url(consultation), personal_url=personal_url(invitee),
+                when=times.show(consultation.starts_at, zone, "full") if consultation.starts_at else "",
+                until=times.show_time(consultation.ends_at, zone, named=True) if consultation.ends_at else "",
+                **context)
+
+
+def _send_to_invitees(consultation: Consultation, method: str, template: str, subject, now: datetime,
+                      **context) -> int:
+    ics = meeting_ics(consultation, method, now)
+    sent = 0
+    for invitee in consultation.invitees:
+        if invitee.user_id == consultation.convener_id or not invitee.user.is_approved:
+            continue
+        _send_meeting_email(consultation, invitee, method, template, subject, ics=ics, **context)
+        sent += 1
+    return sent
+
+
+def confirm_slot(actor: User, consultation: Consultation, slot: Slot, now: datetime | None = None) -> None:
+    """Turn the poll into a scheduled meeting at ``slot`` and send every invitee a calendar invitation.
+
+    :raises DomainError: every answer for that slot is "no" (nobody could come).
+    """
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if consultation.state not in (ConsultationState.polling, ConsultationState.closed):
+        raise InvalidTransitionError(_("This consultation is already scheduled or cancelled."))
+    if slot.consultation_id != consultation.id:
+        raise DomainError(_("Choose one of the poll's slots."))
+    score = next(s for s in rank_slots(consultation) if s.slot.id == slot.id)
+    if score.everyone_said_no:
+        raise DomainError(_("Everyone who answered said no to this slot: choose another."))
+    if slot.starts_at <= now:
+        raise DomainError(_("This slot is in the past: choose another, or reschedule."))
+    consultation.state = ConsultationState.scheduled
+    if consultation.closed_at is None:
+        consultation.closed_at, consultation.closed_reason = now, "manual"
+    consultation.starts_at, consultation.ends_at = slot.starts_at, slot.ends_at
+    consultation.scheduled_at = now
+    consultation.sequence = 0
+    for invitee in consultation.invitees:
+        invitee.response = Response.accepted if invitee.user_id == consultation.convener_id else Response.needs_action
+    db.session.flush()
+    _send_to_invitees(consultation, "REQUEST", "meeting_invitation",
+                      _l("Invitation: %(title)s", title=consultation.title), now)
+    audit.record(actor, "consultation_confirmed", consultation, starts_at=slot.starts_at.isoformat())
+
+
+def reschedule(actor: User, consultation: Consultation, starts_at: datetime, duration_minutes: int | None = None,
+               message: str = "", now: datetime | None = None) -> None:
+    """Move the meeting: the same calendar UID with SEQUENCE + 1, answers asked again, reminders recomputed
+    (they follow the new time, see app/forums/reminders.py)."""
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if not consultation.is_scheduled:
+        raise InvalidTransitionError(_("Only a scheduled meeting can be rescheduled."))
+    if starts_at <= now:
+        raise DomainError(_("The new time is in the past."), field="day")
+    duration = duration_minutes or consultation.duration_minutes
+    if not 5 <= duration <= 24 * 60:
+        raise DomainError(_("A meeting lasts from 5 minutes to 24 hours."), field="duration_minutes")
+    if starts_at == consultation.starts_at and duration == consultation.duration_minutes:
+        raise DomainError(_("That is the time it already has."), field="day")
+    consultation.duration_minutes = duration
+    consultation.starts_at, consultation.ends_at = starts_at, starts_at + timedelta(minutes=duration)
+    consultation.sequence += 1
+    consultation.scheduled_at = now
+    for invitee in consultation.invitees:
+        if invitee.user_id != consultation.convener_id:
+            invitee.response, invitee.responded_at = Response.needs_action, None
+    db.session.flush()
+    _send_to_invitees(consultation, "REQUEST", "meeting_invitation",
+                      _l("Updated: %(title)s", title=consultation.title), now, updated=True,
+                      message=(message or "").strip()[:2000])
+    audit.record(actor, "consultation_rescheduled", consultation, starts_at=starts_at.isoformat(),
+                 sequence=consultation.sequence)
+
+
+def cancel(actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None) -> None:
+    """Cancel the consultation; a scheduled meeting is withdrawn from calendars with METHOD:CANCEL."""
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if consultation.is_cancelled:
+        raise InvalidTransitionError(_("This consultation is already cancelled."))
+    was_scheduled = consultation.is_scheduled
+    consultation.state = ConsultationState.cancelled
+    consultation.cancelled_at = now
+    consultation.cancel_reason = (reason or "").strip()[:2000]
+    if was_scheduled:
+        consultation.sequence += 1
+    db.session.flush()
+    if was_scheduled:
+        _send_to_invitees(consultation, "CANCEL", "meeting_cancelled",
+                          _l("Cancelled: %(title)s", title=consultation.title), now)
+    audit.record(actor, "consultation_cancelled", consultation)
+
+
+def respond(invitee: Invitee, response: str, now: datetime | None = None) -> None:
+    """An invitee accepts, declines or says tentative (their own answer only)."""
+    if not invitee.consultation.is_scheduled:
+        raise InvalidTransitionError(_("The meeting is not scheduled."))
+    try:
+        value = Response(response)
+    except ValueError:
+        raise DomainError(_("Answer accept, tentative or decline.")) from None
+    if value is Response.needs_action:
+        raise DomainError(_("Answer accept, tentative or decline."))
+    invitee.response, invitee.responded_at = value, now or utcnow()
+    db.session.flush()
+
+
+def set_reminders(actor: User, consultation: Consultation, first_hours: int | None,
+                  second_minutes: int | None) -> None:
+    """Which reminders the meeting's invitees get (defaults: 24 hours and 1 hour before)."""
+    _require_manager(actor, consultation)
+    minutes = sorted({m for m in ((first_hours or 0) * 60, second_minutes or 0) if m > 0}, reverse=True)
+    consultation.reminder_minutes = minutes
+    db.session.flush()
+
+
+# -- after the meeting -----------------------------------------------------------------------------------------
+def save_minutes(actor: User, consultation: Consultation, text: str, *, send: bool = False,
+                 now: datetime | None = None) -> int:
+    """Record the minutes (Markdown); optionally e-mail them with the action items. :return: e-mails sent."""
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if not consultation.is_scheduled or consultation.starts_at > now:
+        raise InvalidTransitionError(_("Minutes can be written once the meeting has started."))
+    consultation.minutes = clean_text(text, "minutes")
+    consultation.minutes_at = now
+    db.session.flush()
+    sent = 0
+    if send:
+        for invitee in consultation.invitees:
+            if invitee.user.is_approved and invitee.response is not Response.declined:
+                queue_email(invitee.user, _l("Minutes: %(title)s", title=consultation.title), "meeting_minutes",
+                            consultation=consultation, page_url=meeting_url(consultation),
+                            items=consultation.action_items)
+                sent += 1
+    return sent
+
+
+def action_item_people(consultation: Consultation) -> list[User]:
+    """Who can be given an action: the group's conveners and members for a group's meeting (the work plan's
+    rule), else the invitees."""
+    if consultation.group is not None:
+        from app.actiongroups.workplan.services import responsible_candidates
+
+        return responsible_candidates(consultation.group)
+    return sorted((i.user for i in consultation.invitees), key=lambda u: u.full_name.casefold())
+
+
+def add_action_item(actor: User, consultation: Consultation, title: str, responsible_id: int | None,
+                    due_date: date | None, now: datetime | None = None) -> ActionItem:
+    """Record a follow-up of the meeting. For a group's meeting it also becomes a work item of the group's work
+    plan (through the work plan's own service and rules)."""
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if not consultation.is_scheduled or consultation.starts_at > now:
+        raise InvalidTransitionError(_("Action items are recorded once the meeting has started."))
+    title = clean_title(title)
+    if responsible_id is not None and responsible_id not in {p.id for p in action_item_people(consultation)}:
+        raise DomainError(_("Choose who does it from the list."), field="responsible_id")
+    item = ActionItem(consultation_id=consultation.id, title=title, responsible_id=responsible_id, due_date=due_date,
+                      created_at=now)
+    if consultation.group is not None:
+        from app.actiongroups.workplan import services as workplan
+
+        work_item = workplan.create_work_item(actor, consultation.group, workplan.WorkItemData(
+            title=title, description=_("Action from the meeting “%(title)s” on %(date)s: %(url)s",
+                                       title=consultation.title,
+                                       date=times.show_day(consultation.starts_at, consultation.timezone, "long"),
+                                       url=meeting_url(consultation)),
+            due_date=due_date, responsible_id=responsible_id,
+            start_date=times.day_in_zone(consultation.starts_at, consultation.timezone)), now=now)
+        item.work_item_id = work_item.id
+    consultation.action_items.append(item)
+    db.session.flush()
+    if consultation.group is None and responsible_id is not None:
+        person = db.session.get(User, responsible_id)
+        notify(person, "action_item_assigned", key=f"action_item:{item.id}:{person.id}",
+               url=f"/forums/consultations/{consultation.id}", actor=actor, now=now, item=title,
+               consultation=consultation.title)
+    return item
+
+
+def set_action_done(actor: User, item: ActionItem, done: bool = True, now: datetime | None = None) -> None:
+    consultation = item.consultation
+    _require_manager(actor, consultation)
+    if item.work_item is not None:
+        from app.actiongroups.workplan import services as workplan
+        from app.actiongroups.workplan.models import WorkItemStatus
+
+        workplan.change_status(actor, item.work_item, WorkItemStatus.done if done else WorkItemStatus.in_progress,
+                               now=now)
+    item.is_done = done
+    db.session.flush()
+
+
+# -- lists -----------------------------------------------------------------------------------------------------
+def consultations_of(user: User, limit: int = 50) -> list[Consultation]:
+    """Consultations ``user`` convenes or is invited to, newest first (one query)."""
+    invited = sa.select(Invitee.consultation_id).where(Invitee.user_id == user.id)
+    return list(db.session.scalars(
+        sa.select(Consultation).where(sa.or_(Consultation.convener_id == user.id, Consultation.id.in_(invited)))
+        .options(so.joinedload(Consultation.group))
+        .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(limit)))
+
+
+def load_consultation(consultation_id: int) -> Consultation | None:
+    """A consultation with its slots, invitees (and their people and answers) and group (five queries)."""
+    return db.session.get(Consultation, consultation_id, options=[
+        so.joinedload(Consultation.group), so.joinedload(Consultation.convener),
+        so.selectinload(Consultation.slots),
+        so.selectinload(Consultation.invitees).joinedload(Invitee.user),
+        so.selectinload(Consultation.invitees).selectinload(Invitee.answers),
+        so.selectinload(Consultation.action_items)])
+
+
+def upcoming_public_meetings(group: ActionGroup, now: datetime, limit: int = 5) -> list[Consultation]:
+    """The group's public meetings still to come (its public page)."""
+    return list(db.session.scalars(sa.select(Consultation).where(
+        Consultation.group_id == group.id, Consultation.is_public.is_(True),
+        Consultation.state == ConsultationState.scheduled, Consultation.ends_at > now)
+        .order_by(Consultation.starts_at).limit(limit)))
