@@ -271,7 +271,8 @@ class DuplicateDetector:
         return sorted(found.items(), key=lambda x: -x[1])
 
     def _phrases(self, a_text: str, b_text: str) -> tuple[str, ...]:
-        return shared_phrases(a_text, b_text, self._lexical.phrase_weight)
+        strip = self._lexical.strip
+        return shared_phrases(strip(a_text), strip(b_text), self._lexical.phrase_weight)
 
     # -- persistence -------------------------------------------------------------------------------------
     def save(self, directory: str | os.PathLike) -> Path:

@@ -7,7 +7,10 @@ is hidden by a **tombstone**. A query searches both. Rebuilding folds the delta 
 from __future__ import annotations
 
 import abc
+import hashlib
+import re
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -17,7 +20,7 @@ from sklearn.utils import murmurhash3_32
 
 from .model import IndexCorruptError
 from .storage import GenerationReader, GenerationWriter
-from .text import normalise
+from .text import normalise, tokens
 
 
 class SimilarityIndex(abc.ABC):
@@ -127,11 +130,13 @@ class LexicalIndex(SimilarityIndex):
     WORD_FEATURES = 2 ** 20
 
     def __init__(self, ngram_range=(3, 5), max_df: float = 0.2, min_df_for_boilerplate: int = 20,
-                 boilerplate_df: float = 0.05):
+                 boilerplate_df: float = 0.05, boilerplate_sentence_items: int = 5):
         self.ngram_range = tuple(ngram_range)
         self.max_df = max_df
         self.min_df_for_boilerplate = min_df_for_boilerplate
         self.boilerplate_df = boilerplate_df
+        self.boilerplate_sentence_items = boilerplate_sentence_items
+        self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of sentences found in many items
         self._lock = threading.RLock()
         self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, n_features=self.N_FEATURES,
                                       alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
@@ -148,7 +153,7 @@ class LexicalIndex(SimilarityIndex):
     # -- vectors ---------------------------------------------------------------------------------------
     def vector(self, text: str) -> sp.csr_matrix:
         """The L2-normalised TF-IDF row of one text (already clipped by the caller)."""
-        counts = self._vec.transform([normalise(text)])
+        counts = self._vec.transform([normalise(self.strip(text))])
         counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
         counts.eliminate_zeros()
         norm = float(np.sqrt((counts.data.astype(np.float64) ** 2).sum()))
@@ -159,7 +164,11 @@ class LexicalIndex(SimilarityIndex):
     # -- build -------------------------------------------------------------------------------------------
     def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         ids = [str(i) for i in ids]
-        normalised = [normalise(t) for t in texts]
+        texts = list(texts)
+        boilerplate = _frequent_sentences(texts, self.boilerplate_sentence_items)
+        with self._lock:
+            self._boilerplate = boilerplate
+        normalised = [normalise(self.strip(t)) for t in texts]
         n = len(normalised)
         # char_wb n-grams never cross a word boundary, so the item × n-gram counts are the product of
         # item × word counts and word × n-gram counts: each distinct word is hashed once, not each time
@@ -188,6 +197,7 @@ class LexicalIndex(SimilarityIndex):
         csc.indptr = csc.indptr.astype(np.int32, copy=False)
         with self._lock:
             self._idf, self._word_df, self._n_base_docs, self._csc = idf, word_df, n, csc
+            self._boilerplate = boilerplate
             self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
             self._delta_matrix, self._delta_order = None, []
 
@@ -313,11 +323,13 @@ class LexicalIndex(SimilarityIndex):
     WORD_FEATURES = 2 ** 20
 
     def __init__(self, ngram_range=(3, 5), max_df: float = 0.2, min_df_for_boilerplate: int = 20,
-                 boilerplate_df: float = 0.05):
+                 boilerplate_df: float = 0.05, boilerplate_sentence_items: int = 5):
         self.ngram_range = tuple(ngram_range)
         self.max_df = max_df
         self.min_df_for_boilerplate = min_df_for_boilerplate
         self.boilerplate_df = boilerplate_df
+        self.boilerplate_sentence_items = boilerplate_sentence_items
+        self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of sentences found in many items
         self._lock = threading.RLock()
         self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, n_features=self.N_FEATURES,
                                       alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
@@ -334,7 +346,7 @@ class LexicalIndex(SimilarityIndex):
     # -- vectors ---------------------------------------------------------------------------------------
     def vector(self, text: str) -> sp.csr_matrix:
         """The L2-normalised TF-IDF row of one text (already clipped by the caller)."""
-        counts = self._vec.transform([normalise(text)])
+        counts = self._vec.transform([normalise(self.strip(text))])
         counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
         counts.eliminate_zeros()
         norm = float(np.sqrt((counts.data.astype(np.float64) ** 2).sum()))
@@ -353,7 +365,11 @@ class LexicalIndex(SimilarityIndex):
     # -- build -------------------------------------------------------------------------------------------
     def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         ids = [str(i) for i in ids]
-        normalised = [normalise(t) for t in texts]
+        texts = list(texts)
+        boilerplate = _frequent_sentences(texts, self.boilerplate_sentence_items)
+        with self._lock:
+            self._boilerplate = boilerplate
+        normalised = [normalise(self.strip(t)) for t in texts]
         n = len(normalised)
         # char_wb n-grams never cross a word boundary, so the item × n-gram counts are the product of
         # item × word counts and word × n-gram counts: each distinct word is hashed once, not each time
@@ -382,6 +398,7 @@ class LexicalIndex(SimilarityIndex):
         csc.indptr = csc.indptr.astype(np.int32, copy=False)
         with self._lock:
             self._idf, self._word_df, self._n_base_docs, self._csc = idf, word_df, n, csc
+            self._boilerplate = boilerplate
             self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
             self._delta_matrix, self._delta_order = None, []
 
@@ -464,6 +481,14 @@ class LexicalIndex(SimilarityIndex):
                     out.append(0.0)
         return [min(1.0, s) for s in out]
 
+    def strip(self, text: str) -> str:
+        """The text without its boilerplate sentences (sentences found word for word in at least
+        ``boilerplate_sentence_items`` base items, such as a funder's standard paragraph)."""
+        if not self._boilerplate.size:
+            return text
+        kept = [s for s in _SENTENCE_RE.split(text) if not _is_in(self._boilerplate, _sentence_hash(s))]
+        return " ".join(kept)
+
     def phrase_weight(self, gram: Sequence[str]) -> float:
         """How distinctive a phrase is: 0 for boilerplate (its rarest word pair is in more than
         ``boilerplate_df`` of the base texts), else the IDF of its rarest 1–2-gram."""
@@ -493,7 +518,7 @@ class LexicalIndex(SimilarityIndex):
     def nbytes(self) -> int:
         """Bytes held by the base segment's arrays (memory-mapped after ``load``)."""
         return int(self._csc.data.nbytes + self._csc.indices.nbytes + self._csc.indptr.nbytes
-                   + self._idf.nbytes + self._word_df.nbytes)
+                   + self._idf.nbytes + self._word_df.nbytes + self._boilerplate.nbytes)
 
     # -- persistence -------------------------------------------------------------------------------------
     def save(self, writer: GenerationWriter, prefix: str) -> dict:
@@ -503,6 +528,7 @@ class LexicalIndex(SimilarityIndex):
             writer.array(f"{prefix}/postings_weights", self._csc.data)
             writer.array(f"{prefix}/idf", self._idf)
             writer.array(f"{prefix}/word_df", self._word_df)
+            writer.array(f"{prefix}/boilerplate", self._boilerplate)
             return {"n_base_docs": self._n_base_docs, "n_items": int(self._csc.shape[0]),
                     "ngram_range": list(self.ngram_range), "max_df": self.max_df,
                     "n_features": self.N_FEATURES, "word_features": self.WORD_FEATURES}
@@ -523,6 +549,7 @@ class LexicalIndex(SimilarityIndex):
             index._csc = csc
             index._idf = reader.array(f"{prefix}/idf")
             index._word_df = reader.array(f"{prefix}/word_df")
+            index._boilerplate = reader.array(f"{prefix}/boilerplate")
             index._n_base_docs = int(info["n_base_docs"])
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(f"lexical index info damaged: {exc}") from exc
@@ -538,6 +565,32 @@ def _wrap_csc(data, indices, indptr, n_items, n_features) -> sp.csc_matrix:
     matrix = sp.csc_matrix((n_items, n_features), dtype=np.float32)
     matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
     return matrix
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def _sentence_hash(sentence: str) -> int:
+    key = " ".join(tokens(sentence))
+    if len(key) < 12:  # too short to call boilerplate ("Phase 2.")
+        return 0
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
+def _frequent_sentences(texts: Sequence[str], min_items: int) -> np.ndarray:
+    """Sorted hashes of the sentences that occur in at least ``min_items`` texts."""
+    counts: Counter = Counter()
+    for text in texts:
+        counts.update({_sentence_hash(s) for s in _SENTENCE_RE.split(text)})
+    counts.pop(0, None)
+    return np.array(sorted(h for h, c in counts.items() if c >= min_items), dtype=np.int64)
+
+
+def _is_in(sorted_hashes: np.ndarray, h: int) -> bool:
+    if h == 0:
+        return False
+    i = int(np.searchsorted(sorted_hashes, h))
+    return i < sorted_hashes.size and int(sorted_hashes[i]) == h
 
 
 def _word_grams(normalised: str) -> list[str]:
