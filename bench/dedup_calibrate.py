@@ -14,7 +14,7 @@ import json
 from collections import Counter, defaultdict
 from datetime import date
 
-from app.dedup import DuplicateDetector, Initiative, R, Tier
+from app.dedup import DetectorConfig, DuplicateDetector, Initiative, R, Tier
 from app.dedup.detector import THRESHOLDS_FILE
 from bench.dedup_corpus import corpus
 from bench.dedup_pairs import read
@@ -28,11 +28,12 @@ def initiative(data: dict) -> Initiative:
                          "end": data["end"] and date.fromisoformat(data["end"])})
 
 
-def build(pairs: list[dict], background: int = BACKGROUND) -> DuplicateDetector:
+def build(pairs: list[dict], background: int = BACKGROUND, semantic: bool = False) -> DuplicateDetector:
     """A registry of generated records plus each distinct text of the pairs once (a text repeated across
     pairs would otherwise look like boilerplate copied into many initiatives)."""
     distinct = {(p[s]["title"], p[s]["description"]): p[s] for p in pairs for s in ("a", "b")}
-    return DuplicateDetector.build(corpus(background, seed=11) + [initiative(x) for x in distinct.values()])
+    return DuplicateDetector.build(corpus(background, seed=11) + [initiative(x) for x in distinct.values()],
+                                   DetectorConfig(semantic=semantic))
 
 
 def score_pairs(detector: DuplicateDetector, pairs: list[dict]) -> list[dict]:
@@ -127,17 +128,31 @@ def report(rows: list[dict], likely: float, possible: float) -> None:
         print(f"{cat:30} {labels[cat]:10} {c[Tier.LIKELY.value]:7d} {c[Tier.POSSIBLE.value]:9d} {c[Tier.BELOW.value]:6d}")
 
 
-def run(write: bool = False, verbose: bool = False) -> dict:
+def run(write: bool = False, verbose: bool = False, semantic: bool = False) -> dict:
     pairs = read()
-    detector = build(pairs)
+    if semantic:
+        from app.dedup.semantic import available
+        if not available():
+            raise SystemExit("the semantic index is not installed (make semantic)")
+    # embedding thousands of background texts takes minutes: a smaller background with the semantic index
+    detector = build(pairs, background=1500 if semantic else BACKGROUND, semantic=semantic)
+    print(f"index: {'lexical + semantic' if semantic else 'lexical'}, {len(detector)} items")
     rows = score_pairs(detector, pairs)
     cfg = detector.config.scoring
     if write:
         likely, possible = pick([r for r in rows if r["split"] == "train"])
-        THRESHOLDS_FILE.write_text(json.dumps({"likely": likely, "possible": possible,
-                                               "picked_on": "train split of tests/dedup/data/pairs.jsonl",
-                                               "by": "python -m bench.dedup_calibrate --write"}, indent=2) + "\n",
-                                   encoding="utf-8")
+        try:
+            data = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        entry = {"likely": likely, "possible": possible}
+        if semantic:
+            data["semantic"] = entry
+        else:
+            data.update(entry)
+        data.update({"picked_on": "train split of tests/dedup/data/pairs.jsonl",
+                     "by": "python -m bench.dedup_calibrate --write [--semantic]"})
+        THRESHOLDS_FILE.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {THRESHOLDS_FILE.name}")
     else:
         likely, possible = cfg.likely, cfg.possible
@@ -158,8 +173,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="pick thresholds on the train split and save them")
     parser.add_argument("--verbose", action="store_true", help="list the pairs put in the wrong tier")
+    parser.add_argument("--semantic", action="store_true", help="with the semantic index (make semantic)")
     args = parser.parse_args(argv)
-    run(write=args.write, verbose=args.verbose)
+    run(write=args.write, verbose=args.verbose, semantic=args.semantic)
 
 
 if __name__ == "__main__":

@@ -13,20 +13,23 @@ from pathlib import Path
 from .index import LexicalIndex, SimilarityIndex
 from .model import R, IndexCorruptError, Initiative, Match, Overlaps, Reason, Tier
 from .records import Prepared, RecordStore, from_json, prepare, to_json
-from .scoring import ScoringConfig, explain, score_pair, text_score
+from .scoring import ScoringConfig, explain, quick_score, text_score
 from .storage import GenerationReader, GenerationWriter, current_generation
-from .text import shared_phrases
+from .text import PhraseFinder
 
 log = logging.getLogger(__name__)
 
 THRESHOLDS_FILE = Path(__file__).with_name("thresholds.json")
 
 
-def calibrated_scoring() -> ScoringConfig:
+def calibrated_scoring(semantic: bool = False) -> ScoringConfig:
     """The scoring defaults with the tier thresholds picked by the calibration script
-    (``app/dedup/thresholds.json``, written by ``python -m bench dedup_calibrate --write``)."""
+    (``app/dedup/thresholds.json``, written by ``python -m bench.dedup_calibrate --write [--semantic]``);
+    the semantic index changes the text scores, so it has its own pair of thresholds."""
     try:
         data = json.loads(THRESHOLDS_FILE.read_text(encoding="utf-8"))
+        if semantic:
+            data = data["semantic"]
         return ScoringConfig(likely=float(data["likely"]), possible=float(data["possible"]))
     except (OSError, ValueError, KeyError, TypeError):
         return ScoringConfig()
@@ -37,14 +40,17 @@ class DetectorConfig:
     """Settings of a detector.
 
     ``regions`` maps a region code (UN M49) to its ISO alpha-3 countries; ``None`` reads
-    ``app/data/regions.json``. ``shortlist`` is how many nearest texts each index hands to the scorer.
+    ``app/data/regions.json``. ``shortlist`` is how many nearest texts each index hands over; at most ``scored`` of them
+    (the closest texts first) are scored in full: a match's score never exceeds its text score, so the
+    rest could only win with a text far below the ones already scored.
     ``semantic`` turns the optional embedding index on (``"auto"``: when its package is installed).
     """
 
     scoring: ScoringConfig = field(default_factory=calibrated_scoring)
     regions: Mapping[str, Sequence[str]] | None = None
     shortlist: int = 200
-    max_df: float = 0.1
+    scored: int = 40
+    max_df: float = 0.05
     semantic: bool | str = False
 
 
@@ -57,7 +63,13 @@ class DuplicateDetector:
     """
 
     def __init__(self, config: DetectorConfig | None = None):
-        self.config = config or DetectorConfig()
+        config = config or DetectorConfig()
+        if config.semantic and config.scoring == calibrated_scoring():
+            # the default (lexical) thresholds were left in place: use the semantic ones
+            from .semantic import available
+            if config.semantic is True or available():
+                config = replace(config, scoring=calibrated_scoring(semantic=True))
+        self.config = config
         self._regions = None if self.config.regions is None else {k: tuple(v) for k, v in self.config.regions.items()}
         self._lock = threading.RLock()
         self._records = RecordStore()
@@ -102,8 +114,9 @@ class DuplicateDetector:
         semantic = None
         if self._semantic_wanted():
             from .semantic import SemanticIndex
-            semantic = SemanticIndex()
+            semantic = SemanticIndex(strip=lexical.strip)
             semantic.build([r.id for r in records], [r.text for r in records])
+            semantic._seg.set_base(store.ids)
         with self._lock:
             self._records, self._lexical, self._semantic = store, lexical, semantic
 
@@ -211,15 +224,15 @@ class DuplicateDetector:
         with self._lock:
             candidates = self._candidates(prepared, self.config.shortlist)
             heap: list[tuple[float, int, Prepared, float]] = []
-            for n, (id, cosine) in enumerate(candidates):
+            for n, (id, cosine) in enumerate(candidates[: self.config.scored]):
                 bound = text_score(cosine, prepared, prepared, cfg)[0]  # the score never exceeds the text score
                 floor = heap[0][0] if len(heap) >= k else (0.0 if include_below else cfg.possible)
                 if bound < floor or bound <= 0:
                     break
-                other = self._records.get(id)
+                other = self._records.get(id, text=False)
                 if other is None:
                     continue
-                score, tier, *_ = score_pair(prepared, other, cosine, cfg)
+                score, tier = quick_score(prepared, other, cosine, cfg)
                 if tier is Tier.BELOW and not include_below:
                     continue
                 entry = (score, -n, other, cosine)
@@ -228,7 +241,9 @@ class DuplicateDetector:
                 elif entry > heap[0]:
                     heapq.heapreplace(heap, entry)
             ranked = sorted(heap, reverse=True)
-            matches = [explain(prepared, other, cosine, cfg, self._phrases) for _, _, other, cosine in ranked]
+            phrases = self._phrase_finder(prepared.text)
+            matches = [explain(prepared, self._records.get(other.id), cosine, cfg, phrases)
+                       for _, _, other, cosine in ranked]
         return Overlaps(matches, notes)
 
     def compare(self, a: Initiative | str, b: Initiative | str) -> Match:
@@ -238,7 +253,7 @@ class DuplicateDetector:
         pb = self._prepared(b)
         with self._lock:
             cosine = self._pair_cosine(pa, pb)
-            return explain(pa, pb, cosine, self.config.scoring, self._phrases)
+            return explain(pa, pb, cosine, self.config.scoring, self._phrase_finder(pa.text))
 
     def _prepared(self, item: Initiative | str) -> Prepared:
         if isinstance(item, Initiative):
@@ -270,9 +285,11 @@ class DuplicateDetector:
             found = {i: max(s, semantic.get(i, 0.0)) for i, s in found.items()}
         return sorted(found.items(), key=lambda x: -x[1])
 
-    def _phrases(self, a_text: str, b_text: str) -> tuple[str, ...]:
+    def _phrase_finder(self, draft_text: str):
+        """``phrases_of(other_text)`` for :func:`explain`: the draft is tokenised once per query."""
         strip = self._lexical.strip
-        return shared_phrases(strip(a_text), strip(b_text), self._lexical.phrase_weight)
+        finder = PhraseFinder(strip(draft_text), self._lexical.phrase_weight)
+        return lambda other_text: finder.shared_with(strip(other_text))
 
     # -- persistence -------------------------------------------------------------------------------------
     def save(self, directory: str | os.PathLike) -> Path:
@@ -315,6 +332,7 @@ class DuplicateDetector:
                 from .semantic import SemanticIndex, available
                 if available():
                     semantic = SemanticIndex.load(reader, "semantic", info["semantic"], ids=records.ids)
+                    semantic.strip = lexical.strip
             detector._records, detector._lexical, detector._semantic = records, lexical, semantic
             for data in info["delta"]:
                 detector._upsert_prepared(from_json(data))

@@ -11,7 +11,8 @@ import hashlib
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,7 +21,7 @@ from sklearn.utils import murmurhash3_32
 
 from .model import IndexCorruptError
 from .storage import GenerationReader, GenerationWriter
-from .text import normalise, tokens
+from .text import normalise
 
 
 class SimilarityIndex(abc.ABC):
@@ -116,43 +117,38 @@ class LexicalIndex(SimilarityIndex):
 
     The "vocabulary" is a fixed hash space, so it never needs re-fitting: a new text is transformed
     with the IDF weights frozen at build time (n-grams unseen then get the highest weight). N-grams
-    found in more than ``max_df`` of the base texts are dropped: they say nothing about which
-    initiative this is (boilerplate), and their long posting lists would dominate query time.
+    found in more than ``max_df`` of the base texts get no weight: they say nothing about which
+    initiative this is, and their long posting lists would dominate query time. Sentences found word
+    for word in ``boilerplate_sentence_items`` or more base items (a funder's standard paragraph) are
+    removed before anything else (:meth:`strip`).
 
-    The base segment is stored column-wise (for each n-gram, the items that contain it), which is what
-    a query needs: it touches only the posting lists of its own n-grams.
-    Besides, a hashed table of word 1–2-gram document frequencies ranks shared phrases (rarest first,
-    boilerplate out): :meth:`phrase_weight`.
+    The base segment is stored column-wise (for each n-gram, the items that contain it and its weight),
+    which is what a query needs: it reads only the posting lists of its own n-grams.
     """
 
     name = "lexical"
     N_FEATURES = 2 ** 21
-    WORD_FEATURES = 2 ** 20
 
-    def __init__(self, ngram_range=(3, 5), max_df: float = 0.2, min_df_for_boilerplate: int = 20,
-                 boilerplate_df: float = 0.05, boilerplate_sentence_items: int = 5):
+    def __init__(self, ngram_range=(3, 5), max_df: float = 0.05, boilerplate_sentence_items: int = 5):
         self.ngram_range = tuple(ngram_range)
         self.max_df = max_df
-        self.min_df_for_boilerplate = min_df_for_boilerplate
-        self.boilerplate_df = boilerplate_df
         self.boilerplate_sentence_items = boilerplate_sentence_items
-        self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of sentences found in many items
         self._lock = threading.RLock()
         self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, n_features=self.N_FEATURES,
                                       alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
-        self._words = HashingVectorizer(analyzer=_word_grams, n_features=self.WORD_FEATURES, alternate_sign=False,
-                                        norm=None, binary=True, dtype=np.float32)
+        self._analyzer = self._vec.build_analyzer()
         self._seg = _Segments()
         self._idf = np.zeros(self.N_FEATURES, dtype=np.float32)
-        self._word_df = np.zeros(self.WORD_FEATURES, dtype=np.int32)
         self._n_base_docs = 0
         self._csc = sp.csc_matrix((0, self.N_FEATURES), dtype=np.float32)
-        self._delta_matrix = None  # CSR over delta items, rebuilt lazily after a change
+        self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of the boilerplate sentences
+        self._boilerplate_set: frozenset[int] = frozenset()
+        self._delta_matrix = None  # CSR over the delta items, rebuilt lazily after a change
         self._delta_order: list[str] = []
 
     # -- vectors ---------------------------------------------------------------------------------------
     def vector(self, text: str) -> sp.csr_matrix:
-        """The L2-normalised TF-IDF row of one text (already clipped by the caller)."""
+        """The L2-normalised TF-IDF row of one text (boilerplate sentences removed)."""
         counts = self._vec.transform([normalise(self.strip(text))])
         counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
         counts.eliminate_zeros()
@@ -161,14 +157,22 @@ class LexicalIndex(SimilarityIndex):
             counts.data /= norm
         return counts
 
+    def strip(self, text: str) -> str:
+        """The text without its boilerplate sentences."""
+        if not self._boilerplate_set:
+            return text
+        return " ".join(s for s in _SENTENCE_RE.split(text) if _sentence_hash(s) not in self._boilerplate_set)
+
     # -- build -------------------------------------------------------------------------------------------
     def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         ids = [str(i) for i in ids]
-        texts = list(texts)
-        boilerplate = _frequent_sentences(texts, self.boilerplate_sentence_items)
-        with self._lock:
-            self._boilerplate = boilerplate
-        normalised = [normalise(self.strip(t)) for t in texts]
+        sentences = [[(s, _sentence_hash(s)) for s in _SENTENCE_RE.split(t)] for t in texts]
+        counts_per_sentence: Counter = Counter()
+        for parts in sentences:
+            counts_per_sentence.update({h for _, h in parts})
+        counts_per_sentence.pop(0, None)
+        boilerplate = frozenset(h for h, c in counts_per_sentence.items() if c >= self.boilerplate_sentence_items)
+        normalised = [normalise(" ".join(s for s, h in parts if h not in boilerplate)) for parts in sentences]
         n = len(normalised)
         # char_wb n-grams never cross a word boundary, so the item × n-gram counts are the product of
         # item × word counts and word × n-gram counts: each distinct word is hashed once, not each time
@@ -179,13 +183,14 @@ class LexicalIndex(SimilarityIndex):
             vocabulary = words.get_feature_names_out()
         except ValueError:  # no word at all
             item_words, vocabulary = sp.csr_matrix((n, 0), dtype=np.float32), []
-        counts = (item_words @ self._vec.transform(vocabulary)).tocsr() if len(vocabulary) else \
-            sp.csr_matrix((n, self.N_FEATURES), dtype=np.float32)
+        if len(vocabulary):
+            counts = (item_words @ self._vec.transform(vocabulary)).tocsr()
+        else:
+            counts = sp.csr_matrix((n, self.N_FEATURES), dtype=np.float32)
         df = np.bincount(counts.indices, minlength=self.N_FEATURES)
         idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)  # smooth idf, as TfidfTransformer
         if n >= 50:
             idf[df > self.max_df * n] = 0.0
-        word_df = self._word_document_frequencies(normalised)
         counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]  # sublinear tf
         counts.eliminate_zeros()
         norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
@@ -196,17 +201,11 @@ class LexicalIndex(SimilarityIndex):
         csc.indices = csc.indices.astype(np.int32, copy=False)
         csc.indptr = csc.indptr.astype(np.int32, copy=False)
         with self._lock:
-            self._idf, self._word_df, self._n_base_docs, self._csc = idf, word_df, n, csc
-            self._boilerplate = boilerplate
+            self._idf, self._n_base_docs, self._csc = idf, n, csc
+            self._boilerplate = np.array(sorted(boilerplate), dtype=np.int64)
+            self._boilerplate_set = boilerplate
             self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
             self._delta_matrix, self._delta_order = None, []
-
-    def _word_document_frequencies(self, normalised: Sequence[str]) -> np.ndarray:
-        """Hashed document frequencies of word 1–2-grams (for :meth:`phrase_weight`)."""
-        if not normalised:
-            return np.zeros(self.WORD_FEATURES, dtype=np.int32)
-        presence = self._words.transform(normalised).tocsc()
-        return np.diff(presence.indptr).astype(np.int32)
 
     # -- changes -----------------------------------------------------------------------------------------
     def upsert(self, id: str, text: str) -> None:
@@ -239,216 +238,6 @@ class LexicalIndex(SimilarityIndex):
         return np.asarray(self._csc[:, q.indices] @ q.data, dtype=np.float32).ravel()
 
     def search(self, text: str, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
-        """The ``k`` most similar items, most similar first, never ``exclude``."""
-
-    @abc.abstractmethod
-    def similarities(self, text: str, ids: Sequence[str]) -> list[float]:
-        """Similarity of ``text`` to each of ``ids`` (0.0 for an unknown id)."""
-
-    @abc.abstractmethod
-    def save(self, writer: GenerationWriter, prefix: str) -> dict:
-        """Write the base and delta into a generation; return JSON-able info for ``load``."""
-
-    @classmethod
-    @abc.abstractmethod
-    def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str]) -> SimilarityIndex:
-        """Open a saved index whose base rows are ``ids`` (memory-mapped); raises
-        :class:`IndexCorruptError` when damaged."""
-
-    @abc.abstractmethod
-    def __len__(self) -> int:
-        """Number of live items."""
-
-    @abc.abstractmethod
-    def __contains__(self, id: str) -> bool: ...
-
-
-class _Segments:
-    """Id bookkeeping shared by indexes: base rows (with tombstones) and a delta keyed by id."""
-
-    def __init__(self, base_ids: Sequence[str] = ()):
-        self.set_base(base_ids)
-
-    def set_base(self, base_ids) -> None:
-        self.base_ids = base_ids
-        self.row_of = {str(i): r for r, i in enumerate(base_ids)}
-        self.dead = np.zeros(len(base_ids), dtype=bool)
-        self.dead_rows: list[int] = []
-        self.delta: dict[str, object] = {}
-
-    def kill_base(self, id: str) -> None:
-        row = self.row_of.get(id)
-        if row is not None and not self.dead[row]:
-            self.dead[row] = True
-            self.dead_rows.append(row)
-
-    def live(self, id: str) -> bool:
-        if id in self.delta:
-            return True
-        row = self.row_of.get(id)
-        return row is not None and not self.dead[row]
-
-    def __len__(self) -> int:
-        return len(self.base_ids) - len(self.dead_rows) + len(self.delta)
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest positive scores, largest first."""
-    if k <= 0 or scores.size == 0:
-        return np.empty(0, dtype=np.int64)
-    if k < scores.size:
-        idx = np.argpartition(-scores, k - 1)[:k]
-    else:
-        idx = np.arange(scores.size)
-    idx = idx[scores[idx] > 0]
-    return idx[np.argsort(-scores[idx], kind="stable")]
-
-
-class LexicalIndex(SimilarityIndex):
-    """Character n-gram TF-IDF (scikit-learn ``HashingVectorizer``, ``char_wb`` 3–5 grams) with cosine.
-
-    The "vocabulary" is a fixed hash space, so it never needs re-fitting: a new text is transformed
-    with the IDF weights frozen at build time (n-grams unseen then get the highest weight). N-grams
-    found in more than ``max_df`` of the base texts are dropped: they say nothing about which
-    initiative this is (boilerplate), and their long posting lists would dominate query time.
-
-    The base segment is stored column-wise (for each n-gram, the items that contain it), which is what
-    a query needs: it touches only the posting lists of its own n-grams.
-    Besides, a hashed table of word 1–2-gram document frequencies ranks shared phrases (rarest first,
-    boilerplate out): :meth:`phrase_weight`.
-    """
-
-    name = "lexical"
-    N_FEATURES = 2 ** 21
-    WORD_FEATURES = 2 ** 20
-
-    def __init__(self, ngram_range=(3, 5), max_df: float = 0.2, min_df_for_boilerplate: int = 20,
-                 boilerplate_df: float = 0.05, boilerplate_sentence_items: int = 5):
-        self.ngram_range = tuple(ngram_range)
-        self.max_df = max_df
-        self.min_df_for_boilerplate = min_df_for_boilerplate
-        self.boilerplate_df = boilerplate_df
-        self.boilerplate_sentence_items = boilerplate_sentence_items
-        self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of sentences found in many items
-        self._lock = threading.RLock()
-        self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, n_features=self.N_FEATURES,
-                                      alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
-        self._words = HashingVectorizer(analyzer=_word_grams, n_features=self.WORD_FEATURES, alternate_sign=False,
-                                        norm=None, binary=True, dtype=np.float32)
-        self._seg = _Segments()
-        self._idf = np.zeros(self.N_FEATURES, dtype=np.float32)
-        self._word_df = np.zeros(self.WORD_FEATURES, dtype=np.int32)
-        self._n_base_docs = 0
-        self._csc = sp.csc_matrix((0, self.N_FEATURES), dtype=np.float32)
-        self._delta_matrix = None  # CSR over delta items, rebuilt lazily after a change
-        self._delta_order: list[str] = []
-
-    # -- vectors ---------------------------------------------------------------------------------------
-    def vector(self, text: str) -> sp.csr_matrix:
-        """The L2-normalised TF-IDF row of one text (already clipped by the caller)."""
-        counts = self._vec.transform([normalise(self.strip(text))])
-        counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
-        counts.eliminate_zeros()
-        norm = float(np.sqrt((counts.data.astype(np.float64) ** 2).sum()))
-        if norm > 0:
-            counts.data /= norm
-        return counts
-
-    def _vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
-        counts = self._vec.transform(normalise(t) for t in texts).tocsr()
-        counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]
-        counts.eliminate_zeros()
-        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms).dot(counts), dtype=np.float32)
-
-    # -- build -------------------------------------------------------------------------------------------
-    def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        ids = [str(i) for i in ids]
-        texts = list(texts)
-        boilerplate = _frequent_sentences(texts, self.boilerplate_sentence_items)
-        with self._lock:
-            self._boilerplate = boilerplate
-        normalised = [normalise(self.strip(t)) for t in texts]
-        n = len(normalised)
-        # char_wb n-grams never cross a word boundary, so the item × n-gram counts are the product of
-        # item × word counts and word × n-gram counts: each distinct word is hashed once, not each time
-        # it occurs (several times faster than transforming every text, and exactly the same counts).
-        words = CountVectorizer(analyzer=str.split, dtype=np.float32)
-        try:
-            item_words = words.fit_transform(normalised)
-            vocabulary = words.get_feature_names_out()
-        except ValueError:  # no word at all
-            item_words, vocabulary = sp.csr_matrix((n, 0), dtype=np.float32), []
-        counts = (item_words @ self._vec.transform(vocabulary)).tocsr() if len(vocabulary) else \
-            sp.csr_matrix((n, self.N_FEATURES), dtype=np.float32)
-        df = np.bincount(counts.indices, minlength=self.N_FEATURES)
-        idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)  # smooth idf, as TfidfTransformer
-        if n >= 50:
-            idf[df > self.max_df * n] = 0.0
-        word_df = self._word_document_frequencies(normalised)
-        counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]  # sublinear tf
-        counts.eliminate_zeros()
-        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        weighted = sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)).dot(counts), dtype=np.float32)
-        csc = weighted.tocsc()
-        csc.sort_indices()
-        csc.indices = csc.indices.astype(np.int32, copy=False)
-        csc.indptr = csc.indptr.astype(np.int32, copy=False)
-        with self._lock:
-            self._idf, self._word_df, self._n_base_docs, self._csc = idf, word_df, n, csc
-            self._boilerplate = boilerplate
-            self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
-            self._delta_matrix, self._delta_order = None, []
-
-    def _word_document_frequencies(self, normalised: Sequence[str]) -> np.ndarray:
-        """Hashed document frequencies of word 1–2-grams (for :meth:`phrase_weight`)."""
-        if not normalised:
-            return np.zeros(self.WORD_FEATURES, dtype=np.int32)
-        presence = self._words.transform(normalised).tocsc()
-        return np.diff(presence.indptr).astype(np.int32)
-
-    # -- changes -----------------------------------------------------------------------------------------
-    def upsert(self, id: str, text: str) -> None:
-        row = self.vector(text)
-        with self._lock:
-            self._seg.kill_base(id)
-            self._seg.delta[id] = row
-            self._delta_matrix = None
-
-    def remove(self, id: str) -> None:
-        with self._lock:
-            self._seg.kill_base(id)
-            if self._seg.delta.pop(id, None) is not None:
-                self._delta_matrix = None
-
-    def _delta(self):
-        if self._delta_matrix is None:
-            self._delta_order = list(self._seg.delta)
-            rows = [self._seg.delta[i] for i in self._delta_order]
-            self._delta_matrix = (sp.vstack(rows, format="csr", dtype=np.float32) if rows
-                                  else sp.csr_matrix((0, self.N_FEATURES), dtype=np.float32))
-        return self._delta_matrix, self._delta_order
-
-    # -- queries -----------------------------------------------------------------------------------------
-    def _base_scores(self, q: sp.csr_matrix) -> np.ndarray:
-        n = self._csc.shape[0]
-        if n == 0 or q.nnz == 0:
-            return np.zeros(n, dtype=np.float32)
-        indptr, indices, data = self._csc.indptr, self._csc.indices, self._csc.data
-        starts, ends = indptr[q.indices], indptr[q.indices + 1]
-        lengths = (ends - starts).astype(np.int64)
-        total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(n, dtype=np.float32)
-        # Gather every posting of the query's n-grams in one go, then sum the weighted postings per item.
-        offsets = np.repeat(starts.astype(np.int64) - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-        positions = np.arange(total, dtype=np.int64) + offsets
-        weights = np.repeat(q.data, lengths) * data[positions]
-        return np.bincount(indices[positions], weights=weights, minlength=n).astype(np.float32)
-
-    def search(self, text: str, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
         q = self.vector(text)
         with self._lock:
             scores = self._base_scores(q)
@@ -456,11 +245,10 @@ class LexicalIndex(SimilarityIndex):
                 scores[self._seg.dead_rows] = 0.0
             if exclude is not None and exclude in self._seg.row_of:
                 scores[self._seg.row_of[exclude]] = 0.0
-            top = _top(scores, k + 1)
-            out = [(str(self._seg.base_ids[r]), float(scores[r])) for r in top]
+            out = [(str(self._seg.base_ids[r]), float(scores[r])) for r in _top(scores, k + 1)]
             delta, order = self._delta()
-            if delta.shape[0]:
-                dscores = np.asarray(delta.dot(q.T).todense()).ravel()
+            if delta.shape[0] and q.nnz:
+                dscores = np.asarray((delta @ q.T).todense()).ravel()
                 out += [(order[i], float(dscores[i])) for i in _top(dscores, k + 1)]
         out = [(i, min(1.0, s)) for i, s in out if i != exclude]
         out.sort(key=lambda x: -x[1])
@@ -469,37 +257,30 @@ class LexicalIndex(SimilarityIndex):
     def similarities(self, text: str, ids: Sequence[str]) -> list[float]:
         q = self.vector(text)
         with self._lock:
-            out = []
-            base_needed = [i for i in ids if i not in self._seg.delta and i in self._seg.row_of]
+            base_needed = any(i not in self._seg.delta and i in self._seg.row_of for i in ids)
             base_scores = self._base_scores(q) if base_needed else None
+            out = []
             for i in ids:
                 if i in self._seg.delta:
-                    out.append(float(self._seg.delta[i].dot(q.T).toarray()[0, 0]))
+                    out.append(float(self._seg.delta[i].multiply(q).sum()))
                 elif self._seg.live(i):
                     out.append(float(base_scores[self._seg.row_of[i]]))
                 else:
                     out.append(0.0)
         return [min(1.0, s) for s in out]
 
-    def strip(self, text: str) -> str:
-        """The text without its boilerplate sentences (sentences found word for word in at least
-        ``boilerplate_sentence_items`` base items, such as a funder's standard paragraph)."""
-        if not self._boilerplate.size:
-            return text
-        kept = [s for s in _SENTENCE_RE.split(text) if not _is_in(self._boilerplate, _sentence_hash(s))]
-        return " ".join(kept)
-
     def phrase_weight(self, gram: Sequence[str]) -> float:
-        """How distinctive a phrase is: 0 for boilerplate (its rarest word pair is in more than
-        ``boilerplate_df`` of the base texts), else the IDF of its rarest 1–2-gram."""
-        n = max(self._n_base_docs, 1)
-        parts = [" ".join(gram[i:i + 2]) for i in range(max(1, len(gram) - 1))] if len(gram) > 1 else [gram[0]]
-        dfs = [int(self._word_df[_word_hash(p, self.WORD_FEATURES)]) for p in parts]
-        rarest = min(dfs)
-        if rarest > max(self.min_df_for_boilerplate, self.boilerplate_df * n):
+        """How distinctive a phrase is: the mean IDF of its character n-grams; 0 when most of them are too
+        common to count (found in more than ``max_df`` of the base items)."""
+        columns = [_hash_column(g, self.N_FEATURES) for g in self._analyzer(normalise(" ".join(gram)))]
+        if not columns:
             return 0.0
-        return float(np.log((1.0 + n) / (1.0 + rarest)) + 1.0) * (1.0 + 0.25 * (len(gram) - 1))
+        idf = self._idf[columns]
+        if self._n_base_docs >= 50 and np.count_nonzero(idf) * 2 < len(columns):
+            return 0.0
+        return float(idf.mean()) * (1.0 + 0.25 * (len(gram) - 1))
 
+    # -- introspection -----------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._seg)
 
@@ -518,7 +299,7 @@ class LexicalIndex(SimilarityIndex):
     def nbytes(self) -> int:
         """Bytes held by the base segment's arrays (memory-mapped after ``load``)."""
         return int(self._csc.data.nbytes + self._csc.indices.nbytes + self._csc.indptr.nbytes
-                   + self._idf.nbytes + self._word_df.nbytes + self._boilerplate.nbytes)
+                   + self._idf.nbytes + self._boilerplate.nbytes)
 
     # -- persistence -------------------------------------------------------------------------------------
     def save(self, writer: GenerationWriter, prefix: str) -> dict:
@@ -527,17 +308,17 @@ class LexicalIndex(SimilarityIndex):
             writer.array(f"{prefix}/postings_items", self._csc.indices)
             writer.array(f"{prefix}/postings_weights", self._csc.data)
             writer.array(f"{prefix}/idf", self._idf)
-            writer.array(f"{prefix}/word_df", self._word_df)
             writer.array(f"{prefix}/boilerplate", self._boilerplate)
             return {"n_base_docs": self._n_base_docs, "n_items": int(self._csc.shape[0]),
                     "ngram_range": list(self.ngram_range), "max_df": self.max_df,
-                    "n_features": self.N_FEATURES, "word_features": self.WORD_FEATURES}
+                    "boilerplate_sentence_items": self.boilerplate_sentence_items, "n_features": self.N_FEATURES}
 
     @classmethod
     def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str]) -> LexicalIndex:
         try:
-            index = cls(ngram_range=tuple(info["ngram_range"]), max_df=float(info["max_df"]))
-            if info["n_features"] != cls.N_FEATURES or info["word_features"] != cls.WORD_FEATURES:
+            index = cls(ngram_range=tuple(info["ngram_range"]), max_df=float(info["max_df"]),
+                        boilerplate_sentence_items=int(info["boilerplate_sentence_items"]))
+            if info["n_features"] != cls.N_FEATURES:
                 raise IndexCorruptError("index saved with another hash size")
             n_items = int(info["n_items"])
             indptr = reader.array(f"{prefix}/postings_indptr")
@@ -545,18 +326,16 @@ class LexicalIndex(SimilarityIndex):
             weights = reader.array(f"{prefix}/postings_weights")
             if indptr.shape != (cls.N_FEATURES + 1,) or items.shape != weights.shape or int(indptr[-1]) != items.size:
                 raise IndexCorruptError("lexical postings do not fit together")
-            csc = _wrap_csc(weights, items, indptr, n_items, cls.N_FEATURES)
-            index._csc = csc
+            index._csc = _wrap_csc(weights, items, indptr, n_items, cls.N_FEATURES)
             index._idf = reader.array(f"{prefix}/idf")
-            index._word_df = reader.array(f"{prefix}/word_df")
             index._boilerplate = reader.array(f"{prefix}/boilerplate")
+            index._boilerplate_set = frozenset(index._boilerplate.tolist())
             index._n_base_docs = int(info["n_base_docs"])
         except (KeyError, TypeError, ValueError) as exc:
             raise IndexCorruptError(f"lexical index info damaged: {exc}") from exc
-        if ids is not None:
-            if len(ids) != n_items:
-                raise IndexCorruptError("lexical index and item list differ in length")
-            index._seg.set_base(ids)
+        if len(ids) != n_items:
+            raise IndexCorruptError("lexical index and item list differ in length")
+        index._seg.set_base(ids)
         return index
 
 
@@ -570,48 +349,18 @@ def _wrap_csc(data, indices, indptr, n_items, n_features) -> sp.csc_matrix:
 _SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
 
 
+@lru_cache(maxsize=65536)
 def _sentence_hash(sentence: str) -> int:
-    key = " ".join(tokens(sentence))
-    if len(key) < 12:  # too short to call boilerplate ("Phase 2.")
+    """A stable 64-bit hash of a sentence (case and spacing ignored); 0 for one too short to be boilerplate."""
+    key = " ".join(sentence.lower().split()).rstrip(".!?;: ")
+    if len(key) < 12:  # "Phase 2."
         return 0
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True) or 1
 
 
-def _frequent_sentences(texts: Sequence[str], min_items: int) -> np.ndarray:
-    """Sorted hashes of the sentences that occur in at least ``min_items`` texts."""
-    counts: Counter = Counter()
-    for text in texts:
-        counts.update({_sentence_hash(s) for s in _SENTENCE_RE.split(text)})
-    counts.pop(0, None)
-    return np.array(sorted(h for h, c in counts.items() if c >= min_items), dtype=np.int64)
-
-
-def _is_in(sorted_hashes: np.ndarray, h: int) -> bool:
-    if h == 0:
-        return False
-    i = int(np.searchsorted(sorted_hashes, h))
-    return i < sorted_hashes.size and int(sorted_hashes[i]) == h
-
-
-def _word_grams(normalised: str) -> list[str]:
-    words = normalised.split()
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-
-
-def _word_hash(feature: str, n_features: int) -> int:
+def _hash_column(feature: str, n_features: int) -> int:
     """The column ``HashingVectorizer`` gives a feature (signed murmurhash3, absolute value, modulo)."""
     h = murmurhash3_32(feature, seed=0)
     if h == -2147483648:
         return (2147483647 - (n_features - 1)) % n_features
     return abs(h) % n_features
-
-
-def iter_chunks(items: Iterable, size: int):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

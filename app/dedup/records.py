@@ -166,21 +166,27 @@ class RecordStore:
         return store
 
     # -- access ------------------------------------------------------------------------------------------
-    def _base(self, row: int) -> Prepared:
-        cached = self._cache.get(row)
+    def _base(self, row: int, text: bool = True) -> Prepared:
+        cached = self._cache.get((row, text))
         if cached is not None:
             return cached
         a, v = self._arrays, self._vocab
 
         def values(name):
             ptr = a[f"{name}_ptr"]
+            start, end = int(ptr[row]), int(ptr[row + 1])
+            if start == end:
+                return frozenset()
             words = v[name].words
-            return frozenset(words[i] for i in a[f"{name}_val"][ptr[row]:ptr[row + 1]].tolist())
+            return frozenset([words[i] for i in a[f"{name}_val"][start:end].tolist()])
 
         flags = int(a["flags"][row])
-        t0, t1 = int(a["text_ptr"][row]), int(a["text_ptr"][row + 1])
-        blob = bytes(a["text"][t0:t1])
-        tl = int(a["title_len"][row])
+        if text:
+            t0, t1 = int(a["text_ptr"][row]), int(a["text_ptr"][row + 1])
+            blob = bytes(a["text"][t0:t1])
+            tl = int(a["title_len"][row])
+        else:  # scoring needs no text: skip decoding it
+            blob, tl = b"", 0
         s, e, lead = int(a["starts"][row]), int(a["ends"][row]), int(a["leads"][row])
         rec = Prepared(
             id=str(self.ids[row]), kind=v["kinds"].words[int(a["kinds"][row])],
@@ -190,12 +196,14 @@ class RecordStore:
             themes=values("themes"), target_groups=values("target_groups"),
             lead_org=v["orgs"].words[lead] if lead >= 0 else None, orgs=values("orgs"),
             content_words=int(a["words"][row]))
-        if len(self._cache) > 4096:
+        if len(self._cache) > 8192:
             self._cache.clear()
-        self._cache[row] = rec
+        self._cache[(row, text)] = rec
         return rec
 
-    def get(self, id: str) -> Prepared | None:
+    def get(self, id: str, text: bool = True) -> Prepared | None:
+        """The live record of ``id`` (None when unknown or removed); ``text=False`` leaves the title and
+        description of a base record empty (faster, for scoring)."""
         with self._lock:
             rec = self.delta.get(id)
             if rec is not None:
@@ -203,7 +211,7 @@ class RecordStore:
             row = self.row_of.get(id)
             if row is None or self.dead[row]:
                 return None
-            return self._base(row)
+            return self._base(row, text)
 
     def upsert(self, rec: Prepared) -> None:
         with self._lock:

@@ -179,15 +179,58 @@ def score_pair(a: Prepared, b: Prepared, cosine: float, cfg: ScoringConfig) -> t
     return score, tier, sub, relation, reasons
 
 
+def quick_score(a: Prepared, b: Prepared, cosine: float, cfg: ScoringConfig) -> tuple[float, Tier]:
+    """The score and tier of :func:`score_pair`, without building reasons (for ranking the shortlist).
+    Same arithmetic; ``tests/dedup/test_properties.py`` checks that both always agree."""
+    text = max(0.0, min(1.0, (cosine - cfg.text_floor) / (1.0 - cfg.text_floor)))
+    short = text > 0 and (a.content_words < cfg.min_content_words or b.content_words < cfg.min_content_words)
+    if short:
+        text *= cfg.short_text_factor
+    pa, pb = a.place, b.place
+    if not pa.given or not pb.given:
+        place = None
+    elif pa.countries & pb.countries:
+        place = _overlap_coefficient(pa.countries, pb.countries)
+        if pa.from_region or pb.from_region:
+            place *= cfg.region_factor
+    else:
+        place = cfg.global_place if (pa.is_global or pb.is_global) else 0.0
+    horizon = timedelta(days=round(365.25 * cfg.open_end_years))
+    ia, ib = _interval(a, horizon), _interval(b, horizon)
+    if ia is None or ib is None:
+        time = None
+    else:
+        overlap = (min(ia[1], ib[1]) - max(ia[0], ib[0])).days
+        time = 0.0 if overlap < 0 else min(1.0, max(overlap, 1) / max(1, min((ia[1] - ia[0]).days,
+                                                                             (ib[1] - ib[0]).days)))
+    parts = []
+    if a.themes and b.themes:
+        parts.append((0.7, _overlap_coefficient(a.themes, b.themes)))
+    if a.target_groups and b.target_groups:
+        parts.append((0.3, _overlap_coefficient(a.target_groups, b.target_groups)))
+    theme = sum(w * v for w, v in parts) / sum(w for w, _ in parts) if parts else None
+    if not a.orgs or not b.orgs:
+        org = None
+    elif a.lead_org and a.lead_org == b.lead_org:
+        org = 1.0
+    else:
+        org = cfg.shared_partner if a.orgs & b.orgs else 0.0
+    sub = SubScores(text=round(text, 4), place=None if place is None else round(place, 4),
+                    time=None if time is None else round(time, 4), theme=None if theme is None else round(theme, 4),
+                    organisation=org)
+    score = round(fuse(sub, cfg), 4)
+    return score, tier_of(score, sub, cfg, short_text=short)
+
+
 def explain(a: Prepared, b: Prepared, cosine: float, cfg: ScoringConfig, phrases_of) -> Match:
     """The full :class:`Match` of ``b`` seen from ``a``, with readable reasons.
 
-    ``phrases_of(a_text, b_text)`` returns the shared key phrases.
+    ``phrases_of(b_text)`` returns the key phrases ``a`` shares with ``b``.
     """
     score, tier, sub, relation, reasons = score_pair(a, b, cosine, cfg)
     text_reasons: list[Reason] = []
     if sub.text >= cfg.text_reason_min:
-        phrases = phrases_of(a.text, b.text)
+        phrases = phrases_of(b.text)
         text_reasons.append(Reason(R.SHARED_PHRASES, (phrases,)) if phrases
                             else Reason(R.SIMILAR_TEXT, (int(round(100 * cosine)),)))
     ordered = text_reasons + [r for r in reasons if r.code in R.EVIDENCE] + \

@@ -49,7 +49,7 @@ class GenerationWriter:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")  # names sort in creation order
         self.name = f"gen-{stamp}-{uuid.uuid4().hex[:8]}"
         self.tmp = self.root / f".tmp-{self.name}"
         self.tmp.mkdir()
@@ -88,7 +88,8 @@ class GenerationWriter:
 def prune(root: Path, keep: int = 2) -> None:
     """Remove all but the ``keep`` newest generations (the live one always stays) and stale temp dirs."""
     live = current_generation(root, missing_ok=True)
-    generations = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("gen-"))
+    generations = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
+                         key=lambda p: (p.stat().st_mtime_ns, p.name))
     for old in generations[:-keep] if keep else generations:
         if old.name != live:
             shutil.rmtree(old, ignore_errors=True)

@@ -79,3 +79,16 @@ def test_compare_explains_any_pair_consistently(detector, draft, shift):
                        start=draft.start and draft.start + timedelta(days=shift), end=None,
                        themes=draft.themes, lead_org=draft.lead_org)
     check(detector.compare(draft, other), Initiative(id="x"), detector.config.scoring)
+
+
+@SETTINGS
+@given(a=drafts, b=drafts, cosine=st.floats(min_value=0.0, max_value=1.0))
+def test_quick_score_agrees_with_the_explained_score(a, b, cosine):
+    from app.dedup import calibrated_scoring
+    from app.dedup.records import prepare
+    from app.dedup.scoring import quick_score, score_pair
+
+    cfg = calibrated_scoring()
+    pa, pb = prepare(a)[0], prepare(b)[0]
+    score, tier, *_ = score_pair(pa, pb, cosine, cfg)
+    assert quick_score(pa, pb, cosine, cfg) == (score, tier)
