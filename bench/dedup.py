@@ -115,7 +115,8 @@ def positive_and_negative_pairs(pairs: list[dict]) -> tuple[list[dict], list[dic
 
 def run() -> None:
     rng = random.Random(87)
-    print(f"machine load average: {os.getloadavg()[0]:.1f} (2 cores; other work on the machine slows every figure)")
+    print(f"machine load average: {os.getloadavg()[0]:.1f} (2 cores; other work on the machine slows every wall-clock "
+          f"figure, so CPU time of this process is given too)")
     t0 = time.perf_counter()
     records = corpus(N)
     pairs = read()
@@ -127,27 +128,28 @@ def run() -> None:
 
     # -- build ------------------------------------------------------------------------------------------
     gc.collect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     detector = DuplicateDetector.build(items)
-    build_s = time.perf_counter() - t0
+    build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
     stats = detector.stats()
-    print(f"build: {build_s:.1f} s; index arrays {stats['bytes'] / 2**20:.0f} MiB "
+    print(f"build: {build_s:.1f} s wall, {build_cpu:.1f} s CPU; index arrays {stats['bytes'] / 2**20:.0f} MiB "
           f"(postings {detector._lexical.nbytes / 2**20:.0f} MiB, records {detector._records.nbytes / 2**20:.0f} MiB)")
 
     # -- queries ----------------------------------------------------------------------------------------
     drafts = [_draft_like(rng, records[rng.randrange(N)]) for _ in range(QUERIES)]
     for d in drafts[:5]:
         detector.find_overlaps(d)  # warm up
-    times, counts, tiers = [], [], {t: 0 for t in Tier}
+    times, cpu, counts, tiers = [], [], [], {t: 0 for t in Tier}
     for d in drafts:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         result = detector.find_overlaps(d, k=10)
         times.append(_ms(time.perf_counter() - t0))
+        cpu.append(_ms(time.thread_time() - c0))
         counts.append(len(result))
         for m in result:
             tiers[m.tier] += 1
     ours_times = times
-    print(f"find_overlaps, {QUERIES} queries, k=10: {_stats(times)}; "
+    print(f"find_overlaps, {QUERIES} queries, k=10: wall {_stats(times)}; CPU {_stats(cpu)}; "
           f"{statistics.mean(counts):.1f} matches per query ({tiers[Tier.LIKELY]} likely, {tiers[Tier.POSSIBLE]} possible)")
 
     # -- changes ----------------------------------------------------------------------------------------
@@ -209,7 +211,8 @@ def run() -> None:
         many = measure_processes(directory, queries_file, PROCESSES)
         mib = lambda kb: kb / 1024  # noqa: E731
         print(f"memory of processes that load the index (every page touched, 30 queries each; kB from smaps_rollup):")
-        print(f"  a bare process (Python + numpy/scipy/sklearn, no index): RSS {mib(bare['rss']):.0f} MiB")
+        print(f"  a bare process (Python, numpy/scipy/sklearn, the app package; no index): RSS {mib(bare['rss']):.0f} MiB, "
+              f"USS {mib(bare['uss']):.0f} MiB")
         print(f"  1 process:  RSS {mib(one['rss']):.0f} MiB, PSS {mib(one['pss']):.0f} MiB, USS {mib(one['uss']):.0f} MiB")
         print(f"  {PROCESSES} processes: PSS total {mib(sum(m['pss'] for m in many)):.0f} MiB "
               f"(vs {PROCESSES} x {mib(one['pss']):.0f} = {mib(PROCESSES * one['pss']):.0f} MiB if nothing were shared); "
@@ -245,6 +248,7 @@ def run() -> None:
     rows.append(rapidfuzz_scan(items, drafts[:SLOW_QUERIES], pos_sample, neg_sample, text_of_id))
     rows.append(decidim(items, drafts[:SLOW_QUERIES], pos_sample, neg_sample))
 
+    print(f"machine load average at the end: {os.getloadavg()[0]:.1f}")
     print(f"\nside by side ({SLOW_QUERIES} queries timed for the full scans; recall and false flags on the same "
           f"{len(pos_sample)} positive and {len(neg_sample)} distinct labelled pairs):")
     print(f"{'method':34} {'build':>8} {'memory':>9} {'p50 ms':>9} {'p95 ms':>9} {'x slower':>9} {'recall':>7} {'flags':>6}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .index import LexicalIndex, SimilarityIndex
 from .model import R, IndexCorruptError, Initiative, Match, Overlaps, Reason, Tier
+from .places import country_name_keys
 from .records import Prepared, RecordStore, from_json, prepare, to_json
 from .scoring import ScoringConfig, explain, quick_score, text_score
 from .storage import GenerationReader, GenerationWriter, current_generation
@@ -110,13 +111,13 @@ class DuplicateDetector:
         store.build(records)
         lexical = LexicalIndex(max_df=self.config.max_df)
         lexical.build([r.id for r in records], [r.text for r in records])
-        lexical._seg.set_base(store.ids)
+        lexical._seg.set_base(store.ids, store.row_of)  # one id → row table for both
         semantic = None
         if self._semantic_wanted():
             from .semantic import SemanticIndex
             semantic = SemanticIndex(strip=lexical.strip)
             semantic.build([r.id for r in records], [r.text for r in records])
-            semantic._seg.set_base(store.ids)
+            semantic._seg.set_base(store.ids, store.row_of)
         with self._lock:
             self._records, self._lexical, self._semantic = store, lexical, semantic
 
@@ -255,6 +256,36 @@ class DuplicateDetector:
             cosine = self._pair_cosine(pa, pb)
             return explain(pa, pb, cosine, self.config.scoring, self._phrase_finder(pa.text))
 
+    def pairs(self, ids: Iterable[str] | None = None, k: int = 10, min_tier: Tier = Tier.POSSIBLE):
+        """Yield ``(id, match)`` for the overlaps of each indexed initiative in ``ids`` (default: all), each
+        unordered pair once, at ``min_tier`` or above: for the review queue and the nightly rescan
+        (about 100,000 × one query: minutes, so run it in a job, not on a request)."""
+        seen: set[tuple[str, str]] = set()
+        for id in (self._records.live_ids() if ids is None else ids):
+            rec = self._records.get(str(id))
+            if rec is None:
+                continue
+            draft = _as_initiative(rec)
+            for match in self.find_overlaps(draft, k=k, include_below=min_tier is Tier.BELOW):
+                key = (min(rec.id, match.id), max(rec.id, match.id))
+                if match.tier.rank >= min_tier.rank and key not in seen:
+                    seen.add(key)
+                    yield rec.id, match
+
+    def changed_materially(self, old: Initiative, new: Initiative, min_text_similarity: float = 0.9) -> bool:
+        """Whether an edit changes what the detector compares enough to look at a pair again (for "distinct"
+        decisions that are remembered until a side changes materially): the text moved (cosine below
+        ``min_text_similarity``), or the countries, dates, 8.7 areas, target groups or lead organisation
+        changed."""
+        a, b = prepare(old, self._regions)[0], prepare(new, self._regions)[0]
+        if (a.place.countries, a.place.is_global, a.start, a.end, a.themes, a.target_groups, a.lead_org) != \
+                (b.place.countries, b.place.is_global, b.start, b.end, b.themes, b.target_groups, b.lead_org):
+            return True
+        if (a.title, a.description) == (b.title, b.description):
+            return False
+        with self._lock:
+            return _cosine(self._lexical.vector(a.text), self._lexical.vector(b.text)) < min_text_similarity
+
     def _prepared(self, item: Initiative | str) -> Prepared:
         if isinstance(item, Initiative):
             return prepare(item, self._regions)[0]
@@ -288,7 +319,7 @@ class DuplicateDetector:
     def _phrase_finder(self, draft_text: str):
         """``phrases_of(other_text)`` for :func:`explain`: the draft is tokenised once per query."""
         strip = self._lexical.strip
-        finder = PhraseFinder(strip(draft_text), self._lexical.phrase_weight)
+        finder = PhraseFinder(strip(draft_text), self._lexical.phrase_weight, skip=country_name_keys())
         return lambda other_text: finder.shared_with(strip(other_text))
 
     # -- persistence -------------------------------------------------------------------------------------
@@ -326,12 +357,13 @@ class DuplicateDetector:
         detector = cls(config)
         try:
             records = RecordStore.load(reader, "records", info["records"])
-            lexical = LexicalIndex.load(reader, "lexical", info["lexical"], ids=records.ids)
+            lexical = LexicalIndex.load(reader, "lexical", info["lexical"], ids=records.ids, row_of=records.row_of)
             semantic = None
             if info.get("semantic") is not None and detector.config.semantic is not False:
                 from .semantic import SemanticIndex, available
                 if available():
-                    semantic = SemanticIndex.load(reader, "semantic", info["semantic"], ids=records.ids)
+                    semantic = SemanticIndex.load(reader, "semantic", info["semantic"], ids=records.ids,
+                                                  row_of=records.row_of)
                     semantic.strip = lexical.strip
             detector._records, detector._lexical, detector._semantic = records, lexical, semantic
             for data in info["delta"]:
@@ -373,6 +405,15 @@ class DuplicateDetector:
         other.__dict__.update(self.__dict__)
         other.config = replace(self.config, scoring=replace(self.config.scoring, **changes))
         return other
+
+
+def _as_initiative(rec: Prepared) -> Initiative:
+    """An indexed record as a query (its countries already resolved)."""
+    countries = tuple(sorted(rec.place.countries)) + (("global",) if rec.place.is_global else ())
+    return Initiative(id=rec.id, kind=rec.kind, title=rec.title, description=rec.description, countries=countries,
+                      start=rec.start, end=rec.end, themes=tuple(sorted(rec.themes)),
+                      target_groups=tuple(sorted(rec.target_groups)), lead_org=rec.lead_org,
+                      partner_orgs=tuple(sorted(rec.orgs - {rec.lead_org})))
 
 
 def _cosine(a, b) -> float:

@@ -77,9 +77,10 @@ class _Segments:
     def __init__(self, base_ids: Sequence[str] = ()):
         self.set_base(base_ids)
 
-    def set_base(self, base_ids) -> None:
+    def set_base(self, base_ids, row_of: dict[str, int] | None = None) -> None:
+        """Use these base ids; ``row_of`` (id → row) may be shared with another structure over the same ids."""
         self.base_ids = base_ids
-        self.row_of = {str(i): r for r, i in enumerate(base_ids)}
+        self.row_of = row_of if row_of is not None else {str(i): r for r, i in enumerate(base_ids)}
         self.dead = np.zeros(len(base_ids), dtype=bool)
         self.dead_rows: list[int] = []
         self.delta: dict[str, object] = {}
@@ -314,7 +315,8 @@ class LexicalIndex(SimilarityIndex):
                     "boilerplate_sentence_items": self.boilerplate_sentence_items, "n_features": self.N_FEATURES}
 
     @classmethod
-    def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str]) -> LexicalIndex:
+    def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str],
+             row_of: dict[str, int] | None = None) -> LexicalIndex:
         try:
             index = cls(ngram_range=tuple(info["ngram_range"]), max_df=float(info["max_df"]),
                         boilerplate_sentence_items=int(info["boilerplate_sentence_items"]))
@@ -335,7 +337,7 @@ class LexicalIndex(SimilarityIndex):
             raise IndexCorruptError(f"lexical index info damaged: {exc}") from exc
         if len(ids) != n_items:
             raise IndexCorruptError("lexical index and item list differ in length")
-        index._seg.set_base(ids)
+        index._seg.set_base(ids, row_of)
         return index
 
 

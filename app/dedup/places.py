@@ -75,3 +75,18 @@ def resolve(codes, regions: dict[str, tuple[str, ...]] | None = None) -> Place:
         elif code not in unknown:
             unknown.append(code)
     return Place(frozenset(countries), is_global, from_region, tuple(unknown))
+
+
+@lru_cache(maxsize=1)
+def country_name_keys() -> frozenset[str]:
+    """Every country's names, folded like the detector's text (to keep them out of shared phrases: the
+    countries in common are a reason of their own)."""
+    from .text import tokens
+
+    names = set()
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                names.add(" ".join(tokens(value)))
+    return frozenset(names)

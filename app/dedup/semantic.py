@@ -142,11 +142,12 @@ class SemanticIndex(SimilarityIndex):
             return {"n_items": int(len(self._matrix)), "dimensions": DIMENSIONS, "model": "all-MiniLM-L6-v2"}
 
     @classmethod
-    def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str]) -> SemanticIndex:
+    def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str],
+             row_of: dict[str, int] | None = None) -> SemanticIndex:
         index = cls()
         matrix = reader.array(f"{prefix}/embeddings")
         if matrix.shape != (len(ids), DIMENSIONS) or info.get("dimensions") != DIMENSIONS:
             raise IndexCorruptError("semantic embeddings do not fit the item list")
         index._matrix = matrix
-        index._seg.set_base(ids)
+        index._seg.set_base(ids, row_of)
         return index

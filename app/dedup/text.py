@@ -134,11 +134,11 @@ class PhraseFinder:
     """Finds the key phrases (1–3 words) a draft shares with other texts; the draft is read once.
 
     ``rarity(phrase_tokens)`` weighs a phrase (0 for boilerplate); phrases that start or end with a stop
-    word or a number, or that are part of a longer shared phrase, are skipped. A phrase is shown as
-    written in the draft (lower-cased).
+    word or a number, that are part of a longer shared phrase, or that are in ``skip`` (folded, e.g.
+    country names), are left out. A phrase is shown as written in the draft (lower-cased).
     """
 
-    def __init__(self, draft_text: str, rarity, limit: int = 5, max_len: int = 3):
+    def __init__(self, draft_text: str, rarity, limit: int = 5, max_len: int = 3, skip=frozenset()):
         self.rarity, self.limit, self.max_len = rarity, limit, max_len
         raw = _WORD_RE.findall(draft_text or "")
         folded = [_fold(w) for w in raw]
@@ -149,6 +149,8 @@ class PhraseFinder:
                 if gram[0] in STOP_WORDS or gram[-1] in STOP_WORDS or gram[0].isdigit() or gram[-1].isdigit():
                     continue
                 if n == 1 and len(gram[0]) < 4 and not _CJK_RE.search(gram[0]):
+                    continue
+                if " ".join(gram) in skip:
                     continue
                 self.candidates.append((gram, " ".join(w.lower() for w in raw[i:i + n])))
         self._weights: dict[tuple[str, ...], float] = {}

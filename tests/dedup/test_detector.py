@@ -266,3 +266,26 @@ def test_background_rebuild_keeps_changes_made_meanwhile(fresh_detector):
     stats = d.stats()
     assert stats["delta"] <= 1 and HOTLINE.id not in d and "pledge:2" in d
     assert {m.id for m in d.find_overlaps(COCOA_AGAIN)} >= {COCOA.id, "pledge:2"}
+
+
+def test_country_names_are_not_shown_as_shared_phrases(detector):
+    draft = replace(COCOA_AGAIN, description=COCOA_AGAIN.description + " Work in Ghana only.")
+    top = detector.find_overlaps(draft)[0]
+    assert not any("ghana" in p for p in top.reason(R.SHARED_PHRASES).params[0])
+
+
+def test_pairs_lists_each_overlapping_pair_once():
+    again = replace(COCOA_AGAIN, id="pledge:2")
+    detector = DuplicateDetector.build([COCOA, again, FISHING, HOTLINE])
+    pairs = list(detector.pairs())
+    assert [(a, m.id) for a, m in pairs] in ([(COCOA.id, "pledge:2")], [("pledge:2", COCOA.id)])
+    assert pairs[0][1].tier is Tier.LIKELY
+    assert list(detector.pairs(ids=[HOTLINE.id])) == []
+
+
+def test_a_material_change_is_told_from_a_cosmetic_one(detector):
+    assert not detector.changed_materially(COCOA, replace(COCOA, title=COCOA.title + "."))
+    assert not detector.changed_materially(COCOA, replace(COCOA, description=COCOA.description.replace("40", "forty")))
+    assert detector.changed_materially(COCOA, replace(COCOA, countries=("GHA", "CIV")))
+    assert detector.changed_materially(COCOA, replace(COCOA, end=date(2028, 12, 31)))
+    assert detector.changed_materially(COCOA, replace(COCOA, description=HOTLINE.description))
