@@ -99,6 +99,11 @@ def _side(side: str) -> str:
     return {"draft": "this initiative", "other": "the other initiative", "both": "either initiative"}.get(side, side)
 
 
+_CAVEATS = {R.COUNTRY_NOT_GIVEN: "country not given", R.DATES_NOT_GIVEN: "dates not given",
+            R.NO_END_DATE: "no end date", R.NO_START_DATE: "no start date",
+            R.SHORT_TEXT: "text too short to compare on its own"}
+
+
 def _english(code: str, params: tuple) -> str:
     """Plain-English text of a reason (CLI and debugging; the web app renders the code in three languages)."""
     p = params
@@ -126,16 +131,8 @@ def _english(code: str, params: tuple) -> str:
             return "no country in common"
         case R.DIFFERENT_PERIOD:
             return f"periods do not overlap ({p[0]} months apart)"
-        case R.COUNTRY_NOT_GIVEN:
-            return f"country not given ({_side(p[0])})"
-        case R.DATES_NOT_GIVEN:
-            return f"dates not given ({_side(p[0])})"
-        case R.NO_END_DATE:
-            return f"no end date ({_side(p[0])})"
-        case R.NO_START_DATE:
-            return f"no start date ({_side(p[0])})"
-        case R.SHORT_TEXT:
-            return f"text too short to compare on its own ({_side(p[0])})"
+        case R.COUNTRY_NOT_GIVEN | R.DATES_NOT_GIVEN | R.NO_END_DATE | R.NO_START_DATE | R.SHORT_TEXT:
+            return f"{_CAVEATS[code]} ({_side(p[0])})"
         case R.TEXT_CUT:
             return f"description cut at {p[0]} characters"
         case R.UNKNOWN_COUNTRIES:
