@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from app.dedup import DuplicateDetector, Initiative, Tier
 from bench.common import percentile
 from bench.dedup_calibrate import initiative
 from bench.dedup_corpus import corpus, make_record
-from bench.dedup_pairs import _edit, _title_edit, read
+from bench.dedup_pairs import near_copy_text, near_copy_title, read
 
 N = int(os.environ.get("BENCH_DEDUP_N", "100000"))
 QUERIES = 250
@@ -56,8 +57,8 @@ def _text(item: Initiative) -> str:
 
 def _draft_like(rng: random.Random, item: Initiative) -> Initiative:
     """A draft someone might type when the item exists already: a near copy, without id."""
-    return replace(item, id=None, title=_title_edit(item.title, rng), description=_edit(item.description, rng),
-                   lead_org=f"org-new-{rng.randint(1, 99)}")
+    return replace(item, id=None, title=near_copy_title(item.title, rng),
+                   description=near_copy_text(item.description, rng), lead_org=f"org-new-{rng.randint(1, 99)}")
 
 
 def smaps(pid: int) -> dict[str, int]:
@@ -235,13 +236,16 @@ def run() -> None:
         target = (pair["b"]["title"], pair["b"]["description"])
         return any(text_of_id.get(m.id) == target for m in detector.find_overlaps(initiative(pair["a"]), k=10))
 
-    ours_recall_all = sum(ours_hits(p) for p in positives) / len(positives)
-    ours_flags_all = sum(ours_hits(p) for p in negatives) / len(negatives)
-    ours_recall = sum(ours_hits(p) for p in pos_sample) / len(pos_sample)
-    ours_flags = sum(ours_hits(p) for p in neg_sample) / len(neg_sample)
-    print(f"labelled pairs (b among the 100k, query with a, hit = b in the top 10 at 'possible' or above): "
-          f"recall {ours_recall_all:.2f} on all {len(positives)} positive pairs, "
-          f"flagged {ours_flags_all:.2f} of {len(negatives)} distinct pairs")
+    hits = {p["pair"]: ours_hits(p) for p in pairs}
+    ours_recall_all = sum(hits[p["pair"]] for p in positives) / len(positives)
+    ours_flags_all = sum(hits[p["pair"]] for p in negatives) / len(negatives)
+    ours_recall = sum(hits[p["pair"]] for p in pos_sample) / len(pos_sample)
+    ours_flags = sum(hits[p["pair"]] for p in neg_sample) / len(neg_sample)
+    missed = Counter(p["category"] for p in positives if not hits[p["pair"]])
+    flagged = Counter(p["category"] for p in negatives if hits[p["pair"]])
+    print(f"labelled pairs (b among the {len(items):,}, query with a, hit = b in the top 10 at 'possible' or above): "
+          f"recall {ours_recall_all:.2f} on all {len(positives)} positive pairs (missed: {dict(missed)}), "
+          f"flagged {ours_flags_all:.2f} of {len(negatives)} distinct pairs ({dict(flagged)})")
 
     rows = [("this detector (lexical)", f"{build_s:.1f} s", f"{stats['bytes'] / 2**20:.0f} MiB",
              statistics.median(ours_times), percentile(ours_times, 95), ours_recall, ours_flags)]

@@ -47,7 +47,7 @@ def _typos(text: str, rng: random.Random, n: int = 2) -> str:
     return " ".join(words)
 
 
-def _edit(text: str, rng: random.Random) -> str:
+def near_copy_text(text: str, rng: random.Random) -> str:
     """A near copy: typos, spelling, a clause dropped or a sentence added."""
     text = _typos(_spelling(text, rng), rng)
     roll = rng.random()
@@ -60,7 +60,7 @@ def _edit(text: str, rng: random.Random) -> str:
     return text
 
 
-def _title_edit(title: str, rng: random.Random) -> str:
+def near_copy_title(title: str, rng: random.Random) -> str:
     title = _spelling(title, rng)
     if rng.random() < 0.5:
         return rng.choice(["Project: ", "Phase I – ", "", "Initiative on "]) + title[0].lower() + title[1:]
@@ -102,8 +102,8 @@ def build_pairs(seed: int = SEED) -> list[dict]:
         p = pid()
         add("near_copy", "duplicate", ci,
             _record(p, "a", t, d, theme, groups, countries, start, end, org_a),
-            _record(p, "b", _title_edit(t, rng), _edit(d, rng), theme, groups, countries, start + shift, end + shift,
-                    org_b))
+            _record(p, "b", near_copy_title(t, rng), near_copy_text(d, rng), theme, groups, countries, start + shift,
+                    end + shift, org_b))
         # paraphrase by another organisation (countries may be a subset, dates a little different)
         p = pid()
         add("paraphrase", "duplicate", ci,
@@ -120,7 +120,7 @@ def build_pairs(seed: int = SEED) -> list[dict]:
         p = pid()
         add("same_organisation", "duplicate", ci,
             _record(p, "a", t, d, theme, groups, countries, start, end, org_a),
-            _record(p, "b", _title_edit(pt, rng), pd, theme, groups, countries, start, end, org_a))
+            _record(p, "b", near_copy_title(pt, rng), pd, theme, groups, countries, start, end, org_a))
         if translation:
             p = pid()
             add("translation", "duplicate", ci,
@@ -131,13 +131,14 @@ def build_pairs(seed: int = SEED) -> list[dict]:
         p = pid()
         add("other_country", "overlap", ci,
             _record(p, "a", t, d, theme, groups, countries, start, end, org_a),
-            _record(p, "b", _title_edit(t, rng), _edit(d, rng), theme, groups, rng.sample(other, 1), start, end, org_b))
+            _record(p, "b", near_copy_title(t, rng), near_copy_text(d, rng), theme, groups, rng.sample(other, 1), start,
+                    end, org_b))
         # the same text in another period (a later phase)
         p = pid()
         later = end + timedelta(days=rng.randint(60, 700))
         add("other_period", "overlap", ci,
             _record(p, "a", t, d, theme, groups, countries, start, end, org_a),
-            _record(p, "b", _title_edit(t, rng), _edit(d, rng), theme, groups, countries, later,
+            _record(p, "b", near_copy_title(t, rng), near_copy_text(d, rng), theme, groups, countries, later,
                     later + timedelta(days=rng.randint(365, 1095)), rng.choice([org_a, org_b])))
         # unrelated work on the same theme, in the same place and period (the hard negatives)
         same_theme = [cj for cj in by_theme[theme] if cj != ci]

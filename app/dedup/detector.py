@@ -65,11 +65,13 @@ class DuplicateDetector:
 
     def __init__(self, config: DetectorConfig | None = None):
         config = config or DetectorConfig()
+        self._semantic_thresholds = False
         if config.semantic and config.scoring == calibrated_scoring():
             # the default (lexical) thresholds were left in place: use the semantic ones
             from .semantic import available
             if config.semantic is True or available():
                 config = replace(config, scoring=calibrated_scoring(semantic=True))
+                self._semantic_thresholds = True
         self.config = config
         self._regions = None if self.config.regions is None else {k: tuple(v) for k, v in self.config.regions.items()}
         self._lock = threading.RLock()
@@ -373,6 +375,9 @@ class DuplicateDetector:
             detector.applied_through = info.get("applied_through")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise IndexCorruptError(f"saved index in {reader.path} is damaged: {exc!r}") from exc
+        if detector._semantic is None and detector._semantic_thresholds:  # saved without embeddings
+            detector.config = replace(detector.config, scoring=calibrated_scoring())
+            detector._semantic_thresholds = False
         detector.generation = 0
         detector.base_name = reader.name
         return detector

@@ -230,7 +230,8 @@ class RecordStore:
     def live_ids(self):
         """Every live id: the base minus tombstones, then the delta."""
         with self._lock:
-            base = [str(i) for i, dead in zip(self.ids.tolist(), self.dead.tolist()) if not dead and i not in self.delta]
+            base = [str(i) for i, dead in zip(self.ids.tolist(), self.dead.tolist())
+                    if not dead and i not in self.delta]
             return base + list(self.delta)
 
     def all_records(self):

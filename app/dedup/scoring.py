@@ -150,7 +150,8 @@ def fuse(sub: SubScores, cfg: ScoringConfig) -> float:
     values = [(w.place, w.neutral_place if sub.place is None else sub.place),
               (w.time, w.neutral_time if sub.time is None else sub.time),
               (w.theme, w.neutral_theme if sub.theme is None else sub.theme),
-              (w.organisation, sub.organisation or w.neutral_organisation)]  # another organisation is the usual case: neutral
+              # another organisation is the usual case for a duplicate: neutral, like an unknown one
+              (w.organisation, sub.organisation or w.neutral_organisation)]
     structure = sum(a * b for a, b in values) / sum(a for a, _ in values)
     return max(0.0, min(1.0, sub.text * (w.structure_floor + (1 - w.structure_floor) * structure)))
 
@@ -163,7 +164,8 @@ def tier_of(score: float, sub: SubScores, cfg: ScoringConfig, short_text: bool) 
     return Tier.BELOW
 
 
-def score_pair(a: Prepared, b: Prepared, cosine: float, cfg: ScoringConfig) -> tuple[float, Tier, SubScores, Relation, list[Reason]]:
+def score_pair(a: Prepared, b: Prepared, cosine: float,
+               cfg: ScoringConfig) -> tuple[float, Tier, SubScores, Relation, list[Reason]]:
     """Everything about one pair except the shared phrases (added for the matches that are shown)."""
     text, text_reasons = text_score(cosine, a, b, cfg)
     place, place_reasons = place_score(a, b, cfg)

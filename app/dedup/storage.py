@@ -128,8 +128,8 @@ class GenerationReader:
         except (OSError, ValueError) as exc:
             raise IndexCorruptError(f"index manifest unreadable in {self.path}: {exc}") from exc
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
-            raise IndexCorruptError(f"index in {self.path} has format {manifest.get('format') if isinstance(manifest, dict) else '?'}, "
-                                    f"expected {FORMAT_VERSION}")
+            found = manifest.get("format") if isinstance(manifest, dict) else "?"
+            raise IndexCorruptError(f"index in {self.path} has format {found}, expected {FORMAT_VERSION}")
         self.info = manifest.get("info") or {}
         self.arrays = manifest.get("arrays") or {}
 

@@ -289,3 +289,14 @@ def test_a_material_change_is_told_from_a_cosmetic_one(detector):
     assert detector.changed_materially(COCOA, replace(COCOA, countries=("GHA", "CIV")))
     assert detector.changed_materially(COCOA, replace(COCOA, end=date(2028, 12, 31)))
     assert detector.changed_materially(COCOA, replace(COCOA, description=HOTLINE.description))
+
+
+def test_semantic_auto_falls_back_to_the_lexical_index(tmp_path):
+    from app.dedup.semantic import available
+
+    detector = DuplicateDetector.build([COCOA, FISHING, HOTLINE], DetectorConfig(semantic="auto"))
+    assert detector.stats()["semantic"] == available()
+    detector.save(tmp_path)
+    loaded = DuplicateDetector.load(tmp_path)  # the default config: lexical only, lexical thresholds
+    assert not loaded.stats()["semantic"] and loaded.config.scoring == DetectorConfig().scoring
+    assert loaded.find_overlaps(COCOA_AGAIN)[0].id == COCOA.id
