@@ -17,15 +17,20 @@ Use
 * ``find_overlaps(draft, k=10)`` returns an :class:`Overlaps` (a list of :class:`Match`, best first, plus
   ``notes`` on the draft: text cut, unknown country codes ignored, end before start, empty draft).
 * ``compare(a, b)`` explains one pair, whatever its tier (side-by-side view, review queue).
+* ``pairs(ids=None)`` yields every overlapping pair once (review queue, nightly rescan of changed items);
+  ``changed_materially(old, new)`` says whether an edit should reopen a pair decided "distinct".
 * Each :class:`Match` has a score in [0, 1], a :class:`Tier` (likely duplicate / possible overlap /
   below the line), :class:`SubScores` (text, place, time, theme, organisation; ``None`` = unknown,
   neutral), a :class:`Relation` (same organisation = "your organisation's related initiative") and
   :class:`Reason` s: a code from :class:`R` plus parameters, to be rendered in any language;
   ``str(reason)`` is plain English for the CLI.
 
-Rules: never the draft itself; disjoint countries or periods, or a too-short text, never make a
-"likely duplicate"; unknown countries or dates count as neutral and are said; boilerplate (n-grams in
-many items) weighs nothing; every match has at least one reason, and reasons agree with sub-scores.
+Rules: never the draft itself; disjoint countries or periods, or a too-short text (under 5 content
+words), never make a "likely duplicate"; unknown countries or dates count as neutral and are said;
+boilerplate weighs nothing (sentences found word for word in 5 or more items are ignored, and
+character n-grams found in more than 5 % of items carry no weight); every match has at least one reason,
+and reasons agree with sub-scores. The text is needed: the score is the text score scaled by how much
+the structure (place, period, themes and target groups, organisations) agrees.
 
 Input limits: titles are cut at 300 characters and descriptions at 4,000 (``text.TITLE_LIMIT``,
 ``text.DESCRIPTION_LIMIT``), with the note TEXT_CUT. Countries: ISO alpha-3 codes, UN M49 region codes

@@ -146,16 +146,22 @@ class LexicalIndex(SimilarityIndex):
         self._boilerplate_set: frozenset[int] = frozenset()
         self._delta_matrix = None  # CSR over the delta items, rebuilt lazily after a change
         self._delta_order: list[str] = []
+        self._last_vector: tuple[str, sp.csr_matrix] | None = None
 
     # -- vectors ---------------------------------------------------------------------------------------
     def vector(self, text: str) -> sp.csr_matrix:
-        """The L2-normalised TF-IDF row of one text (boilerplate sentences removed)."""
+        """The L2-normalised TF-IDF row of one text (boilerplate sentences removed). The last one is kept:
+        a query asks for the same text's vector more than once."""
+        last = self._last_vector
+        if last is not None and last[0] == text:
+            return last[1]
         counts = self._vec.transform([normalise(self.strip(text))])
         counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
         counts.eliminate_zeros()
         norm = float(np.sqrt((counts.data.astype(np.float64) ** 2).sum()))
         if norm > 0:
             counts.data /= norm
+        self._last_vector = (text, counts)
         return counts
 
     def strip(self, text: str) -> str:
@@ -206,7 +212,7 @@ class LexicalIndex(SimilarityIndex):
             self._boilerplate = np.array(sorted(boilerplate), dtype=np.int64)
             self._boilerplate_set = boilerplate
             self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
-            self._delta_matrix, self._delta_order = None, []
+            self._delta_matrix, self._delta_order, self._last_vector = None, [], None
 
     # -- changes -----------------------------------------------------------------------------------------
     def upsert(self, id: str, text: str) -> None:

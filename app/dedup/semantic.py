@@ -67,13 +67,19 @@ class SemanticIndex(SimilarityIndex):
         self._lock = threading.RLock()
         self._seg = _Segments()
         self._matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self._last: tuple[str, np.ndarray] | None = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 1 and self._last is not None and self._last[0] == texts[0]:
+            return self._last[1]  # a query asks for the same text's vector more than once
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         vectors = model().encode([self.strip(t) for t in texts], batch_size=self.batch_size, normalize_embeddings=True,
                                  convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if len(texts) == 1:
+            self._last = (texts[0], vectors)
+        return vectors
 
     def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
         matrix = self.encode(list(texts))
