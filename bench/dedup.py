@@ -37,8 +37,8 @@ N = int(os.environ.get("BENCH_DEDUP_N", "100000"))
 QUERIES = 250
 CHANGES = 1000
 PROCESSES = 4
-SAMPLE_PAIRS = 40      # labelled pairs per class for the slow methods (each Decidim query is a full scan)
-SLOW_QUERIES = 20      # queries timed for the slow methods
+SAMPLE_PAIRS = 30      # labelled pairs per class for the slow methods (each Decidim query is a full scan)
+SLOW_QUERIES = 10      # queries timed for the slow methods
 DECIDIM_THRESHOLD = 0.25
 ROOT = Path(__file__).resolve().parent.parent
 
