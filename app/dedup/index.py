@@ -1,0 +1,374 @@
+"""Similarity indexes: one interface, a default lexical index (character n-gram TF-IDF).
+
+Every index has a **base** segment (built in one go, immutable, memory-mapped when loaded) and a small
+in-memory **delta** segment for items added or edited since the build; a removed or edited base item
+is hidden by a **tombstone**. A query searches both. Rebuilding folds the delta into a new base.
+"""
+from __future__ import annotations
+
+import abc
+import hashlib
+import re
+import threading
+from collections import Counter
+from functools import lru_cache
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+from sklearn.utils import murmurhash3_32
+
+from .model import IndexCorruptError
+from .storage import GenerationReader, GenerationWriter
+from .text import normalise
+
+
+class SimilarityIndex(abc.ABC):
+    """Text similarity over a set of items, each known by its id.
+
+    ``search`` returns the ``k`` most similar items with a similarity in [0, 1] (higher is closer);
+    ``similarities`` scores given ids only. Changes (``upsert``/``remove``) are visible to the next call.
+    """
+
+    name: str = "index"
+
+    @abc.abstractmethod
+    def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        """Replace everything with these items (the new base segment; the delta is emptied)."""
+
+    @abc.abstractmethod
+    def upsert(self, id: str, text: str) -> None:
+        """Add an item or replace its text."""
+
+    @abc.abstractmethod
+    def remove(self, id: str) -> None:
+        """Forget an item (no error when unknown)."""
+
+    @abc.abstractmethod
+    def search(self, text: str, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
+        """The ``k`` most similar items, most similar first, never ``exclude``."""
+
+    @abc.abstractmethod
+    def similarities(self, text: str, ids: Sequence[str]) -> list[float]:
+        """Similarity of ``text`` to each of ``ids`` (0.0 for an unknown id)."""
+
+    @abc.abstractmethod
+    def save(self, writer: GenerationWriter, prefix: str) -> dict:
+        """Write the base and delta into a generation; return JSON-able info for ``load``."""
+
+    @classmethod
+    @abc.abstractmethod
+    def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str]) -> SimilarityIndex:
+        """Open a saved index whose base rows are ``ids`` (memory-mapped); raises
+        :class:`IndexCorruptError` when damaged."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int:
+        """Number of live items."""
+
+    @abc.abstractmethod
+    def __contains__(self, id: str) -> bool: ...
+
+
+class _Segments:
+    """Id bookkeeping shared by indexes: base rows (with tombstones) and a delta keyed by id."""
+
+    def __init__(self, base_ids: Sequence[str] = ()):
+        self.set_base(base_ids)
+
+    def set_base(self, base_ids, row_of: dict[str, int] | None = None) -> None:
+        """Use these base ids; ``row_of`` (id → row) may be shared with another structure over the same ids."""
+        self.base_ids = base_ids
+        self.row_of = row_of if row_of is not None else {str(i): r for r, i in enumerate(base_ids)}
+        self.dead = np.zeros(len(base_ids), dtype=bool)
+        self.dead_rows: list[int] = []
+        self.delta: dict[str, object] = {}
+
+    def kill_base(self, id: str) -> None:
+        row = self.row_of.get(id)
+        if row is not None and not self.dead[row]:
+            self.dead[row] = True
+            self.dead_rows.append(row)
+
+    def live(self, id: str) -> bool:
+        if id in self.delta:
+            return True
+        row = self.row_of.get(id)
+        return row is not None and not self.dead[row]
+
+    def __len__(self) -> int:
+        return len(self.base_ids) - len(self.dead_rows) + len(self.delta)
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest positive scores, largest first."""
+    if k <= 0 or scores.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if k < scores.size:
+        idx = np.argpartition(-scores, k - 1)[:k]
+    else:
+        idx = np.arange(scores.size)
+    idx = idx[scores[idx] > 0]
+    return idx[np.argsort(-scores[idx], kind="stable")]
+
+
+class LexicalIndex(SimilarityIndex):
+    """Character n-gram TF-IDF (scikit-learn ``HashingVectorizer``, ``char_wb`` 3–5 grams) with cosine.
+
+    The "vocabulary" is a fixed hash space, so it never needs re-fitting: a new text is transformed
+    with the IDF weights frozen at build time (n-grams unseen then get the highest weight). N-grams
+    found in more than ``max_df`` of the base texts get no weight: they say nothing about which
+    initiative this is, and their long posting lists would dominate query time. Sentences found word
+    for word in ``boilerplate_sentence_items`` or more base items (a funder's standard paragraph) are
+    removed before anything else (:meth:`strip`).
+
+    The base segment is stored column-wise (for each n-gram, the items that contain it and its weight),
+    which is what a query needs: it reads only the posting lists of its own n-grams.
+    """
+
+    name = "lexical"
+    N_FEATURES = 2 ** 21
+
+    def __init__(self, ngram_range=(3, 5), max_df: float = 0.05, boilerplate_sentence_items: int = 5):
+        self.ngram_range = tuple(ngram_range)
+        self.max_df = max_df
+        self.boilerplate_sentence_items = boilerplate_sentence_items
+        self._lock = threading.RLock()
+        self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, n_features=self.N_FEATURES,
+                                      alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
+        self._analyzer = self._vec.build_analyzer()
+        self._seg = _Segments()
+        self._idf = np.zeros(self.N_FEATURES, dtype=np.float32)
+        self._n_base_docs = 0
+        self._csc = sp.csc_matrix((0, self.N_FEATURES), dtype=np.float32)
+        self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of the boilerplate sentences
+        self._boilerplate_set: frozenset[int] = frozenset()
+        self._delta_matrix = None  # CSR over the delta items, rebuilt lazily after a change
+        self._delta_order: list[str] = []
+        self._last_vector: tuple[str, sp.csr_matrix] | None = None
+
+    # -- vectors ---------------------------------------------------------------------------------------
+    def vector(self, text: str) -> sp.csr_matrix:
+        """The L2-normalised TF-IDF row of one text (boilerplate sentences removed). The last one is kept:
+        a query asks for the same text's vector more than once."""
+        last = self._last_vector
+        if last is not None and last[0] == text:
+            return last[1]
+        counts = self._vec.transform([normalise(self.strip(text))])
+        counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
+        counts.eliminate_zeros()
+        norm = float(np.sqrt((counts.data.astype(np.float64) ** 2).sum()))
+        if norm > 0:
+            counts.data /= norm
+        self._last_vector = (text, counts)
+        return counts
+
+    def strip(self, text: str) -> str:
+        """The text without its boilerplate sentences."""
+        if not self._boilerplate_set:
+            return text
+        return " ".join(s for s in _SENTENCE_RE.split(text) if _sentence_hash(s) not in self._boilerplate_set)
+
+    # -- build -------------------------------------------------------------------------------------------
+    def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        ids = [str(i) for i in ids]
+        sentences = [[(s, _sentence_hash(s)) for s in _SENTENCE_RE.split(t)] for t in texts]
+        counts_per_sentence: Counter = Counter()
+        for parts in sentences:
+            counts_per_sentence.update({h for _, h in parts})
+        counts_per_sentence.pop(0, None)
+        boilerplate = frozenset(h for h, c in counts_per_sentence.items() if c >= self.boilerplate_sentence_items)
+        normalised = [normalise(" ".join(s for s, h in parts if h not in boilerplate)) for parts in sentences]
+        n = len(normalised)
+        # char_wb n-grams never cross a word boundary, so the item × n-gram counts are the product of
+        # item × word counts and word × n-gram counts: each distinct word is hashed once, not each time
+        # it occurs (several times faster than transforming every text, and exactly the same counts).
+        words = CountVectorizer(analyzer=str.split, dtype=np.float32)
+        try:
+            item_words = words.fit_transform(normalised)
+            vocabulary = words.get_feature_names_out()
+        except ValueError:  # no word at all
+            item_words, vocabulary = sp.csr_matrix((n, 0), dtype=np.float32), []
+        if len(vocabulary):
+            counts = (item_words @ self._vec.transform(vocabulary)).tocsr()
+        else:
+            counts = sp.csr_matrix((n, self.N_FEATURES), dtype=np.float32)
+        df = np.bincount(counts.indices, minlength=self.N_FEATURES)
+        idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)  # smooth idf, as TfidfTransformer
+        if n >= 50:
+            idf[df > self.max_df * n] = 0.0
+        counts.data = (np.log(counts.data) + 1.0) * idf[counts.indices]  # sublinear tf
+        counts.eliminate_zeros()
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        weighted = sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)).dot(counts), dtype=np.float32)
+        csc = weighted.tocsc()
+        csc.sort_indices()
+        csc.indices = csc.indices.astype(np.int32, copy=False)
+        csc.indptr = csc.indptr.astype(np.int32, copy=False)
+        with self._lock:
+            self._idf, self._n_base_docs, self._csc = idf, n, csc
+            self._boilerplate = np.array(sorted(boilerplate), dtype=np.int64)
+            self._boilerplate_set = boilerplate
+            self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
+            self._delta_matrix, self._delta_order, self._last_vector = None, [], None
+
+    # -- changes -----------------------------------------------------------------------------------------
+    def upsert(self, id: str, text: str) -> None:
+        row = self.vector(text)
+        with self._lock:
+            self._seg.kill_base(id)
+            self._seg.delta[id] = row
+            self._delta_matrix = None
+
+    def remove(self, id: str) -> None:
+        with self._lock:
+            self._seg.kill_base(id)
+            if self._seg.delta.pop(id, None) is not None:
+                self._delta_matrix = None
+
+    def _delta(self):
+        if self._delta_matrix is None:
+            self._delta_order = list(self._seg.delta)
+            rows = [self._seg.delta[i] for i in self._delta_order]
+            self._delta_matrix = (sp.vstack(rows, format="csr", dtype=np.float32) if rows
+                                  else sp.csr_matrix((0, self.N_FEATURES), dtype=np.float32))
+        return self._delta_matrix, self._delta_order
+
+    # -- queries -----------------------------------------------------------------------------------------
+    def _base_scores(self, q: sp.csr_matrix) -> np.ndarray:
+        """Cosine of the query with every base item: only the posting lists of the query's n-grams are read."""
+        n = self._csc.shape[0]
+        if n == 0 or q.nnz == 0:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(self._csc[:, q.indices] @ q.data, dtype=np.float32).ravel()
+
+    def search(self, text: str, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
+        q = self.vector(text)
+        with self._lock:
+            scores = self._base_scores(q)
+            if self._seg.dead_rows:
+                scores[self._seg.dead_rows] = 0.0
+            if exclude is not None and exclude in self._seg.row_of:
+                scores[self._seg.row_of[exclude]] = 0.0
+            out = [(str(self._seg.base_ids[r]), float(scores[r])) for r in _top(scores, k + 1)]
+            delta, order = self._delta()
+            if delta.shape[0] and q.nnz:
+                dscores = np.asarray((delta @ q.T).todense()).ravel()
+                out += [(order[i], float(dscores[i])) for i in _top(dscores, k + 1)]
+        out = [(i, min(1.0, s)) for i, s in out if i != exclude]
+        out.sort(key=lambda x: -x[1])
+        return out[:k]
+
+    def similarities(self, text: str, ids: Sequence[str]) -> list[float]:
+        q = self.vector(text)
+        with self._lock:
+            base_needed = any(i not in self._seg.delta and i in self._seg.row_of for i in ids)
+            base_scores = self._base_scores(q) if base_needed else None
+            out = []
+            for i in ids:
+                if i in self._seg.delta:
+                    out.append(float(self._seg.delta[i].multiply(q).sum()))
+                elif self._seg.live(i):
+                    out.append(float(base_scores[self._seg.row_of[i]]))
+                else:
+                    out.append(0.0)
+        return [min(1.0, s) for s in out]
+
+    def phrase_weight(self, gram: Sequence[str]) -> float:
+        """How distinctive a phrase is: the mean IDF of its character n-grams; 0 when most of them are too
+        common to count (found in more than ``max_df`` of the base items)."""
+        columns = [_hash_column(g, self.N_FEATURES) for g in self._analyzer(normalise(" ".join(gram)))]
+        if not columns:
+            return 0.0
+        idf = self._idf[columns]
+        if self._n_base_docs >= 50 and np.count_nonzero(idf) * 2 < len(columns):
+            return 0.0
+        return float(idf.mean()) * (1.0 + 0.25 * (len(gram) - 1))
+
+    # -- introspection -----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._seg)
+
+    def __contains__(self, id: str) -> bool:
+        return self._seg.live(id)
+
+    @property
+    def base_size(self) -> int:
+        return len(self._seg.base_ids)
+
+    @property
+    def delta_size(self) -> int:
+        return len(self._seg.delta)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the base segment's arrays (memory-mapped after ``load``)."""
+        return int(self._csc.data.nbytes + self._csc.indices.nbytes + self._csc.indptr.nbytes
+                   + self._idf.nbytes + self._boilerplate.nbytes)
+
+    # -- persistence -------------------------------------------------------------------------------------
+    def save(self, writer: GenerationWriter, prefix: str) -> dict:
+        with self._lock:
+            writer.array(f"{prefix}/postings_indptr", self._csc.indptr)
+            writer.array(f"{prefix}/postings_items", self._csc.indices)
+            writer.array(f"{prefix}/postings_weights", self._csc.data)
+            writer.array(f"{prefix}/idf", self._idf)
+            writer.array(f"{prefix}/boilerplate", self._boilerplate)
+            return {"n_base_docs": self._n_base_docs, "n_items": int(self._csc.shape[0]),
+                    "ngram_range": list(self.ngram_range), "max_df": self.max_df,
+                    "boilerplate_sentence_items": self.boilerplate_sentence_items, "n_features": self.N_FEATURES}
+
+    @classmethod
+    def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str],
+             row_of: dict[str, int] | None = None) -> LexicalIndex:
+        try:
+            index = cls(ngram_range=tuple(info["ngram_range"]), max_df=float(info["max_df"]),
+                        boilerplate_sentence_items=int(info["boilerplate_sentence_items"]))
+            if info["n_features"] != cls.N_FEATURES:
+                raise IndexCorruptError("index saved with another hash size")
+            n_items = int(info["n_items"])
+            indptr = reader.array(f"{prefix}/postings_indptr")
+            items = reader.array(f"{prefix}/postings_items")
+            weights = reader.array(f"{prefix}/postings_weights")
+            if indptr.shape != (cls.N_FEATURES + 1,) or items.shape != weights.shape or int(indptr[-1]) != items.size:
+                raise IndexCorruptError("lexical postings do not fit together")
+            index._csc = _wrap_csc(weights, items, indptr, n_items, cls.N_FEATURES)
+            index._idf = reader.array(f"{prefix}/idf")
+            index._boilerplate = reader.array(f"{prefix}/boilerplate")
+            index._boilerplate_set = frozenset(index._boilerplate.tolist())
+            index._n_base_docs = int(info["n_base_docs"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise IndexCorruptError(f"lexical index info damaged: {exc}") from exc
+        if len(ids) != n_items:
+            raise IndexCorruptError("lexical index and item list differ in length")
+        index._seg.set_base(ids, row_of)
+        return index
+
+
+def _wrap_csc(data, indices, indptr, n_items, n_features) -> sp.csc_matrix:
+    """A CSC matrix over memory-mapped arrays, without copying them (scipy keeps arrays of the right dtype)."""
+    matrix = sp.csc_matrix((n_items, n_features), dtype=np.float32)
+    matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+    return matrix
+
+
+_SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+@lru_cache(maxsize=65536)
+def _sentence_hash(sentence: str) -> int:
+    """A stable 64-bit hash of a sentence (case and spacing ignored); 0 for one too short to be boilerplate."""
+    key = " ".join(sentence.lower().split()).rstrip(".!?;: ")
+    if len(key) < 12:  # "Phase 2."
+        return 0
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True) or 1
+
+
+def _hash_column(feature: str, n_features: int) -> int:
+    """The column ``HashingVectorizer`` gives a feature (signed murmurhash3, absolute value, modulo)."""
+    h = murmurhash3_32(feature, seed=0)
+    if h == -2147483648:
+        return (2147483647 - (n_features - 1)) % n_features
+    return abs(h) % n_features

@@ -1,0 +1,94 @@
+"""Properties that hold for any draft: at least one reason per match, reasons that agree with the
+sub-scores, scores in [0, 1], and the gates on "likely duplicate"."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.dedup import Initiative, R, Tier
+from bench.dedup_corpus import COUNTRIES, SECTORS, THEME_TERMS, THEMES, TARGET_GROUPS
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+WORDS = sorted({w for terms in THEME_TERMS.values() for t in terms for w in t.split() if "{" not in w}
+               | {w for s in SECTORS for w in s.split()}
+               | {"strengthen", "labour", "inspection", "monitoring", "community", "training", "survivors", "hotline",
+                  "recruitment", "fair", "schools", "cash", "transfers", "in", "the", "and", "of", "for"})
+text = st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
+messy = st.one_of(text, st.text(max_size=300))
+day = st.dates(min_value=date(2018, 1, 1), max_value=date(2034, 12, 31))
+codes = st.lists(st.sampled_from(COUNTRIES + ["global", "002", "150", "XXX", "", "gha"]), max_size=4)
+
+drafts = st.builds(
+    Initiative, id=st.one_of(st.none(), st.sampled_from(["pledge:1", "work:7", "gen:5", "new"])),
+    kind=st.sampled_from(["pledge", "work_item"]), title=messy, description=messy, countries=codes,
+    start=st.one_of(st.none(), day), end=st.one_of(st.none(), day),
+    themes=st.lists(st.sampled_from(THEMES), max_size=3), target_groups=st.lists(st.sampled_from(TARGET_GROUPS), max_size=2),
+    lead_org=st.one_of(st.none(), st.sampled_from(["org-a", "org-b", "org-1", "org-2"])),
+    partner_orgs=st.lists(st.sampled_from(["org-c", "org-3", "org-4"]), max_size=2))
+
+TEXT_REASONS = {R.SHARED_PHRASES, R.SIMILAR_TEXT}
+
+
+def check(match, draft, cfg):
+    sub, found = match.subscores, {r.code for r in match.reasons}
+    assert match.reasons, "every match has at least one reason"
+    assert 0.0 <= match.score <= 1.0 and match.id != draft.id
+    assert all(str(r) for r in match.reasons)
+    assert (sub.text >= cfg.text_reason_min) == bool(found & TEXT_REASONS)
+    assert (sub.place is None) == (R.COUNTRY_NOT_GIVEN in found)
+    assert (sub.place is not None and sub.place > 0) == bool(found & {R.COUNTRIES, R.GLOBAL_SCOPE})
+    assert (sub.place == 0.0) == (R.NO_COMMON_COUNTRY in found)
+    assert (sub.time is None) == (R.DATES_NOT_GIVEN in found)
+    assert (sub.time is not None and sub.time > 0) == (R.PERIOD_OVERLAP_MONTHS in found)
+    assert (sub.time == 0.0) == (R.DIFFERENT_PERIOD in found)
+    assert (sub.theme is not None and sub.theme > 0) == bool(found & {R.SHARED_THEMES, R.SHARED_TARGET_GROUPS})
+    assert (sub.organisation is not None and sub.organisation > 0) == bool(found & {R.SAME_ORGANISATION, R.SHARED_PARTNER})
+    assert match.same_organisation == (R.SAME_ORGANISATION in found)
+    if match.tier is Tier.LIKELY:
+        assert sub.place != 0.0 and sub.time != 0.0 and R.SHORT_TEXT not in found
+        assert match.score >= cfg.likely
+    elif match.tier is Tier.POSSIBLE:
+        assert match.score >= cfg.possible
+    phrases = match.reason(R.SHARED_PHRASES)
+    if phrases:
+        assert 1 <= len(phrases.params[0]) <= 5
+    countries = match.reason(R.COUNTRIES)
+    if countries:
+        assert 1 <= len(countries.params[0]) <= 10 and countries.params[1] >= len(countries.params[0])
+
+
+@SETTINGS
+@given(draft=drafts, include_below=st.booleans(), k=st.integers(min_value=1, max_value=12))
+def test_matches_always_explain_themselves(detector, draft, include_below, k):
+    cfg = detector.config.scoring
+    result = detector.find_overlaps(draft, k=k, include_below=include_below)
+    assert len(result) <= k
+    assert [m.score for m in result] == sorted((m.score for m in result), reverse=True)
+    for match in result:
+        check(match, draft, cfg)
+        if not include_below:
+            assert match.tier is not Tier.BELOW
+
+
+@SETTINGS
+@given(draft=drafts, shift=st.integers(min_value=-4000, max_value=4000))
+def test_compare_explains_any_pair_consistently(detector, draft, shift):
+    other = Initiative(id="other", title=draft.description, description=draft.title, countries=draft.countries[:1],
+                       start=draft.start and draft.start + timedelta(days=shift), end=None,
+                       themes=draft.themes, lead_org=draft.lead_org)
+    check(detector.compare(draft, other), Initiative(id="x"), detector.config.scoring)
+
+
+@SETTINGS
+@given(a=drafts, b=drafts, cosine=st.floats(min_value=0.0, max_value=1.0))
+def test_quick_score_agrees_with_the_explained_score(a, b, cosine):
+    from app.dedup import calibrated_scoring
+    from app.dedup.records import prepare
+    from app.dedup.scoring import quick_score, score_pair
+
+    cfg = calibrated_scoring()
+    pa, pb = prepare(a)[0], prepare(b)[0]
+    score, tier, *_ = score_pair(pa, pb, cosine, cfg)
+    assert quick_score(pa, pb, cosine, cfg) == (score, tier)
