@@ -25,3 +25,11 @@ def json_list_contains_any(column, values: Iterable[str]) -> sa.ColumnElement[bo
         return sa.cast(column, JSONB).has_any(postgresql.array(values))
     items = sa.func.json_each(column).table_valued("value").alias("items")
     return sa.exists(sa.select(1).select_from(items).where(items.c.value.in_(values)))
+
+
+def include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Alembic's ``include_name`` hook: leave out the schema objects that migrations create by hand for a
+    search backend (they are not in the models: FTS5 tables and triggers, a GIN expression index)."""
+    from app.knowledge.search import is_backend_object
+
+    return not is_backend_object(name)

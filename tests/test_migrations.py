@@ -13,6 +13,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
+from app.sqltools import include_name
 from config import TestingConfig
 
 
@@ -48,7 +49,7 @@ def migrated_app(tmp_path):
 
 def test_upgrade_from_empty_matches_the_models(migrated_app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"Models and migrations differ; run `flask db migrate`: {diff}"
 
