@@ -151,6 +151,12 @@ class Resource(db.Model):
         return str(RESOURCE_TYPES.get(self.resource_type, self.resource_type))
 
     @property
+    def language_label(self) -> str:
+        from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
+
+        return str(DOCUMENT_LANGUAGES.get(self.language, self.language))
+
+    @property
     def licence_label(self) -> str:
         return str(LICENCES.get(self.licence, "")) if self.licence else ""
 

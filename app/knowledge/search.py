@@ -367,6 +367,18 @@ def backend() -> Backend:
     return PostgresBackend() if db.engine.dialect.name == "postgresql" else SQLiteBackend()
 
 
+def matching_objects(kind: str, q: str) -> sa.Subquery | None:
+    """The ids (``object_id``) and ranks (``rank``, higher is better) of the ``kind`` documents matching
+    ``q``, as a subquery to join with the kind's table (e.g. the library's filters); None without words."""
+    words = query_words(q)
+    if not words:
+        return None
+    table = SearchDocument.__table__
+    source, condition, rank = backend().matches(words)
+    return (sa.select(table.c.object_id, rank.label("rank")).select_from(source)
+            .where(condition, table.c.kind == kind).subquery("matches"))
+
+
 def search(query: Query, user, *, per_page: int = 20) -> Results:
     """The page of results ``query`` asks for, among what ``user`` may find: two SQL queries (the counts
     per kind, then the page), however many documents match."""
