@@ -17,6 +17,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(run_scheduler)
     app.cli.add_command(run_jobs)
+    from app.knowledge.cli import register as register_knowledge
+
+    register_knowledge(app)
 
 
 def _slug(acronym: str) -> str:

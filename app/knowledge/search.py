@@ -220,19 +220,15 @@ def rebuild_index(kinds: Iterable[str] | None = None) -> dict[str, int]:
     for name in list(kinds or KINDS):
         kind = KINDS[name]
         db.session.execute(table.delete().where(table.c.kind == name))
+        ids = db.session.scalars(kind.query().with_only_columns(kind.model.id).order_by(kind.model.id)).all()
         counts[name] = 0
-        batch = []
-        for obj in db.session.scalars(kind.query().execution_options(yield_per=REINDEX_CHUNK)).unique():
-            entry = kind.entry(obj)
-            if entry is not None:
-                batch.append(_document_row(kind, obj, entry))
-            if len(batch) >= REINDEX_CHUNK:
-                db.session.execute(table.insert(), batch)
-                counts[name] += len(batch)
-                batch = []
-        if batch:
-            db.session.execute(table.insert(), batch)
-            counts[name] += len(batch)
+        for start in range(0, len(ids), REINDEX_CHUNK):
+            chunk = ids[start:start + REINDEX_CHUNK]
+            objects = db.session.scalars(kind.query().where(kind.model.id.in_(chunk))).unique().all()
+            rows = [_document_row(kind, obj, entry) for obj in objects if (entry := kind.entry(obj)) is not None]
+            if rows:
+                db.session.execute(table.insert(), rows)
+            counts[name] += len(rows)
     if db.engine.dialect.name == "sqlite":
         db.session.execute(sa.text(f"INSERT INTO {SQLITE_FTS}({SQLITE_FTS}) VALUES ('optimize')"))
     logger.info("Search index rebuilt: %s", counts)
