@@ -92,5 +92,7 @@ class PathfinderForm(FlaskForm):
     def __init__(self, *args, resources=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.roadmap_resource_id.choices = choices(((str(r.id), r.title) for r in resources), blank=True)
-        while len(self.milestones) < max(3, len(self.milestones.data or []) + 2):
+        # Spare empty rows to fill in, so milestones can be added without JavaScript.
+        wanted = max(3, len(self.milestones) + 2)
+        while len(self.milestones) < wanted:
             self.milestones.append_entry()
