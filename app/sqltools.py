@@ -33,3 +33,10 @@ def include_name(name: str | None, type_: str, parent_names) -> bool:
     from app.knowledge.search import is_backend_object
 
     return not is_backend_object(name)
+
+
+def month_of(column) -> sa.ColumnElement[str]:
+    """The UTC month of a timestamp column as ``YYYY-MM`` text (to count things per month in SQL)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)
