@@ -170,8 +170,9 @@ def indicator_charts(code: str) -> list[IndicatorChart]:
     from app.knowledge.indicators import series_label
 
     rows = db.session.scalars(sa.select(IndicatorValue).where(IndicatorValue.country_code == code)
-                              .order_by(IndicatorValue.indicator_code, IndicatorValue.sex, IndicatorValue.age_group,
-                                        IndicatorValue.year)).all()
+                              .order_by(IndicatorValue.indicator_code,
+                                        sa.case({"total": 0, "female": 1, "male": 2}, value=IndicatorValue.sex, else_=3),
+                                        IndicatorValue.age_group, IndicatorValue.year)).all()
     charts: dict[str, IndicatorChart] = {}
     for row in rows:
         meta = INDICATORS.get(row.indicator_code)

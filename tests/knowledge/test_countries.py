@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
 import pytest
 
 from app.actiongroups.workplan.models import WorkItem
@@ -100,3 +102,21 @@ def test_the_pathfinder_form(as_role, world, make_resource):
     assert "Give the date the country became a Pathfinder country." in response.text
     assert client.post("/countries/NPL/pathfinder", data={}).status_code == 302
     assert "Not a Pathfinder country" in client.get("/countries/NPL").text
+
+
+def test_seed_demo_adds_the_knowledge_content_once(app, client):
+    from app.knowledge.models import IndicatorValue, PathfinderCountry, Resource
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (Resource, PathfinderCountry,
+                                                                                      IndicatorValue)]
+    assert counts[0] >= 16 and counts[1] == 3 and counts[2] > 100
+    again = runner.invoke(args=["seed-demo"])
+    assert "0 new resources, 0 new pathfinder countries, 0 new indicator values" in again.output
+    assert [db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in (
+        Resource, PathfinderCountry, IndicatorValue)] == counts
+    page = client.get("/countries/GHA").text
+    assert "Pathfinder country" in page and "Illustrative values, not official statistics" in page
+    assert "<mark>cocoa</mark>" in client.get("/search?q=cocoa").text
