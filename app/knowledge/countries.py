@@ -138,7 +138,7 @@ def load_resources(ctx: CountryContext) -> dict:
     condition = sa.and_(Resource.state == ResourceState.published, json_list_contains(Resource.countries, ctx.code))
     rows = db.session.scalars(sa.select(Resource).where(condition)
                               .order_by(Resource.published_at.desc(), Resource.id.desc()).limit(LIST_MAX)).all()
-    total = db.session.scalar(sa.select(sa.func.count()).where(condition)) if len(rows) == LIST_MAX else len(rows)
+    total = db.session.scalar(sa.select(sa.func.count()).where(condition))  # always: the same queries at any size
     return {"resources": rows, "total": total}
 
 
