@@ -29,7 +29,8 @@ def json_list_contains_any(column, values: Iterable[str]) -> sa.ColumnElement[bo
 
 def include_name(name: str | None, type_: str, parent_names) -> bool:
     """Alembic's ``include_name`` hook: leave out the schema objects that migrations create by hand for a
-    search backend (they are not in the models: FTS5 tables and triggers, a GIN expression index)."""
+    search backend (they are not in the models: FTS5 tables and triggers, a generated tsvector column and its
+    GIN index)."""
     from app.knowledge.search import is_backend_object
 
     return not is_backend_object(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["workspace", "pledges"]
+BENCHMARKS = ["workspace", "pledges", "search"]
 
 
 def main(names: list[str]) -> None:

@@ -18,9 +18,10 @@ from config import TestingConfig
 
 
 @contextmanager
-def empty_database(tmp_path):
-    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database."""
-    url = os.environ.get("TEST_DATABASE_URL")
+def empty_database(tmp_path, url: str | None = None):
+    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database
+    (on the server of ``url``, default TEST_DATABASE_URL; bench/search.py passes its own)."""
+    url = url or os.environ.get("TEST_DATABASE_URL")
     if not url:
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return

@@ -5,7 +5,7 @@ import logging
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,7 +21,7 @@ from app.knowledge.models import RESOURCE_TYPES, Resource, ResourceCitation, is_
 from app.members.decorators import admin_required, approved_required
 from app.members.models import Organisation, OrganisationStatus
 from app.taxonomy import AREAS
-from app.uploads import path_of, stored_upload
+from app.uploads import send_stored, stored_upload
 
 logger = logging.getLogger(__name__)
 
@@ -83,15 +83,8 @@ def resource_file(resource_id: int):
     resource = get_resource_or_404(resource_id)
     if not resource.has_file:
         abort(404)
-    try:
-        response = send_file(path_of(resource.file_path_key), mimetype=resource.file_mime, as_attachment=True,
-                             download_name=resource.file_name, etag=resource.file_sha256, max_age=0)
-    except (FileNotFoundError, ValueError):
-        logger.error("File of %r is missing (%s)", resource, resource.file_path_key)
-        abort(404)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(resource.file_path_key, mime=resource.file_mime, name=resource.file_name,
+                       etag=resource.file_sha256, what=resource)
 
 
 # -- submitting and editing --------------------------------------------------------------------------------

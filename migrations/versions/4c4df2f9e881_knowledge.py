@@ -9,7 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # The global search's full-text index (app/knowledge/search.py), written out here as it was at this
-# revision: an FTS5 table kept in step by triggers on SQLite, a GIN expression index on PostgreSQL.
+# revision: an FTS5 table kept in step by triggers on SQLite, a stored tsvector column with a GIN index on
+# PostgreSQL.
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title_key, body_key, content='search_document', "
     "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
@@ -24,9 +25,10 @@ SQLITE_DDL = (
     "INSERT INTO search_fts(rowid, title_key, body_key) VALUES (new.id, new.title_key, new.body_key); END",
 )
 PG_DDL = (
-    "CREATE INDEX IF NOT EXISTS ix_search_document_fts ON search_document USING gin "
-    "((setweight(to_tsvector('english'::regconfig, title_key), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, body_key), 'B')))",
+    "ALTER TABLE search_document ADD COLUMN IF NOT EXISTS search_tsv tsvector GENERATED ALWAYS AS "
+    "(setweight(to_tsvector('english'::regconfig, title_key), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, body_key), 'B')) STORED",
+    "CREATE INDEX IF NOT EXISTS ix_search_document_fts ON search_document USING gin (search_tsv)",
 )
 
 
