@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from bench.common import count_statements, fresh_app, percentile, time_pages
 
 ITEMS = 100_000
-RUNS = 30
+RUNS = 10
 QUERIES = {
     "one common word": "labour",
     "one rare word": "kilns",
