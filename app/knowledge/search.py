@@ -423,11 +423,9 @@ def search(query: Query, user, *, per_page: int = 20) -> Results:
             .order_by(sa.desc("rank"), table.c.updated_at.desc(), table.c.id.desc())
             .limit(per_page).offset(offset)).all()
 
-    rows = []
-    best = backend().best(words, cap=4 * (offset + per_page) + 200) if wanted else None
-    if best is not None:
-        rows = page(best[0], best[1], conditions[1:])
-    if len(rows) < wanted:
+    best = backend().best(words, cap=4 * (offset + per_page) + 200)
+    rows = page(best[0], best[1], conditions[1:]) if best is not None else page(source, rank, conditions)
+    if best is not None and len(rows) < wanted:
         # Too few of the best matches are for this viewer (or this kind): rank every match instead.
         rows = page(source, rank, conditions)
     hits = []
