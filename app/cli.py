@@ -17,6 +17,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(run_scheduler)
     app.cli.add_command(run_jobs)
+    from app.knowledge.cli import register as register_knowledge
+
+    register_knowledge(app)
 
 
 def _slug(acronym: str) -> str:
@@ -105,13 +108,14 @@ DEMO_LOGINS = [
     ("focal@unodwp.example.org", "convener of the Supply Chains action group"),
     ("focal@std.example.org", "focal point, Secretaría de Trabajo Decente (demo), Spanish"),
     ("applicant@cfc.example.org", "applicant waiting for approval"),
+    ("focal@ilsr.example.org", "curator of the knowledge library"),
 ]
 
 
 @click.command("seed-demo")
 @click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
               help="large also creates a workspace with a 500-reply thread, 1,000 documents and 200 work items, "
-                   "and tops the public pledges up to 20,000.")
+                   "tops the public pledges up to 20,000 and adds 2,000 library resources.")
 def seed_demo(size: str):
     """Load the demo organisations, people, action groups and their content (safe to run again)."""
     from app import demo_content
@@ -126,6 +130,11 @@ def seed_demo(size: str):
 
     counts["forum_items"] = seed_forum()
     db.session.commit()
+    from app.knowledge.demo import seed_knowledge, seed_many_resources
+    from app.knowledge.search import rebuild_index
+
+    counts.update(seed_knowledge())
+    db.session.commit()
     if size == "large":
         click.echo("Creating the large workspace (a minute or so)...")
         created = demo_content.seed_large()
@@ -134,6 +143,14 @@ def seed_demo(size: str):
                    f"/actiongroups/{demo_content.LARGE_SLUG}/workspace")
         counts["bulk_pledges"] = top_up_public_pledges(20_000)
         db.session.commit()
+        from app.knowledge.models import Resource
+
+        if db.session.scalar(sa.select(sa.func.count(Resource.id))) < 2000:
+            counts["bulk_resources"] = seed_many_resources(2000)
+            db.session.commit()
+    # Bulk rows bypass the ORM, so the search index is rebuilt from the database (a few seconds).
+    rebuild_index()
+    db.session.commit()
     # Fresh statistics, so the query planner (SQLite's especially) picks the right indexes.
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()

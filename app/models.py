@@ -14,3 +14,6 @@ from app.forums.models import (  # noqa: F401
     AgendaEntry, CalendarKey, Forum, ForumRoom, ForumSession, ForumTrack, Registration, SessionSpeaker,
 )
 from app.forums.consultation_models import ActionItem, Answer, Consultation, Invitee, Slot  # noqa: F401
+from app.knowledge.models import (  # noqa: F401
+    IndicatorValue, LibraryCurator, PathfinderCountry, Resource, ResourceCitation, RoadmapMilestone, SearchDocument,
+)

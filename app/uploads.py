@@ -193,6 +193,25 @@ def open_stored(path_key: str) -> BinaryIO:
     return path_of(path_key).open("rb")
 
 
+def send_stored(path_key: str, *, mime: str, name: str, etag: str | None = None, what: object = None):
+    """A response serving a stored file as an attachment under its (sanitised) original name, never cached
+    by shared caches; 404 when the file is gone. Call it after the permission check.
+
+    :param what: the object the file belongs to, named in the log when the file is missing.
+    """
+    from flask import abort, send_file
+
+    try:
+        response = send_file(path_of(path_key), mimetype=mime, as_attachment=True, download_name=name,
+                             etag=etag or False, max_age=0)
+    except (FileNotFoundError, ValueError):
+        logger.error("File of %r is missing (%s)", what, path_key)
+        abort(404)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def delete_stored(path_key: str) -> bool:
     """Remove a stored file; return whether there was one."""
     try:

@@ -13,13 +13,15 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
+from app.sqltools import include_name
 from config import TestingConfig
 
 
 @contextmanager
-def empty_database(tmp_path):
-    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database."""
-    url = os.environ.get("TEST_DATABASE_URL")
+def empty_database(tmp_path, url: str | None = None):
+    """An empty database of the kind the suite runs on: a new SQLite file, or a new PostgreSQL database
+    (on the server of ``url``, default TEST_DATABASE_URL; bench/search.py passes its own)."""
+    url = url or os.environ.get("TEST_DATABASE_URL")
     if not url:
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
@@ -48,7 +50,7 @@ def migrated_app(tmp_path):
 
 def test_upgrade_from_empty_matches_the_models(migrated_app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"Models and migrations differ; run `flask db migrate`: {diff}"
 

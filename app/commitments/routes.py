@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +19,7 @@ from app.extensions import db
 from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
 from app.i18n import country_name, viewer_today
 from app.taxonomy import ACTION_TYPES, AREAS, TARGET_GROUPS, labels
-from app.uploads import path_of, stored_upload
+from app.uploads import send_stored, stored_upload
 
 logger = logging.getLogger(__name__)
 
@@ -295,12 +295,6 @@ def deliverable_evidence(pledge_id: int, deliverable_id: int):
     deliverable = _deliverable_or_404(pledge, deliverable_id)
     if not deliverable.evidence_path_key:
         abort(404)
-    try:
-        response = send_file(path_of(deliverable.evidence_path_key), mimetype=deliverable.evidence_mime,
-                             as_attachment=True, download_name=deliverable.evidence_name, max_age=0)
-    except (FileNotFoundError, ValueError):
-        logger.error("Evidence file of %r is missing (%s)", deliverable, deliverable.evidence_path_key)
-        abort(404)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_stored(deliverable.evidence_path_key, mime=deliverable.evidence_mime, name=deliverable.evidence_name,
+                       what=deliverable)
 

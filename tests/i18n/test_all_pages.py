@@ -24,7 +24,9 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/invitation/not-a-token", "/no-such-page", "/actiongroups/", "/actiongroups/zeta",
                 "/pledges/", "/pledges/?q=zork", "/pledges/{w.pledge.id}",
                 "/pledges/{w.pledge.id}/reports/{w.approved_report.id}",
-                "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}"]
+                "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}",
+                "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/countries/", "/countries/KEN",
+                "/dashboard"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
                    "/organisations/{w.org.id}/members", "/organisations/{w.waiting.id}", "/admin/", "/admin/users",
                    "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox",
@@ -47,7 +49,9 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/forums/zeta-2027/sessions/{w.session.id}/edit", "/forums/zeta-2027/agenda",
                    "/forums/zeta-2027/participants", "/forums/consultations/new",
                    "/forums/consultations/{w.poll.id}", "/forums/consultations/{w.meeting.id}",
-                   "/forums/consultations/{w.meeting.id}/reschedule"]
+                   "/forums/consultations/{w.meeting.id}/reschedule",
+                   "/library/new", "/library/mine", "/library/review", "/library/curators",
+                   "/library/{w.submitted.id}", "/library/{w.submitted.id}/edit", "/countries/KEN/pathfinder"]
 
 
 def _catalog(lang):
@@ -59,7 +63,7 @@ CATALOGS = {lang: _catalog(lang) for lang in LANGUAGES}
 # Pages that show no user content at all (forms, error pages): the data check above does not apply.
 NO_USER_CONTENT = {"/apply", "/apply/organisation", "/apply/join", "/login", "/password/forgot",
                    "/password/reset/not-a-token", "/invitation/not-a-token", "/no-such-page",
-                   "/apply/organisation (errors)"}
+                   "/apply/organisation (errors)", "/countries/", "/dashboard"}
 
 
 def visible_text(page: str) -> str:
@@ -93,7 +97,8 @@ def world(make_org, make_user):
     workspace = _workspace(org, admin, make_user)
     pledges = _pledges(org, admin)
     forums = _forums(admin, workspace["group"])
-    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums)
+    knowledge = _knowledge(org, admin)
+    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums, **knowledge)
 
 
 def _forums(admin, group):
@@ -126,6 +131,26 @@ def _forums(admin, group):
     consultations.confirm_slot(admin, meeting, meeting.slots[0])
     db.session.commit()
     return {"forum": forum, "session": session, "poll": open_poll, "meeting": meeting}
+
+
+def _knowledge(org, admin):
+    """A published and a submitted resource, about Kenya like the pledge."""
+    from datetime import datetime, timezone
+
+    from app.knowledge.models import Resource, ResourceState
+
+    when = datetime(2024, 2, 1, tzinfo=timezone.utc)
+    resource = Resource(title="Zeta atlas", summary="Quux *xyzzy*.", resource_type="data", areas=["child_labour"],
+                        countries=["KEN"], publication_year=2023, external_url="https://example.org/zeta",
+                        state=ResourceState.published, organisation_id=org.id, publisher_id=org.id,
+                        licence="cc_by", created_at=when, updated_at=when, submitted_at=when, published_at=when)
+    submitted = Resource(title="Zeta survey", summary="Xyzzy.", resource_type="research", countries=["KEN"],
+                         external_url="https://example.org/zork", state=ResourceState.submitted,
+                         organisation_id=org.id, submitted_by_id=admin.id, created_at=when, updated_at=when,
+                         submitted_at=when)
+    db.session.add_all([resource, submitted])
+    db.session.commit()
+    return {"resource": resource, "submitted": submitted}
 
 
 def _workspace(org, admin, make_user):

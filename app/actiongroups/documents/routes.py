@@ -5,7 +5,7 @@ import logging
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from app.errors import DomainError, render_error
 from app.extensions import db
 from app.forms import apply_domain_error, run_service
 from app.taxonomy import AREAS
-from app.uploads import path_of, stored_upload
+from app.uploads import send_stored, stored_upload
 
 logger = logging.getLogger(__name__)
 
@@ -151,13 +151,5 @@ def download(slug: str, document_id: int, version_id: int):
         if not current_user.is_authenticated:
             abort(current_app.login_manager.unauthorized())
         abort(403)
-    try:
-        path = path_of(version.path_key)
-        response = send_file(path, mimetype=version.mime, as_attachment=True, download_name=version.original_name,
-                             etag=version.sha256, max_age=0)
-    except (FileNotFoundError, ValueError):
-        logger.error("File of %r is missing (%s)", version, version.path_key)
-        abort(404)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(version.path_key, mime=version.mime, name=version.original_name, etag=version.sha256,
+                       what=version)

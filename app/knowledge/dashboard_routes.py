@@ -1,0 +1,55 @@
+"""The monitoring dashboard: every figure as a chart with its table, each downloadable as CSV."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, render_template, request
+from flask_login import current_user
+
+from app.i18n import viewer_today
+from app.knowledge import bp
+from app.knowledge.dashboard import (
+    FIRST_YEAR, DashboardFilters, FigureContext, chart_json, region_name, table_for_display, visible_figures,
+    world_map,
+)
+from app.taxonomy import AREAS, REGIONS
+from app.utils import csv_cell, utcnow
+
+
+def _context() -> FigureContext:
+    now = utcnow()
+    return FigureContext(DashboardFilters.from_args(request.args, viewer_today(now)), now, current_user)
+
+
+@bp.route("/dashboard")
+def dashboard():
+    ctx = _context()
+    figures = []
+    for figure in visible_figures(current_user):
+        table = figure.compute(ctx)
+        figures.append({"figure": figure, "table": table_for_display(figure, table),
+                        "map": world_map(table) if figure.chart == "map" else None})
+    charts = [chart_json(f["figure"], f["table"]) for f in figures if f["figure"].chart != "map"]
+    today = viewer_today(ctx.now)
+    return render_template("knowledge/dashboard.html", figures=figures, charts=charts, filters=ctx.filters,
+                           years=range(today.year + 1, FIRST_YEAR - 1, -1),
+                           regions=[(code, region_name(code)) for code in REGIONS], areas=AREAS)
+
+
+@bp.route("/dashboard/<key>.csv")
+def figure_csv(key: str):
+    figure = next((f for f in visible_figures(current_user) if f.key == key), None)
+    if figure is None:
+        abort(404)
+    ctx = _context()
+    table = figure.compute(ctx)
+    out = io.StringIO()
+    out.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(out)
+    writer.writerow([str(c) for c in table.columns])
+    for row in table_for_display(figure, table).rows:
+        writer.writerow([csv_cell(str(v)) if isinstance(v, str) else ("" if v is None else v) for v in row])
+    name = "-".join([f"dashboard-{key}", *(str(v) for v in ctx.filters.args().values())])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
