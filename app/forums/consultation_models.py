@@ -102,6 +102,7 @@ class Consultation(db.Model):
                                                        index=True)
     audience: so.Mapped[Audience] = so.mapped_column(enum_type(Audience), default=Audience.people)
     organisation_ids: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)
+    countries: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)  # ISO 3166-1 alpha-3 it is about
     convener_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     # The zone the convener thinks in: slots are entered in it and it is shown beside the viewer's own.
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")

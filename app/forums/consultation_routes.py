@@ -14,7 +14,8 @@ from app.forms import EmptyForm, run_service
 from app.forums import bp, consultations, times
 from app.forums.consultation_models import CHOICE_LABELS, RESPONSE_LABELS, Consultation, Invitee
 from app.forums.forms import (
-    ActionItemForm, CancelForm, ConsultationForm, InviteForm, MinutesForm, RemindersForm, RescheduleForm,
+    ActionItemForm, CancelForm, ConsultationForm, CountriesForm, InviteForm, MinutesForm, RemindersForm,
+    RescheduleForm,
 )
 from app.forums.routes import viewer_zone
 from app.members.models import Organisation, OrganisationStatus
@@ -65,7 +66,7 @@ def consultation_create():
             organisation_ids=form.organisation_ids.data or [], emails=form.emails.data or "",
             timezone=form.timezone.data or "", slots=[(e.form.day.data, e.form.time.data) for e in form.slots],
             deadline_on=form.deadline_on.data, deadline_time=form.deadline_time.data,
-            is_public=bool(form.is_public.data))
+            is_public=bool(form.is_public.data), countries=form.countries.data or [])
         if run_service(lambda: saved.update(c=consultations.create_consultation(current_user, payload)),
                        _("The consultation was created and the invitations were sent."), form):
             return _page(saved["c"])
@@ -98,6 +99,7 @@ def _context(consultation: Consultation, invitee: Invitee | None, *, via_link: s
             "first_hours": next((m // 60 for m in consultation.reminder_minutes if m >= 120), None),
             "second_minutes": next((m for m in consultation.reminder_minutes if m < 120), None)}),
         action_form=ActionItemForm(people=people), minutes_form=MinutesForm(data={"minutes": consultation.minutes}),
+        countries_form=CountriesForm(data={"countries": list(consultation.countries or [])}) if manager else None,
         answered=sum(1 for i in consultation.invitees if i.answered_at is not None), links=links,
     )
 
@@ -283,6 +285,17 @@ def consultation_cancel(consultation_id: int):
     if form.validate_on_submit():
         run_service(lambda: consultations.cancel(current_user, consultation, form.reason.data or ""),
                     _("The consultation was cancelled and the invitees were told."))
+    return _page(consultation)
+
+
+@bp.route("/consultations/<int:consultation_id>/countries", methods=["POST"])
+@login_required
+def consultation_countries(consultation_id: int):
+    consultation = _managed(consultation_id)
+    form = CountriesForm()
+    if form.validate_on_submit():
+        run_service(lambda: consultations.set_countries(current_user, consultation, form.countries.data or []),
+                    _("The countries were saved."))
     return _page(consultation)
 
 

@@ -17,14 +17,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit
-from app.actiongroups.models import ActionGroup, GroupRole, Membership
+from app.actiongroups.models import ActionGroup, GroupRole, Membership, Visibility
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.forums import ical, times
 from app.forums.consultation_models import (
     ActionItem, Answer, Audience, Choice, Consultation, ConsultationState, Invitee, Response, Slot,
 )
-from app.forums.services import clean_text, clean_title, clean_url, clean_zone
+from app.forums.services import clean_countries, clean_text, clean_title, clean_url, clean_zone
+from app.i18n import is_country
 from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.notifications.services import notify
@@ -81,6 +82,7 @@ class ConsultationData:
     organisation_ids: list[int] = field(default_factory=list)
     emails: str = ""
     is_public: bool = False
+    countries: list[str] = field(default_factory=list)  # alpha-3 and/or region codes; empty: the group's focus
 
 
 def parse_slots(rows: list[tuple[date | None, time | None]], zone: str, duration: timedelta,
@@ -184,6 +186,9 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
         raise DomainError(_("The deadline for answers is in the past."), field="deadline_on")
     if deadline > starts[0]:
         raise DomainError(_("The deadline must come before the first slot."), field="deadline_on")
+    # The countries it is about; by default those its action group focuses on.
+    countries = clean_countries(data.countries) or (
+        sorted({c for c in group.focus_countries or [] if is_country(c)}) if group else [])
     people = {u.id: u for u in _audience_people(audience, group, organisation_ids)}
     people.update({u.id: u for u in users_by_email(data.emails)})
     people[actor.id] = actor
@@ -195,7 +200,8 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
         title=title, purpose=clean_text(data.purpose, "purpose"), agenda=clean_text(data.agenda, "agenda"),
         duration_minutes=duration, online_url=clean_url(data.online_url, "online_url"),
         place=one_line(data.place)[:300], group_id=group.id if group else None, group=group, audience=audience,
-        organisation_ids=organisation_ids, convener_id=actor.id, timezone=zone, is_public=bool(data.is_public),
+        organisation_ids=organisation_ids, countries=countries, convener_id=actor.id, timezone=zone,
+        is_public=bool(data.is_public),
         deadline_at=deadline, state=ConsultationState.polling, created_at=now, updated_at=now)
     consultation.slots = [Slot(starts_at=s) for s in starts]
     consultation.invitees = [Invitee(user_id=uid, user=u, created_at=now) for uid, u in people.items()]
@@ -576,6 +582,13 @@ def respond(invitee: Invitee, response: str, now: datetime | None = None) -> Non
     db.session.flush()
 
 
+def set_countries(actor: User, consultation: Consultation, codes: list[str]) -> None:
+    """Say which countries the consultation is about (country pages list it); regions stand for their countries."""
+    _require_manager(actor, consultation)
+    consultation.countries = clean_countries(codes)
+    db.session.flush()
+
+
 def set_reminders(actor: User, consultation: Consultation, first_hours: int | None,
                   second_minutes: int | None) -> None:
     """Which reminders the meeting's invitees get (defaults: 24 hours and 1 hour before)."""
@@ -674,6 +687,23 @@ def consultations_of(user: User, limit: int = 50) -> list[Consultation]:
         .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(limit)))
 
 
+def visible_to(user) -> sa.ColumnElement[bool] | None:
+    """The consultations ``user`` may open, as SQL: :meth:`Consultation.can_view` for many at once (None:
+    all of them, for the secretariat). A test checks that both agree for every kind of person."""
+    public = sa.and_(Consultation.is_public.is_(True),
+                     Consultation.state.in_((ConsultationState.scheduled, ConsultationState.cancelled)))
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_approved:
+        return public
+    if user.is_admin:
+        return None
+    invited = sa.select(Invitee.consultation_id).where(Invitee.user_id == user.id)
+    readable = sa.select(ActionGroup.id).where(sa.or_(
+        ActionGroup.id.in_(sa.select(Membership.group_id).where(Membership.user_id == user.id)),
+        ActionGroup.visibility == Visibility.partners))
+    return sa.or_(public, Consultation.convener_id == user.id, Consultation.id.in_(invited),
+                  Consultation.audience == Audience.partners, Consultation.group_id.in_(readable))
+
+
 def load_consultation(consultation_id: int) -> Consultation | None:
     """A consultation with its slots, invitees (and their people and answers) and group (five queries)."""
     return db.session.get(Consultation, consultation_id, options=[
@@ -682,6 +712,29 @@ def load_consultation(consultation_id: int) -> Consultation | None:
         so.selectinload(Consultation.invitees).joinedload(Invitee.user),
         so.selectinload(Consultation.invitees).selectinload(Invitee.answers),
         so.selectinload(Consultation.action_items)])
+
+
+UPCOMING_MAX = 50
+
+
+def group_consultations_to_come(group: ActionGroup, now: datetime) -> list[Consultation]:
+    """The group's meetings still to come (soonest first) and its polls not yet turned into a meeting (deadline
+    first), at most UPCOMING_MAX (one query)."""
+    return list(db.session.scalars(
+        sa.select(Consultation).where(Consultation.group_id == group.id, sa.or_(
+            sa.and_(Consultation.state == ConsultationState.scheduled, Consultation.ends_at > now),
+            Consultation.state.in_((ConsultationState.polling, ConsultationState.closed))))
+        .order_by(Consultation.state != ConsultationState.scheduled,
+                  sa.func.coalesce(Consultation.starts_at, Consultation.deadline_at), Consultation.id)
+        .limit(UPCOMING_MAX)))
+
+
+def group_past_consultations(group: ActionGroup, now: datetime) -> sa.Select:
+    """The group's meetings that are over and its cancelled consultations, latest first (to paginate)."""
+    return (sa.select(Consultation).where(Consultation.group_id == group.id, sa.or_(
+        sa.and_(Consultation.state == ConsultationState.scheduled, Consultation.ends_at <= now),
+        Consultation.state == ConsultationState.cancelled))
+        .order_by(sa.func.coalesce(Consultation.starts_at, Consultation.cancelled_at).desc(), Consultation.id.desc()))
 
 
 def upcoming_public_meetings(group: ActionGroup, now: datetime, limit: int = 5) -> list[Consultation]:

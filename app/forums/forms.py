@@ -9,11 +9,11 @@ from wtforms import (
 )
 from wtforms.validators import Length, NumberRange, Optional
 
-from app.commitments.forms import optional_int
+from app.commitments.forms import optional_int, region_choices
 from app.forms import choices
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
-from app.i18n import timezone_choices
+from app.i18n import country_choices, timezone_choices
 
 SPARE_SPEAKERS = 2
 SLOT_ROWS = 6
@@ -67,6 +67,9 @@ class SessionForm(FlaskForm):
     capacity = IntegerField(_l("Capacity (people)"), validators=[Optional()],
                             description=_l("Only for sessions that need registration; leave empty otherwise."))
     group_id = SelectField(_l("Action group (optional)"), coerce=optional_int, validate_choice=False)
+    countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
+                                    description=_l("Hold Ctrl (or Cmd) to choose several. Choosing a region adds all "
+                                                   "its countries. The session is listed on their country pages."))
     speakers = FieldList(FormField(SpeakerForm), min_entries=1)
 
     def __init__(self, *args, forum=None, groups=(), **kwargs):
@@ -78,6 +81,7 @@ class SessionForm(FlaskForm):
         self.track_id.choices = choices(((str(t.id), t.name) for t in (forum.tracks if forum else [])), blank=True)
         self.room_id.choices = choices(((str(r.id), r.name) for r in (forum.rooms if forum else [])), blank=True)
         self.group_id.choices = choices(((str(g.id), g.name) for g in groups), blank=True)
+        self.countries.choices = choices(region_choices() + country_choices())
         filled = sum(1 for entry in self.speakers if entry.form.name.data)
         while len(self.speakers) < filled + SPARE_SPEAKERS:
             self.speakers.append_entry()
@@ -112,9 +116,14 @@ class ConsultationForm(FlaskForm):
     deadline_on = DateField(_l("Answers wanted by (date)"), validators=[Optional()])
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
     is_public = BooleanField(_l("Show the meeting on the group's public page once it is scheduled"))
+    countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
+                                    description=_l("Hold Ctrl (or Cmd) to choose several; a region adds all its "
+                                                   "countries. Leave empty to use the action group's focus countries. "
+                                                   "Country pages list it for those who may see it."))
 
     def __init__(self, *args, groups=(), organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.countries.choices = choices(region_choices() + country_choices())
         self.audience.choices = choices((a.value, label) for a, label in AUDIENCE_LABELS.items())
         self.group_id.choices = choices(((str(g.id), g.name) for g in groups), blank=True)
         self.organisation_ids.choices = choices((o.id, o.name) for o in organisations)
@@ -163,6 +172,16 @@ class RescheduleForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason (sent to the invitees)"), validators=[Length(max=2000)])
+
+
+class CountriesForm(FlaskForm):
+    countries = SelectMultipleField(_l("Countries it is about"), validate_choice=False,
+                                    description=_l("Hold Ctrl (or Cmd) to choose several; a region adds all its "
+                                                   "countries. Leave empty for none."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.countries.choices = choices(region_choices() + country_choices())
 
 
 class RemindersForm(FlaskForm):

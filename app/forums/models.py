@@ -185,6 +185,7 @@ class ForumSession(db.Model):
     registered_count: so.Mapped[int] = so.mapped_column(default=0)
     group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("action_group.id", ondelete="SET NULL"),
                                                        index=True)
+    countries: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)  # ISO 3166-1 alpha-3 it is about
     # Incremented when the time or place changes, so calendars replace their copy (iCalendar SEQUENCE).
     sequence: so.Mapped[int] = so.mapped_column(default=0)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
@@ -265,6 +266,8 @@ class Registration(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     promoted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     withdrawn_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Checked in by the secretariat at the venue (None: not seen there, or not yet).
+    attended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     forum: so.Mapped[Forum] = so.relationship()
     session: so.Mapped[ForumSession | None] = so.relationship()
@@ -296,6 +299,10 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def has_attended(self) -> bool:
+        return self.attended_at is not None
 
 
 class AgendaEntry(db.Model):

@@ -232,6 +232,7 @@ def _session_data(form: SessionForm) -> SessionData:
         title=form.title.data or "", day=day, start=form.start.data, end=form.end.data, kind=form.kind.data or "",
         description=form.description.data or "", track_id=form.track_id.data, room_id=form.room_id.data,
         online_url=form.online_url.data or "", capacity=form.capacity.data, group_id=form.group_id.data,
+        countries=form.countries.data or [],
         speakers=[SpeakerData(e.form.name.data or "", e.form.organisation.data or "", e.form.email.data or "")
                   for e in form.speakers])
 
@@ -268,7 +269,7 @@ def session_edit(slug: str, session_id: int):
         data = {"title": session.title, "kind": session.kind.value, "description": session.description,
                 "day": start.date().isoformat(), "start": start.time(), "end": end.time(),
                 "track_id": session.track_id, "room_id": session.room_id, "online_url": session.online_url,
-                "capacity": session.capacity, "group_id": session.group_id,
+                "capacity": session.capacity, "group_id": session.group_id, "countries": list(session.countries or []),
                 "speakers": [{"name": s.name, "organisation": s.organisation,
                               "email": s.user.email if s.user else ""} for s in session.speakers]}
     form = SessionForm(data=data, forum=forum, groups=_groups())
@@ -405,10 +406,38 @@ def participants(slug: str):
     session = None
     if request.args.get("session", type=int):
         session = get_session_or_404(forum, request.args.get("session", type=int))
-    rows = services.participants(forum, session)
+    find = (request.args.get("find") or "").strip()[:100]
+    rows = services.participants(forum, session, find)
     sessions = programme_sessions(forum)
+    now = utcnow()
     return render_template("forums/participants.html", forum=forum, session=session, rows=rows, sessions=sessions,
-                           counts=services.session_counts(forum))
+                           counts=services.session_counts(forum), find=find, form=EmptyForm(),
+                           check_in_open=times.day_in_zone(now, forum.timezone) >= forum.starts_on,
+                           totals=services.registration_totals(forum, session))
+
+
+@bp.route("/<slug>/participants/<int:registration_id>/attended", methods=["POST"])
+@login_required
+def participant_attended(slug: str, registration_id: int):
+    """Check a registered person in at the venue (``attended=1``) or take it back (``attended=0``)."""
+    forum = get_forum_or_404(slug)
+    _require(forum.can_manage(current_user))
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.forum_id != forum.id:
+        abort(404)
+    attended = request.form.get("attended", "1") != "0"
+    if EmptyForm().validate_on_submit():
+        name = registration.user.full_name
+        run_service(lambda: services.mark_attended(current_user, registration, attended),
+                    _("%(name)s is checked in.", name=name) if attended
+                    else _("%(name)s is no longer marked as present.", name=name))
+    target = request.form.get("next", "")
+    from app.utils import is_safe_next
+
+    if is_safe_next(target):
+        return redirect(f"{target}#registration-{registration.id}")
+    return redirect(url_for(".participants", slug=forum.slug, session=registration.session_id,
+                            _anchor=f"registration-{registration.id}"))
 
 
 @bp.route("/<slug>/participants.csv")
@@ -422,12 +451,14 @@ def participants_csv(slug: str):
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with a BOM
     writer = csv.writer(out)
-    writer.writerow([_("Name"), _("E-mail"), _("Organisation"), _("Status"), _("Registered at (UTC)")])
+    writer.writerow([_("Name"), _("E-mail"), _("Organisation"), _("Status"), _("Registered at (UTC)"),
+                     _("Attended (checked in at, UTC)")])
     for registration in services.participants(forum, session):
         person = registration.user
         writer.writerow([csv_cell(person.full_name), csv_cell(person.email),
                          csv_cell(person.organisation.name if person.organisation else ""),
-                         registration.state_label, registration.created_at.strftime("%Y-%m-%d %H:%M")])
+                         registration.state_label, registration.created_at.strftime("%Y-%m-%d %H:%M"),
+                         registration.attended_at.strftime("%Y-%m-%d %H:%M") if registration.attended_at else ""])
     name = f"{forum.slug}-participants" + (f"-session-{session.id}" if session else "") + ".csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -19,13 +19,15 @@ from app import audit
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.forums import times
+from app.i18n import is_country
 from app.forums.models import (
     ACTIVE_STATES, AgendaEntry, Forum, ForumRoom, ForumSession, ForumTrack, Registration, RegistrationState,
     SessionKind, SessionSpeaker,
 )
 from app.members.models import User
 from app.notifications.services import notify
-from app.utils import one_line, utcnow
+from app.taxonomy import expand_regions
+from app.utils import like_pattern, one_line, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,18 @@ def clean_capacity(value: int | None, field_name: str = "capacity") -> int | Non
         raise DomainError(_("The capacity is a number of people from 1 to 100,000; leave it empty for no limit."),
                           field=field_name)
     return value
+
+
+def clean_countries(codes, field_name: str = "countries") -> list[str]:
+    """ISO 3166-1 alpha-3 codes, a region (app.taxonomy) standing for all its countries, as pledges do.
+
+    :raises DomainError: a code that is neither a country nor a region.
+    """
+    countries = expand_regions([str(code).strip().upper() for code in codes or () if str(code).strip()])
+    unknown = [code for code in countries if not is_country(code)]
+    if unknown:
+        raise DomainError(_("Unknown country code: %(codes)s.", codes=", ".join(unknown[:10])), field=field_name)
+    return sorted(set(countries))
 
 
 def to_utc(day: date | None, at: time | None, zone: str, field_name: str) -> datetime | None:
@@ -229,6 +243,7 @@ class SessionData:
     capacity: int | None = None
     group_id: int | None = None
     speakers: list[SpeakerData] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # alpha-3 codes and/or region codes
 
 
 def _apply_session(forum: Forum, session: ForumSession, data: SessionData) -> bool:
@@ -272,6 +287,7 @@ def _apply_session(forum: Forum, session: ForumSession, data: SessionData) -> bo
     session.online_url = clean_url(data.online_url, "online_url")
     session.capacity = capacity
     session.group_id = data.group_id
+    session.countries = clean_countries(data.countries)
     speakers = []
     for position, speaker in enumerate(s for s in data.speakers if one_line(s.name)):
         user_id = None
@@ -465,32 +481,91 @@ def _tell_promoted(registration: Registration, forum: Forum, session: ForumSessi
            event=session.title if session is not None else forum.title)
 
 
-def participants(forum: Forum, session: ForumSession | None = None) -> list[Registration]:
-    """Active registrations with their people and organisations (one query), registered first."""
+def participants(forum: Forum, session: ForumSession | None = None, find: str = "") -> list[Registration]:
+    """Active registrations with their people and organisations (one query), registered first; ``find`` keeps
+    those whose name or e-mail contains it (the check-in desk looks people up)."""
     from app.members.models import User as U
 
     query = (sa.select(Registration).where(Registration.forum_id == forum.id, Registration.state.in_(ACTIVE_STATES))
              .options(so.joinedload(Registration.user).joinedload(U.organisation))
              .order_by(Registration.state != RegistrationState.registered, Registration.created_at, Registration.id))
+    words = one_line(find).casefold()[:100]
+    if words:
+        pattern = like_pattern(words)
+        query = query.where(Registration.user_id.in_(sa.select(U.id).where(sa.or_(
+            sa.func.lower(U.full_name).like(pattern, escape="\\"), sa.func.lower(U.email).like(pattern, escape="\\")))))
     query = query.where(Registration.session_id == session.id) if session is not None else query.where(
         Registration.session_id.is_(None))
     return list(db.session.scalars(query))
 
 
+@dataclass(frozen=True)
+class RegistrationTotals:
+    registered: int = 0
+    waiting: int = 0
+    attended: int = 0
+
+
+def registration_totals(forum: Forum, session: ForumSession | None = None) -> RegistrationTotals:
+    """How many people have a place, wait, and were checked in, for the Forum or one session (one query)."""
+    query = (sa.select(Registration.state, sa.func.count(), sa.func.count(Registration.attended_at))
+             .where(Registration.forum_id == forum.id, Registration.state.in_(ACTIVE_STATES))
+             .group_by(Registration.state))
+    query = query.where(Registration.session_id == session.id) if session is not None else query.where(
+        Registration.session_id.is_(None))
+    rows = {state: (n, attended) for state, n, attended in db.session.execute(query)}
+    return RegistrationTotals(registered=rows.get(RegistrationState.registered, (0, 0))[0],
+                              waiting=rows.get(RegistrationState.waiting, (0, 0))[0],
+                              attended=sum(attended for _n, attended in rows.values()))
+
+
 def session_counts(forum: Forum) -> dict[int, dict[str, int]]:
-    """Per session: registered, waiting and agenda counts (two queries)."""
+    """Per session: registered, waiting, attended and agenda counts (two queries)."""
     counts: dict[int, dict[str, int]] = {}
-    for session_id, state, n in db.session.execute(
-            sa.select(Registration.session_id, Registration.state, sa.func.count())
+    for session_id, state, n, attended in db.session.execute(
+            sa.select(Registration.session_id, Registration.state, sa.func.count(), sa.func.count(Registration.attended_at))
             .where(Registration.forum_id == forum.id, Registration.session_id.is_not(None),
                    Registration.state.in_(ACTIVE_STATES))
             .group_by(Registration.session_id, Registration.state)):
-        counts.setdefault(session_id, {})[state.value] = n
+        line = counts.setdefault(session_id, {})
+        line[state.value] = n
+        line["attended"] = line.get("attended", 0) + attended
     for session_id, n in db.session.execute(
             sa.select(AgendaEntry.session_id, sa.func.count()).join(ForumSession)
             .where(ForumSession.forum_id == forum.id).group_by(AgendaEntry.session_id)):
         counts.setdefault(session_id, {})["agenda"] = n
     return counts
+
+
+def mark_attended(actor: User, registration: Registration, attended: bool = True,
+                  now: datetime | None = None) -> bool:
+    """Record that a registered person came to the Forum (or to a session), or take it back: the
+    secretariat, at the venue, from the Forum's first day (in the venue's zone). Marking twice keeps the
+    first time. :return: whether anything changed (only changes are audited).
+
+    :raises InvalidTransitionError: the person is not registered (waiting or withdrawn), or the Forum has not
+        started yet.
+    """
+    _require_admin(actor)
+    now = now or utcnow()
+    forum = registration.forum
+    if attended:
+        if registration.state is not RegistrationState.registered:
+            raise InvalidTransitionError(_("Only people with a place can be checked in."))
+        if times.day_in_zone(now, forum.timezone) < forum.starts_on:
+            raise InvalidTransitionError(_("Attendance is recorded from the Forum's first day, %(date)s.",
+                                           date=times.show_day(forum.starts_on, fmt="long")))
+        if registration.attended_at is not None:
+            return False
+        registration.attended_at = now
+    else:
+        if registration.attended_at is None:
+            return False
+        registration.attended_at = None
+    db.session.flush()
+    audit.record(actor, "registration_attended" if attended else "registration_attendance_undone", registration,
+                 user_id=registration.user_id, session_id=registration.session_id)
+    return True
 
 
 # -- personal agenda ----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ LOGIN = "login"
 def world(people, group, forum, make_session, poll):
     session = make_session()
     workshop = make_session("Workshop", start=time(14, 0), end=time(15, 0), capacity=10, kind="workshop")
-    services.register(people.invitee, forum, now=NOW)
+    registration = services.register(people.invitee, forum, now=NOW)
     services.register(people.invitee, forum, workshop, now=NOW)
     services.add_to_agenda(people.invitee, session, now=NOW)
     meeting = consultations.create_consultation(people.convener, __import__(
@@ -31,7 +31,7 @@ def world(people, group, forum, make_session, poll):
                             convener=people.convener, secretariat=people.admin)
     invitee = next(i for i in poll.invitees if i.user_id == people.invitee.id)
     return SimpleNamespace(forum=forum, session=session, workshop=workshop, poll=poll, meeting=meeting,
-                           invitee=invitee, roles=roles, people=people,
+                           invitee=invitee, roles=roles, people=people, registration=registration,
                            item=SimpleNamespace(id=0))
 
 
@@ -58,6 +58,8 @@ MATRIX = {
     "agenda": ("GET", "/forums/{w.forum.slug}/agenda", (LOGIN, 200, 200, 200, 200, 200)),
     "participants": ("GET", "/forums/{w.forum.slug}/participants", (LOGIN, 403, 403, 403, 403, 200)),
     "participants_csv": ("GET", "/forums/{w.forum.slug}/participants.csv", (LOGIN, 403, 403, 403, 403, 200)),
+    "participant_attended": ("POST", "/forums/{w.forum.slug}/participants/{w.registration.id}/attended",
+                             (LOGIN, 403, 403, 403, 403, 302)),
     "consultation_create": ("GET", "/forums/consultations/new", (LOGIN, 403, 403, 403, 200, 200)),
     "consultation": ("GET", "/forums/consultations/{w.poll.id}", (LOGIN, 404, 200, 404, 200, 200)),
     "consultation_answer": ("POST", "/forums/consultations/{w.poll.id}/answer", (LOGIN, 404, 302, 404, 302, 403)),
@@ -75,6 +77,8 @@ MATRIX = {
     "consultation_reschedule": ("GET", "/forums/consultations/{w.meeting.id}/reschedule",
                                 (LOGIN, 404, 403, 404, 200, 200)),
     "consultation_cancel": ("POST", "/forums/consultations/{w.meeting.id}/cancel", (LOGIN, 404, 403, 404, 302, 302)),
+    "consultation_countries": ("POST", "/forums/consultations/{w.meeting.id}/countries",
+                               (LOGIN, 404, 403, 404, 302, 302)),
     "consultation_reminders": ("POST", "/forums/consultations/{w.meeting.id}/reminders",
                                (LOGIN, 404, 403, 404, 302, 302)),
     "consultation_minutes": ("POST", "/forums/consultations/{w.meeting.id}/minutes", (LOGIN, 404, 403, 404, 302, 302)),
@@ -86,11 +90,13 @@ MATRIX = {
     "programme_ics": ("GET", "/forums/{w.forum.slug}/programme.ics", (200,) * 6),
     "session_ics": ("GET", "/forums/{w.forum.slug}/sessions/{w.session.id}.ics", (200,) * 6),
     "group_meetings_ics": ("GET", "/forums/groups/supply-chains/meetings.ics", (200,) * 6),
+    "group_meetings": ("GET", "/forums/groups/supply-chains/meetings", (LOGIN, 403, 200, 403, 200, 200)),
     "personal_feed": ("GET", "/forums/calendar/{w.people.invitee.id}/{feed}.ics", (200,) * 6),
     "reset_feed": ("POST", "/forums/calendar/reset", (LOGIN, 302, 302, 302, 302, 302)),
 }
 FORMS = {"consultation_confirm": {"slot_id": "{w.poll.slots[0].id}"}, "consultation_invite": {"emails": "{w.people.partner.email}"},
-         "consultation_reminders": {"first_hours": "24"}, "consultation_respond": {"response": "accepted"}}
+         "consultation_reminders": {"first_hours": "24"},
+         "consultation_countries": {"countries": "KEN"}, "consultation_respond": {"response": "accepted"}}
 
 
 def test_the_matrix_covers_every_forum_route(app):

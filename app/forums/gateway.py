@@ -1,0 +1,290 @@
+"""The Forum and consultations in the knowledge gateway (app/knowledge), through its three registries, so that
+the gateway itself knows nothing of the Forum:
+
+- **search** (:func:`~app.knowledge.search.register_kind`): Forum sessions of published editions, for
+  everyone; consultations and meetings for whom the search index can tell may see them (see
+  :func:`meeting_entry`);
+- **country pages** (:func:`~app.knowledge.countries.register_country_section`): upcoming Forum sessions and
+  the consultations the viewer may see, about the country;
+- **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): action group meetings per month, and
+  registration and attendance per Forum edition and per session.
+
+The search index follows changed sessions and consultations by itself (the gateway's session listener). What
+it cannot see is a change elsewhere that changes their entries: an edition published or renamed, a track
+renamed, a group's workspace opened to all partners. :func:`_note_dependents` notes those, and
+:func:`_reindex_dependents` rewrites the entries concerned just before the commit.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, time, timezone
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.actiongroups.models import ActionGroup, Visibility
+from app.extensions import db
+from app.forums.consultation_models import Audience, Consultation, ConsultationState, Slot
+from app.forums.models import ACTIVE_STATES, Forum, ForumSession, ForumTrack, Registration, RegistrationState
+from app.i18n import country_name
+from app.sqltools import json_list_contains, month_of
+
+SESSION_KIND = "session"
+MEETING_KIND = "consultation"
+LIST_MAX = 10
+_PENDING = "forums_search_dependents"
+
+
+# -- search -------------------------------------------------------------------------------------------------
+def session_entry(session: ForumSession):
+    """A session of a published edition: its title; description, speakers, track, the countries it is about
+    and the edition in the body. Sessions of draft editions are not found."""
+    from app.knowledge.search import Entry
+
+    forum = session.forum
+    if not forum.is_published:
+        return None
+    speakers = "; ".join(str(s) for s in session.speakers)
+    countries = ", ".join(country_name(code, "en") for code in session.countries or [])
+    body = "\n".join(part for part in (session.description, speakers, session.track.name if session.track else "",
+                                       countries, forum.title) if part)
+    return Entry(title=session.title, body=body, url=f"/forums/{forum.slug}/sessions/{session.id}",
+                 updated_at=session.updated_at)
+
+
+def session_query() -> sa.Select:
+    return sa.select(ForumSession).options(so.joinedload(ForumSession.forum), so.joinedload(ForumSession.track),
+                                           so.selectinload(ForumSession.speakers))
+
+
+def meeting_entry(consultation: Consultation):
+    """A consultation or meeting, for the people its page lets in, as far as the index can say it.
+
+    The index knows three audiences: everyone, approved partners, and the members of one group (the
+    secretariat finds everything). So a public scheduled meeting is found by everyone, a consultation open
+    to all partners by partners, and a group's consultation by whoever reads the group's workspace: exactly
+    who may open their pages. Consultations among named people or organisations are not indexed at all (the
+    index cannot list people; their invitees reach them from "My consultations", their e-mails and calendars),
+    and neither are invitees from outside a group found its consultations: the search never shows anyone
+    a consultation they may not open, but it does not find every one they may. Cancelled ones are left out.
+    """
+    from app.knowledge.search import Entry
+
+    if consultation.is_cancelled:
+        return None
+    group = consultation.group
+    if consultation.is_public and consultation.is_scheduled:
+        audience = "public"
+    elif consultation.audience is Audience.partners:
+        audience = "partners"
+    elif group is not None:
+        audience = "partners" if group.visibility is Visibility.partners else "members"
+    else:
+        return None
+    body = "\n".join(part for part in (consultation.purpose, consultation.agenda, group.name if group else "")
+                     if part)
+    return Entry(title=consultation.title, body=body, url=f"/forums/consultations/{consultation.id}",
+                 audience=audience, group_id=consultation.group_id, updated_at=consultation.updated_at)
+
+
+def meeting_query() -> sa.Select:
+    return sa.select(Consultation).options(so.joinedload(Consultation.group))
+
+
+def _changed(obj, *names: str) -> bool:
+    state = sa.inspect(obj)
+    return state.pending or any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_dependents(session: Session, flush_context) -> None:
+    """Note the editions and groups whose change changes their sessions' or consultations' entries."""
+    forums, groups = set(), set()
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Forum) and _changed(obj, "is_published", "title", "slug"):
+            forums.add(obj.id)
+        elif isinstance(obj, ForumTrack) and _changed(obj, "name"):
+            forums.add(obj.forum_id)
+        elif isinstance(obj, ActionGroup) and not sa.inspect(obj).pending and _changed(obj, "visibility", "name"):
+            groups.add(obj.id)
+    if forums or groups:
+        pending = session.info.setdefault(_PENDING, (set(), set()))
+        pending[0].update(forums)
+        pending[1].update(groups)
+
+
+@event.listens_for(Session, "before_commit")
+def _reindex_dependents(session: Session) -> None:
+    session.flush()
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    from app.knowledge.search import KINDS, index_objects
+
+    forums, groups = pending
+    keys = []
+    if forums and SESSION_KIND in KINDS:
+        keys += [(SESSION_KIND, i) for i in session.scalars(
+            sa.select(ForumSession.id).where(ForumSession.forum_id.in_(forums)))]
+    if groups and MEETING_KIND in KINDS:
+        keys += [(MEETING_KIND, i) for i in session.scalars(
+            sa.select(Consultation.id).where(Consultation.group_id.in_(groups)))]
+    if keys:
+        index_objects(keys, session=session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_dependents(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+# -- country pages ------------------------------------------------------------------------------------------
+def load_country_events(ctx) -> dict:
+    """Sessions of published editions and the consultations ``ctx.user`` may see that are about the country
+    and not over before the viewer's today (two queries, at most LIST_MAX of each)."""
+    from app.forums.consultations import visible_to
+
+    since = datetime.combine(ctx.today, time.min, tzinfo=timezone.utc)
+    rows = db.session.execute(
+        sa.select(ForumSession, sa.func.count().over()).join(Forum, Forum.id == ForumSession.forum_id)
+        .where(Forum.is_published.is_(True), ForumSession.ends_at >= since,
+               json_list_contains(ForumSession.countries, ctx.code))
+        .options(so.contains_eager(ForumSession.forum))
+        .order_by(ForumSession.starts_at, ForumSession.id).limit(LIST_MAX)).all()
+    upcoming = sa.or_(
+        sa.and_(Consultation.state == ConsultationState.scheduled, Consultation.ends_at >= since),
+        sa.and_(Consultation.state.in_((ConsultationState.polling, ConsultationState.closed)),
+                sa.exists().where(Slot.consultation_id == Consultation.id, Slot.starts_at >= since)))
+    query = (sa.select(Consultation).where(upcoming, json_list_contains(Consultation.countries, ctx.code))
+             .options(so.joinedload(Consultation.group))
+             .order_by(sa.func.coalesce(Consultation.starts_at, Consultation.deadline_at), Consultation.id)
+             .limit(LIST_MAX))
+    visible = visible_to(ctx.user)
+    if visible is not None:
+        query = query.where(visible)
+    return {"sessions": [row[0] for row in rows], "sessions_total": rows[0][1] if rows else 0,
+            "consultations": list(db.session.scalars(query)), "list_max": LIST_MAX}
+
+
+# -- dashboard ----------------------------------------------------------------------------------------------
+def _window(ctx) -> tuple[datetime, datetime]:
+    first, after = ctx.window
+    return (datetime.combine(first, time.min, tzinfo=timezone.utc),
+            datetime.combine(after, time.min, tzinfo=timezone.utc))
+
+
+def meetings_per_month(ctx):
+    """Per month (UTC) and group: the group's meetings (consultations confirmed as meetings, not cancelled)
+    starting that month; groups as the dashboard's region and area filters select them (two queries)."""
+    from app.knowledge.dashboard import Table, month_label
+
+    start, end = _window(ctx)
+    groups = db.session.execute(sa.select(ActionGroup.id, ActionGroup.name).where(*ctx.group_conditions())
+                                .order_by(ActionGroup.name, ActionGroup.id)).all()
+    month = month_of(Consultation.starts_at)
+    counts = {(group_id, m): n for group_id, m, n in db.session.execute(
+        sa.select(Consultation.group_id, month, sa.func.count())
+        .where(Consultation.state == ConsultationState.scheduled, Consultation.group_id.in_([g.id for g in groups]),
+               Consultation.starts_at >= start, Consultation.starts_at < end)
+        .group_by(Consultation.group_id, month))} if groups else {}
+    rows = [[month_label(m), *[counts.get((g.id, m), 0) for g in groups]] for m in ctx.months]
+    return Table([_("Month"), *[g.name for g in groups]], rows if groups else [],
+                 note=_("Meetings confirmed from a consultation, in the month they start (UTC); cancelled ones "
+                        "are left out."))
+
+
+def _published_forums(ctx) -> list[Forum]:
+    query = sa.select(Forum).where(Forum.is_published.is_(True)).order_by(Forum.starts_on, Forum.id)
+    if ctx.filters.year:
+        query = query.where(sa.extract("year", Forum.starts_on) == ctx.filters.year)
+    return list(db.session.scalars(query))
+
+
+def forum_registration(ctx):
+    """Per published edition (those of the year filter, if any): people with a place, people checked in at
+    the venue, people on the waiting list (two queries)."""
+    from app.knowledge.dashboard import Table
+
+    forums = _published_forums(ctx)
+    counts: Counter = Counter()
+    if forums:
+        for forum_id, state, n, attended in db.session.execute(
+                sa.select(Registration.forum_id, Registration.state, sa.func.count(),
+                          sa.func.count(Registration.attended_at))
+                .where(Registration.forum_id.in_([f.id for f in forums]), Registration.session_id.is_(None),
+                       Registration.state.in_(ACTIVE_STATES))
+                .group_by(Registration.forum_id, Registration.state)):
+            counts[(forum_id, state)] += n
+            counts[(forum_id, "attended")] += attended
+    rows = [[_label(f, ctx), counts[(f.id, RegistrationState.registered)], counts[(f.id, "attended")],
+             counts[(f.id, RegistrationState.waiting)]] for f in forums]
+    return Table([_("Edition"), _("Registered"), _("Checked in"), _("Waiting list")], rows,
+                 note=_("Checked in: people the secretariat marked present at the venue; an edition still to "
+                        "come has none yet."))
+
+
+def _label(forum: Forum, ctx) -> str:
+    return forum.title if forum.starts_on <= ctx.today else _("%(title)s (to come)", title=forum.title)
+
+
+def _edition_in_view(forums: list[Forum], ctx) -> Forum | None:
+    """The edition the per-session figure shows: the latest that has begun by today, else the next one."""
+    begun = [f for f in forums if f.starts_on <= ctx.today]
+    return begun[-1] if begun else (forums[0] if forums else None)
+
+
+def session_registration(ctx):
+    """Per session of one edition (see _edition_in_view) that needs registration: people with a place, people
+    checked in, people waiting (two queries)."""
+    from app.knowledge.dashboard import Table
+
+    columns = [_("Session"), _("Registered"), _("Checked in"), _("Waiting list")]
+    forum = _edition_in_view(_published_forums(ctx), ctx)
+    if forum is None:
+        return Table(columns, [])
+    rows = db.session.execute(
+        sa.select(ForumSession.id, ForumSession.title, Registration.state, sa.func.count(Registration.id),
+                  sa.func.count(Registration.attended_at))
+        .outerjoin(Registration, sa.and_(Registration.session_id == ForumSession.id,
+                                         Registration.state.in_(ACTIVE_STATES)))
+        .where(ForumSession.forum_id == forum.id, ForumSession.capacity.is_not(None))
+        .group_by(ForumSession.id, ForumSession.title, ForumSession.starts_at, Registration.state)
+        .order_by(ForumSession.starts_at, ForumSession.id)).all()
+    lines: dict[int, list] = {}
+    for session_id, title, state, n, attended in rows:
+        line = lines.setdefault(session_id, [title, 0, 0, 0])
+        if state is RegistrationState.registered:
+            line[1] += n
+        elif state is RegistrationState.waiting:
+            line[3] += n
+        line[2] += attended
+    return Table(columns, list(lines.values()),
+                 note=_("Sessions of %(forum)s that need registration (the others are open to every participant).",
+                        forum=forum.title))
+
+
+# -- wiring -------------------------------------------------------------------------------------------------
+def register() -> None:
+    """Plug the Forum and consultations into the gateway's registries (called once, from app.forums)."""
+    from app.knowledge.countries import CountrySection, register_country_section
+    from app.knowledge.dashboard import Figure, register_figure
+    from app.knowledge.search import SearchKind, register_kind
+
+    register_kind(SearchKind(SESSION_KIND, _l("Forum sessions"), ForumSession, session_entry, session_query,
+                             order=40))
+    register_kind(SearchKind(MEETING_KIND, _l("Consultations and meetings"), Consultation, meeting_entry,
+                             meeting_query, order=45))
+    register_country_section(CountrySection("forum", _l("Upcoming consultations and Forum sessions"),
+                                            "forums/_country_events.html", load_country_events, order=60))
+    register_figure(Figure("meetings", _l("Action group meetings per month"), meetings_per_month, chart="line",
+                           order=91, description=_l("Meetings of each action group, by the month they take place.")))
+    register_figure(Figure("forum", _l("Forum registration and attendance"), forum_registration, order=93,
+                           description=_l("For each edition of the Partnership Forum: people registered, people "
+                                          "checked in at the venue, and the waiting list.")))
+    register_figure(Figure("forum-sessions", _l("Forum sessions: registered and checked in"), session_registration,
+                           chart="hbar", order=94, series=2,
+                           description=_l("The sessions of the latest edition that need registration.")))
