@@ -2,6 +2,9 @@
 with query counts), and the programme page with 150 sessions under ``gunicorn -w 2`` with 10 concurrent
 clients (a small threaded HTTP client). DESIGN.md §8: .ics and feed ≤ 50 ms and ≤ 5 queries; the page
 p50 ≤ 60 ms under load.
+
+The machine's load average is printed before and after the load test: on a 2-core machine shared with other
+work the same code measures several times slower when the load is high, so a figure means little without it.
 """
 from __future__ import annotations
 
@@ -121,15 +124,24 @@ def run() -> None:
         f"personal feed ({FEED_EVENTS} events)": feed,
         f"programme page ({SESSIONS}, in-process)": programme,
     })
+    # The same page for a registered partner (their buttons on every session: not shared with anyone).
+    from app.demo_data import DEMO_PASSWORD
+
+    partner = app.test_client()
+    assert partner.post("/login", data={"email": "focal@mlswr.example.org",
+                                        "password": DEMO_PASSWORD}).status_code == 302
+    time_pages(partner, statements, {f"programme page, signed in ({SESSIONS})": programme})
     port = 8091
     log = Path(tempfile.mkdtemp(prefix="hub-bench-gunicorn-")) / "gunicorn.log"
     proc = _serve(database, port, log)
     try:
         url = f"http://127.0.0.1:{port}{programme}"
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         _load(url)  # warm up both workers
         times = _load(url)
         print(f"programme page, gunicorn -w 2, {CLIENTS} clients: p50 {statistics.median(times):.1f} ms, "
               f"p95 {percentile(times, 95):.1f} ms")
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)

@@ -1,9 +1,11 @@
 """Demo content for the Forum and consultations: the 2027 Partnership Forum in Geneva (three days, about 30
-sessions in tracks and rooms, some registrations and agendas) and two consultations of the Supply Chains group
-convened by focal@unodwp.example.org: an open poll with answers, and a confirmed meeting. Safe to run again."""
+sessions in tracks and rooms, each about a country, some registrations and agendas), the 2025 edition (over:
+its registrants checked in at the venue, or not), two consultations of the Supply Chains group convened by
+focal@unodwp.example.org (an open poll with answers, and a confirmed public meeting), and past meetings of
+every group, most with minutes. Safe to run again."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -36,6 +38,13 @@ THEMES = ["ending child labour by 2025 and after", "forced labour in supply chai
 COUNTRIES = [["Côte d'Ivoire", "Nepal", "Guatemala", "Bangladesh", "Uganda", "Peru", "Viet Nam", "Morocco", "Sri Lanka"],
              ["Ghana", "Philippines", "Colombia", "India", "Kenya", "Mexico", "Indonesia", "Senegal", "Brazil"],
              ["Burkina Faso", "Pakistan", "Paraguay", "Cambodia", "Ethiopia", "Chile", "Malawi", "Tunisia", "Fiji"]]
+# The countries named in the sessions' titles (the sessions are about them: their country pages list them).
+COUNTRY_CODES = {"Côte d'Ivoire": "CIV", "Nepal": "NPL", "Guatemala": "GTM", "Bangladesh": "BGD", "Uganda": "UGA",
+                 "Peru": "PER", "Viet Nam": "VNM", "Morocco": "MAR", "Sri Lanka": "LKA", "Ghana": "GHA",
+                 "Philippines": "PHL", "Colombia": "COL", "India": "IND", "Kenya": "KEN", "Mexico": "MEX",
+                 "Indonesia": "IDN", "Senegal": "SEN", "Brazil": "BRA", "Burkina Faso": "BFA", "Pakistan": "PAK",
+                 "Paraguay": "PRY", "Cambodia": "KHM", "Ethiopia": "ETH", "Chile": "CHL", "Malawi": "MWI",
+                 "Tunisia": "TUN", "Fiji": "FJI"}
 SPEAKERS = [("Amina Diallo", "Ministry of Labour"), ("Jonas Berg", "ILO"), ("María Quispe", "Workers' union"),
             ("Chen Wei", "Employers' federation"), ("Priya Nair", "UNICEF"), ("Samuel Okoro", "Civil society")]
 
@@ -53,9 +62,15 @@ def seed_forum(now: datetime | None = None) -> int:
     if forum is None:
         forum = _forum(admin, now)
         created += 1
+    _session_countries(forum)
+    if db.session.scalar(sa.select(Forum.id).where(Forum.slug == PAST_SLUG)) is None:
+        _past_forum(admin, now)
+        created += 1
     group = db.session.scalar(sa.select(ActionGroup).where(ActionGroup.slug == "supply-chains"))
     if group is not None:
         created += _consultations(convener, group, now)
+    created += _past_meetings(admin, now)
+    _consultation_countries()
     discard_queued_emails()  # demo data sends no e-mail
     db.session.flush()
     return created
@@ -81,6 +96,7 @@ def _forum(admin: User, now: datetime) -> Forum:
                 start=time(*start), end=time(*end), kind=kind, room_id=forum.rooms[room].id,
                 track_id=forum.tracks[track].id if track is not None else None,
                 capacity=30 if kind == "workshop" else None,
+                countries=[COUNTRY_CODES[country]] if "{country}" in title else [],
                 description="What works, what does not, and who will do what next.", speakers=speakers), now=now)
     people = list(db.session.scalars(sa.select(User).where(User.status == UserStatus.active).order_by(User.id).limit(12)))
     register_at = min(now, forum.registration_closes_at - timedelta(days=1))
@@ -128,5 +144,116 @@ def _consultations(convener: User, group: ActionGroup, now: datetime) -> int:
             slots=[(base - timedelta(days=5), time(15, 0)), (base - timedelta(days=4), time(10, 0))],
             deadline_on=base - timedelta(days=8), deadline_time=time(12, 0)), now=now)
         consultations.confirm_slot(convener, meeting, meeting.slots[0], now=now)
+        created += 1
+    return created
+
+
+def _session_countries(forum: Forum) -> None:
+    """Sessions of the demo edition made before sessions had countries get the country of their title."""
+    from app.forums.models import ForumSession
+
+    for session in db.session.scalars(sa.select(ForumSession).where(ForumSession.forum_id == forum.id)):
+        if not session.countries:
+            codes = [code for name, code in COUNTRY_CODES.items() if name in session.title]
+            if codes:
+                session.countries = codes[:1]
+
+
+def _consultation_countries() -> None:
+    """Consultations made before they had countries are about their group's focus countries (as new ones)."""
+    for consultation in db.session.scalars(sa.select(Consultation).where(Consultation.group_id.is_not(None))):
+        if not consultation.countries and consultation.group.focus_countries:
+            consultation.countries = sorted(consultation.group.focus_countries)
+
+
+# -- the 2025 edition: over, with attendance --------------------------------------------------------------------
+PAST_SLUG = "forum-2025"
+PAST_PLAN = [  # (day, start, end, kind, room index, track index or None, capacity, title, country code)
+    (0, (9, 0), (10, 0), "plenary", 0, None, None, "Opening plenary: ten years of Alliance 8.7", None),
+    (0, (10, 30), (12, 0), "workshop", 1, 0, 20, "Workshop: living incomes for cocoa farmers in Ghana", "GHA"),
+    (0, (10, 30), (12, 0), "panel", 2, 1, None, "Panel: fair recruitment from Nepal to the Gulf", "NPL"),
+    (0, (14, 0), (15, 30), "workshop", 1, 2, 15, "Workshop: labour inspection in Peru's informal mining", "PER"),
+    (0, (14, 0), (15, 30), "side_event", 2, 3, None, "Side event: reintegrating children formerly associated "
+                                                        "with armed groups in Cameroon", "CMR"),
+    (1, (9, 30), (11, 0), "workshop", 1, 0, 12, "Workshop: traceability in Bangladesh's garment sector", "BGD"),
+    (1, (11, 30), (13, 0), "panel", 2, 1, None, "Panel: Mexico's temporary labour migration programmes", "MEX"),
+    (1, (15, 0), (16, 0), "plenary", 0, None, None, "Closing plenary: pledges for 2026", None),
+]
+
+
+def _past_forum(admin: User, now: datetime) -> Forum:
+    """The 2025 edition, a year before: most registrants were checked in at the venue."""
+    from app.forums.models import RegistrationState
+
+    first = date(2025, 11, 12)
+    before = datetime.combine(first - timedelta(days=40), time(9, 0), tzinfo=timezone.utc)
+    forum = services.create_forum(admin, services.ForumData(
+        title="Partnership Forum 2025", slug=PAST_SLUG, starts_on=first, ends_on=first + timedelta(days=1),
+        timezone="Africa/Addis_Ababa", venue_name="United Nations Conference Centre",
+        venue_address="Menelik II Avenue, Addis Ababa", capacity=40, is_published=True,
+        registration_closes_on=first - timedelta(days=5), registration_closes_time=time(18, 0),
+        description="Two days on what ten years of Alliance 8.7 have taught its partners.",
+        tracks=TRACKS, rooms=["Africa Hall", "Room 1", "Room 2"]), now=before)
+    sessions = []
+    for day, start, end, kind, room, track, capacity, title, country in PAST_PLAN:
+        sessions.append(services.create_session(admin, forum, services.SessionData(
+            title=title, day=first + timedelta(days=day), start=time(*start), end=time(*end), kind=kind,
+            room_id=forum.rooms[room].id, track_id=forum.tracks[track].id if track is not None else None,
+            capacity=capacity, countries=[country] if country else [],
+            description="What the partners learnt, and what they will do next.",
+            speakers=[services.SpeakerData(*SPEAKERS[(day + room + k) % len(SPEAKERS)]) for k in range(2)]),
+            now=before))
+    people = list(db.session.scalars(sa.select(User).where(User.status == UserStatus.active).order_by(User.id)
+                                     .limit(16)))
+    workshops = [s for s in sessions if s.capacity]
+    at_the_venue = datetime.combine(first, time(7, 30), tzinfo=timezone.utc)
+    for i, person in enumerate(people):
+        registration = services.register(person, forum, now=before + timedelta(hours=i))
+        chosen = [workshops[i % len(workshops)]] if i % 4 != 3 else []
+        session_registrations = [services.register(person, forum, s, now=before + timedelta(hours=i, minutes=5))
+                                 for s in chosen]
+        if i % 5 == 4:
+            continue  # registered, never came
+        services.mark_attended(admin, registration, now=at_the_venue + timedelta(minutes=3 * i))
+        for r in session_registrations:
+            if r.state is RegistrationState.registered and i % 5 != 1:
+                services.mark_attended(admin, r, now=r.session.starts_at)
+    return forum
+
+
+# -- past meetings of every group ---------------------------------------------------------------------------------
+PAST_MEETINGS = [  # (group slug, days ago, title, minutes or "", public)
+    ("supply-chains", 95, "Supply Chains: annual review", "The group agreed its work plan for the year.\n\n"
+     "- Guidance on due diligence: first draft by March.\n- Pilot countries: Côte d'Ivoire and Ghana.", False),
+    ("supply-chains", 40, "Supply Chains: cocoa working group", "Findings of the Ghana pilot were discussed.", False),
+    ("migration", 70, "Migration: recruitment fees", "Partners shared their codes of conduct on fees.", False),
+    ("migration", 20, "Migration: corridor partners", "", False),
+    ("rule-of-law-governance", 55, "Rule of Law & Governance: labour inspection peer exchange",
+     "Inspectorates of Colombia and Peru compared their mining strategies.", True),
+    ("conflict-humanitarian-settings", 120, "Conflict & Humanitarian Settings: reintegration of children",
+     "The group reviewed reintegration programmes in Cameroon.", False),
+    ("conflict-humanitarian-settings", -15, "Conflict & Humanitarian Settings: open briefing", "", True),
+]
+
+
+def _past_meetings(admin: User, now: datetime) -> int:
+    """Meetings of every group (one still to come), held through consultations and confirmed; most with minutes."""
+    groups = {g.slug: g for g in db.session.scalars(sa.select(ActionGroup))}
+    have = set(db.session.scalars(sa.select(Consultation.title)))
+    created = 0
+    for slug, days_ago, title, minutes, public in PAST_MEETINGS:
+        group = groups.get(slug)
+        if group is None or title in have:
+            continue
+        day = (now - timedelta(days=days_ago)).date()
+        asked = now - timedelta(days=days_ago + 21)
+        meeting = consultations.create_consultation(admin, consultations.ConsultationData(
+            title=title, purpose="The group's regular meeting.", agenda="1. Work plan\n2. Any other business",
+            duration_minutes=90, online_url="https://meet.example.org/" + slug, audience="group", group_id=group.id,
+            timezone="UTC", is_public=public, slots=[(day, time(13, 0)), (day + timedelta(days=1), time(13, 0))],
+            deadline_on=day - timedelta(days=7), deadline_time=time(12, 0)), now=asked)
+        consultations.confirm_slot(admin, meeting, meeting.slots[0], now=asked + timedelta(days=15))
+        if minutes and days_ago > 0:
+            consultations.save_minutes(admin, meeting, minutes, now=meeting.ends_at + timedelta(hours=2))
         created += 1
     return created

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.actiongroups.models import ActionGroup, Visibility
 from app.extensions import db
+from app.forums import times
 from app.forums.consultation_models import Audience, Consultation, ConsultationState, Slot
 from app.forums.models import ACTIVE_STATES, Forum, ForumSession, ForumTrack, Registration, RegistrationState
 from app.i18n import country_name
@@ -166,8 +167,10 @@ def load_country_events(ctx) -> dict:
     visible = visible_to(ctx.user)
     if visible is not None:
         query = query.where(visible)
+    user = ctx.user
+    zone = user.timezone if user is not None and user.is_authenticated and times.is_zone(user.timezone) else "UTC"
     return {"sessions": [row[0] for row in rows], "sessions_total": rows[0][1] if rows else 0,
-            "consultations": list(db.session.scalars(query)), "list_max": LIST_MAX}
+            "consultations": list(db.session.scalars(query)), "zone": zone}
 
 
 # -- dashboard ----------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from app.actiongroups import register_tab
 from app.actiongroups.routes import get_workspace_or_abort
 from app.extensions import db
 from app.forums import bp, consultations
+from app.forums.routes import viewer_zone
 from app.utils import utcnow
 
 register_tab("forums.group_meetings", _l("Meetings"), "forums.group_meetings", 50)
@@ -25,4 +26,5 @@ def group_meetings(slug: str):
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("forums/group_meetings.html", group=group, now=now, past=past,
                            to_come=consultations.group_consultations_to_come(group, now),
-                           to_come_max=consultations.UPCOMING_MAX, can_convene=group.can_manage(current_user))
+                           to_come_max=consultations.UPCOMING_MAX, can_convene=group.can_manage(current_user),
+                           zone=viewer_zone() or "UTC")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections import defaultdict
 from datetime import date
 
@@ -13,6 +14,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from app.actiongroups.models import ActionGroup
@@ -157,18 +159,28 @@ def _my_forum_state(forum: Forum) -> tuple[Registration | None, set[int], dict[i
     return mine, agenda, sessions
 
 
-# The timetable of a Forum as visitors see it (no personal buttons), by edition, state of its sessions, filters,
-# language and zone: most requests for the programme come from visitors, and the timetable is most of the work.
-_timetables = Memory(500)
+# Visitors' programme pages, whole, by address, language, host and state of the edition. Most requests for the
+# programme come from visitors who are not signed in, and all of them see the same page; the one thing in it
+# that is theirs, the CSRF token of the footer's language form, is put in as the page is served.
+_visitor_pages = Memory(64)
+_TOKEN_HOLE = f"csrf-{secrets.token_hex(16)}"
 
 
-def _timetable_state(forum: Forum) -> tuple:
-    """What the visitors' timetable depends on besides the Forum row: its sessions' count, last change and
-    places taken (one query)."""
-    return tuple(db.session.execute(sa.select(
-        sa.func.count(ForumSession.id), sa.func.max(ForumSession.updated_at),
-        sa.func.coalesce(sa.func.sum(ForumSession.registered_count), 0)).where(
-        ForumSession.forum_id == forum.id)).one())
+def _forum_with_state(slug: str) -> tuple[Forum, tuple]:
+    """The edition by its address (without its tracks and rooms: only a page not yet remembered needs them),
+    and what its programme depends on besides the edition's own row: its sessions' count, last change and
+    places taken (one query).
+
+    :raise 404: unknown, or a draft the viewer may not see.
+    """
+    row = db.session.execute(
+        sa.select(Forum, sa.func.count(ForumSession.id), sa.func.max(ForumSession.updated_at),
+                  sa.func.coalesce(sa.func.sum(ForumSession.registered_count), 0))
+        .outerjoin(ForumSession, ForumSession.forum_id == Forum.id).where(Forum.slug == slug)
+        .group_by(Forum.id)).first()
+    if row is None or not row[0].can_view(current_user):
+        abort(404)
+    return row[0], tuple(row[1:])
 
 
 def _timetable(forum: Forum, track, kind, view: str, mine, agenda, my_sessions) -> str:
@@ -190,21 +202,33 @@ def _timetable(forum: Forum, track, kind, view: str, mine, agenda, my_sessions) 
         form=EmptyForm())
 
 
-@bp.route("/<slug>")
-def programme(slug: str):
-    forum = get_forum_or_404(slug)
+def _programme_page(forum: Forum, **personal) -> str:
     track, kind = _filters(forum)
     view = request.args.get("view", "timetable")
     view = view if view in ("timetable", "list") else "timetable"
-    mine, agenda, my_sessions = _my_forum_state(forum)
-    if current_user.is_authenticated:
-        timetable = _timetable(forum, track, kind, view, mine, agenda, my_sessions)
-    else:
-        key = (forum.id, forum.updated_at, _timetable_state(forum), track, kind, view, str(get_locale()))
-        timetable = _timetables.get(key, lambda: _timetable(forum, track, kind, view, None, set(), {}))
+    mine, agenda, my_sessions = personal.pop("state", (None, set(), {}))
+    timetable = _timetable(forum, track, kind, view, mine, agenda, my_sessions)
     return render_template(
         "forums/programme.html", forum=forum, timetable=Markup(timetable), view=view, track=track, kind=kind,
-        kinds=SESSION_KIND_LABELS, mine=mine, zone=viewer_zone(), now=utcnow(), form=EmptyForm())
+        kinds=SESSION_KIND_LABELS, mine=mine, zone=viewer_zone(), now=utcnow(), form=EmptyForm(), **personal)
+
+
+@bp.route("/<slug>")
+def programme(slug: str):
+    forum, state = _forum_with_state(slug)
+    if current_user.is_authenticated or session_has_messages():
+        return _programme_page(forum, state=_my_forum_state(forum))
+    key = (request.full_path, request.host_url, str(get_locale()), forum.id, forum.updated_at,
+           forum.registered_count, state)
+    page = _visitor_pages.get(key, lambda: _programme_page(forum, csrf_token=lambda: _TOKEN_HOLE))
+    return page.replace(_TOKEN_HOLE, generate_csrf())
+
+
+def session_has_messages() -> bool:
+    """Whether a message waits to be shown (flashed before a redirect): such a page is not the shared one."""
+    from flask import session
+
+    return bool(session.get("_flashes"))
 
 
 @bp.route("/<slug>/sessions/<int:session_id>")
@@ -452,7 +476,7 @@ def participants_csv(slug: str):
     out.write("\ufeff")  # Excel reads UTF-8 only with a BOM
     writer = csv.writer(out)
     writer.writerow([_("Name"), _("E-mail"), _("Organisation"), _("Status"), _("Registered at (UTC)"),
-                     _("Attended (checked in at, UTC)")])
+                     _("Checked in at (UTC)")])
     for registration in services.participants(forum, session):
         person = registration.user
         writer.writerow([csv_cell(person.full_name), csv_cell(person.email),
