@@ -49,7 +49,7 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/forums/zeta-2027/sessions/{w.session.id}/edit", "/forums/zeta-2027/agenda",
                    "/forums/zeta-2027/participants", "/forums/consultations/new",
                    "/forums/consultations/{w.poll.id}", "/forums/consultations/{w.meeting.id}",
-                   "/forums/consultations/{w.meeting.id}/reschedule",
+                   "/forums/consultations/{w.meeting.id}/reschedule", "/forums/groups/zeta/meetings",
                    "/library/new", "/library/mine", "/library/review", "/library/curators",
                    "/library/{w.submitted.id}", "/library/{w.submitted.id}/edit", "/countries/KEN/pathfinder"]
 
@@ -114,7 +114,7 @@ def _forums(admin, group):
         timezone="Europe/Zurich", venue_name="Quux Hall", tracks=["Xyzzy"], rooms=["Zork"], is_published=True))
     session = services.create_session(admin, forum, services.SessionData(
         title="Zeta frobnication", day=forum.starts_on, start=time(10, 0), end=time(11, 0), kind="workshop",
-        track_id=forum.tracks[0].id, room_id=forum.rooms[0].id, capacity=5,
+        track_id=forum.tracks[0].id, room_id=forum.rooms[0].id, capacity=5, countries=["KEN"],
         speakers=[services.SpeakerData("Quux Zorblat", "Xyzzy")]))
     services.register(admin, forum)
     services.register(admin, forum, session)
