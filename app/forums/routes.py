@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -15,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.actiongroups.models import ActionGroup
 from app.extensions import db
@@ -159,11 +162,29 @@ def _my_forum_state(forum: Forum) -> tuple[Registration | None, set[int], dict[i
     return mine, agenda, sessions
 
 
-# Visitors' programme pages, whole, by address, language, host and state of the edition. Most requests for the
-# programme come from visitors who are not signed in, and all of them see the same page; the one thing in it
-# that is theirs, the CSRF token of the footer's language form, is put in as the page is served.
+# The programme is most of the Forum's traffic, and most of it is the same for everyone:
+# - visitors (not signed in) all see the same page: it is remembered whole, by address, language, host and state
+#   of the edition; the one thing in it that is theirs, the CSRF token of the footer's language form, is put in
+#   as the page is served;
+# - registrants see the same timetable with their own buttons on each session: the timetable is remembered
+#   with a hole per session (by edition state, filters, language and the viewer's zone), and each person's
+#   buttons are made from a handful of variants, one per kind of button, as the page is served.
 _visitor_pages = Memory(64)
+_timetables = Memory(64)
 _TOKEN_HOLE = f"csrf-{secrets.token_hex(16)}"
+_HOLE = re.compile(r"<!--actions:(\d+)-->")
+_SOME_ID = 987654321987              # a session id no edition has, replaced by each session's in the variants
+_SOME_TITLE = f"title-{secrets.token_hex(16)}"
+
+
+@dataclass(frozen=True)
+class _Line:
+    """What a session's personal buttons depend on."""
+
+    id: int
+    title: str
+    needs_registration: bool
+    places_left: int | None
 
 
 def _forum_with_state(slug: str) -> tuple[Forum, tuple]:
@@ -183,44 +204,77 @@ def _forum_with_state(slug: str) -> tuple[Forum, tuple]:
     return row[0], tuple(row[1:])
 
 
-def _timetable(forum: Forum, track, kind, view: str, mine, agenda, my_sessions) -> str:
-    sessions = programme_sessions(forum, track, kind)
-    by_day: dict[date, list[ForumSession]] = defaultdict(list)
-    by_room: dict[date, dict[int | None, list[ForumSession]]] = defaultdict(lambda: defaultdict(list))
-    for session in sessions:
-        day = times.day_in_zone(session.starts_at, forum.timezone)
-        by_day[day].append(session)
-        by_room[day][session.room_id].append(session)
-    columns = [(room.id, room.name) for room in forum.rooms]
-    if any(s.room_id is None for s in sessions):
-        columns.append((None, _("Online or to be announced")))
-    return render_template(
-        "forums/_timetable.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())), view=view,
-        by_room=by_room, session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
-        track=track, kind=kind, columns=columns, mine=mine, agenda=agenda, my_sessions=my_sessions,
-        kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()}, zone=viewer_zone(),
-        form=EmptyForm())
+def _timetable(forum: Forum, state: tuple, track, kind, view: str, holes: bool) -> tuple[str, list[_Line]]:
+    """The timetable's HTML (with a hole for each session's buttons if ``holes``) and its sessions, remembered."""
+    zone = viewer_zone()
+    key = (forum.id, forum.updated_at, forum.registered_count, state, track, kind, view, str(get_locale()), zone,
+           holes, request.host_url)
+
+    def make() -> tuple[str, list[_Line]]:
+        sessions = programme_sessions(forum, track, kind)
+        by_day: dict[date, list[ForumSession]] = defaultdict(list)
+        by_room: dict[date, dict[int | None, list[ForumSession]]] = defaultdict(lambda: defaultdict(list))
+        for session in sessions:
+            day = times.day_in_zone(session.starts_at, forum.timezone)
+            by_day[day].append(session)
+            by_room[day][session.room_id].append(session)
+        columns = [(room.id, room.name) for room in forum.rooms]
+        if any(s.room_id is None for s in sessions):
+            columns.append((None, _("Online or to be announced")))
+        html = render_template(
+            "forums/_timetable.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())),
+            view=view, by_room=by_room, session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
+            track=track, kind=kind, columns=columns, holes=holes,
+            kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()}, zone=zone)
+        return html, [_Line(s.id, s.title, s.needs_registration, s.places_left) for s in sessions]
+
+    return _timetables.get(key, make)
 
 
-def _programme_page(forum: Forum, **personal) -> str:
+def _fill_holes(html: str, lines: list[_Line], forum: Forum, mine, agenda: set[int],
+                my_sessions: dict[int, Registration]) -> str:
+    """Put the person's buttons in each session's hole: each kind of button is rendered once, with a made-up
+    session, then copied with each session's id and title."""
+    form = EmptyForm()
+    variants: dict[tuple, str] = {}
+    pieces: dict[int, str] = {}
+    for line in lines:
+        registration = my_sessions.get(line.id)
+        in_agenda = line.id in agenda
+        key = (line.needs_registration, registration.state if registration else None, in_agenda,
+               bool(line.places_left))
+        if key not in variants:
+            some = SimpleNamespace(id=_SOME_ID, title=_SOME_TITLE, needs_registration=line.needs_registration,
+                                   places_left=line.places_left)
+            variants[key] = render_template("forums/_session_actions.html", forum=forum, session=some, mine=mine,
+                                            agenda={_SOME_ID} if in_agenda else set(), registration=registration,
+                                            form=form)
+        pieces[line.id] = variants[key].replace(str(_SOME_ID), str(line.id)).replace(
+            _SOME_TITLE, str(escape(line.title)))
+    return _HOLE.sub(lambda m: pieces.get(int(m.group(1)), ""), html)
+
+
+def _programme_page(forum: Forum, state: tuple, mine=None, agenda=frozenset(), my_sessions=None, **extra) -> str:
     track, kind = _filters(forum)
     view = request.args.get("view", "timetable")
     view = view if view in ("timetable", "list") else "timetable"
-    mine, agenda, my_sessions = personal.pop("state", (None, set(), {}))
-    timetable = _timetable(forum, track, kind, view, mine, agenda, my_sessions)
+    html, lines = _timetable(forum, state, track, kind, view, holes=mine is not None)
+    if mine is not None:
+        html = _fill_holes(html, lines, forum, mine, set(agenda), my_sessions or {})
     return render_template(
-        "forums/programme.html", forum=forum, timetable=Markup(timetable), view=view, track=track, kind=kind,
-        kinds=SESSION_KIND_LABELS, mine=mine, zone=viewer_zone(), now=utcnow(), form=EmptyForm(), **personal)
+        "forums/programme.html", forum=forum, timetable=Markup(html), view=view, track=track, kind=kind,
+        kinds=SESSION_KIND_LABELS, mine=mine, zone=viewer_zone(), now=utcnow(), form=EmptyForm(), **extra)
 
 
 @bp.route("/<slug>")
 def programme(slug: str):
     forum, state = _forum_with_state(slug)
     if current_user.is_authenticated or session_has_messages():
-        return _programme_page(forum, state=_my_forum_state(forum))
+        mine, agenda, my_sessions = _my_forum_state(forum)
+        return _programme_page(forum, state, mine, agenda, my_sessions)
     key = (request.full_path, request.host_url, str(get_locale()), forum.id, forum.updated_at,
            forum.registered_count, state)
-    page = _visitor_pages.get(key, lambda: _programme_page(forum, csrf_token=lambda: _TOKEN_HOLE))
+    page = _visitor_pages.get(key, lambda: _programme_page(forum, state, csrf_token=lambda: _TOKEN_HOLE))
     return page.replace(_TOKEN_HOLE, generate_csrf())
 
 

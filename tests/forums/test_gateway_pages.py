@@ -151,3 +151,45 @@ def test_a_visitors_programme_page_takes_one_query(client, count_queries, forum,
     count_queries.clear()
     client.get(f"/forums/{forum.slug}")
     assert len(count_queries) == 1
+
+
+def test_a_registrants_buttons_on_the_shared_timetable_are_those_of_each_session(app, client, login, people, forum,
+                                                                                  make_session):
+    """The timetable is shared and each person's buttons are put in afterwards: they must be exactly what the
+    buttons' template makes for each session."""
+    from flask import render_template
+    from flask_login import login_user
+
+    from app.forms import EmptyForm
+    from app.forums import routes
+
+    sessions = [make_session("Plenary <b>bold</b> & co"),
+                make_session("Panel", start=time(12, 0), end=time(13, 0), kind="panel"),
+                make_session("Workshop", start=time(14, 0), end=time(15, 0), capacity=5, kind="workshop"),
+                make_session("Full workshop", start=time(16, 0), end=time(17, 0), capacity=1, kind="workshop"),
+                make_session("Open workshop", start=time(17, 0), end=time(18, 0), capacity=3, kind="workshop")]
+    plenary, panel, workshop, full, _open = sessions
+    services.register(people.partner, forum, now=NOW)
+    services.register(people.partner, forum, full, now=NOW)
+    services.register(people.invitee, forum, now=NOW)
+    services.register(people.invitee, forum, workshop, now=NOW)
+    services.register(people.invitee, forum, full, now=NOW)           # waiting
+    services.add_to_agenda(people.invitee, panel, now=NOW)
+    db.session.commit()
+    login(people.invitee)
+
+    def tokenless(html):
+        return re.sub(r"\s+", " ", re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", html))
+
+    for query in ("", "?view=list"):
+        page = tokenless(client.get(f"/forums/{forum.slug}{query}").text)
+        with app.test_request_context(f"/forums/{forum.slug}{query}"):
+            login_user(people.invitee)
+            mine, agenda, my_sessions = routes._my_forum_state(forum)
+            for session in sessions:
+                expected = tokenless(render_template("forums/_session_actions.html", forum=forum, session=session,
+                                                     mine=mine, agenda=agenda, my_sessions=my_sessions,
+                                                     form=EmptyForm())).strip()
+                assert expected and expected in page, (session.title, expected)
+    assert "Plenary &lt;b&gt;bold&lt;/b&gt; &amp; co" in page and "<b>bold</b>" not in page
+    assert "987654321987" not in page and "<!--actions:" not in page
