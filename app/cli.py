@@ -14,9 +14,12 @@ from app.utils import fold, utcnow
 
 
 def register(app: Flask) -> None:
+    from app.overlaps import cli as overlaps_cli
+
     app.cli.add_command(seed_demo)
     app.cli.add_command(run_scheduler)
     app.cli.add_command(run_jobs)
+    overlaps_cli.register(app)
 
 
 def _slug(acronym: str) -> str:
@@ -117,11 +120,13 @@ def seed_demo(size: str):
     from app import demo_content
     from app.commitments.demo import seed_pledges
     from app.commitments.demo_bulk import top_up_public_pledges
+    from app.overlaps.demo import seed_overlaps
 
     counts = seed()
     db.session.flush()
     counts["workspaces_with_content"] = demo_content.seed_small()
     counts["pledges"] = seed_pledges()
+    counts.update(seed_overlaps())
     db.session.commit()
     if size == "large":
         click.echo("Creating the large workspace (a minute or so)...")
@@ -131,6 +136,10 @@ def seed_demo(size: str):
                    f"/actiongroups/{demo_content.LARGE_SLUG}/workspace")
         counts["bulk_pledges"] = top_up_public_pledges(20_000)
         db.session.commit()
+        from app.overlaps.index import get_index
+
+        click.echo("Rebuilding the overlap index...")
+        counts["indexed_initiatives"] = len(get_index().rebuild(session=db.session))
     # Fresh statistics, so the query planner (SQLite's especially) picks the right indexes.
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()

@@ -10,3 +10,6 @@ from app.notifications.models import Notification, NotificationPreference  # noq
 from app.commitments.models import (  # noqa: F401
     Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgePartner, ProgressReport, ReportValue,
 )
+from app.overlaps.models import (  # noqa: F401
+    ExternalActivity, InitiativeChange, InitiativeLink, OverlapDecision, OverlapFlag, OverlapState, ReviewVisit,
+)

@@ -21,6 +21,7 @@ JOBS = [
     (jobs.remind_admins_of_pending_applications, {"trigger": "cron", "hour": 7, "minute": 0}),
     (jobs.send_notification_digests, {"trigger": "cron", "hour": 6, "minute": 0}),
     (jobs.remind_pledge_deadlines, {"trigger": "cron", "hour": 6, "minute": 30}),
+    (jobs.scan_overlaps, {"trigger": "cron", "hour": 2, "minute": 30}),
 ]
 
 

@@ -35,4 +35,5 @@ def test_no_digest_when_nothing_waits(app, make_user, outbox):
 def test_the_scheduler_knows_every_job(app):
     scheduler = build_scheduler(app)
     assert [job.id for job in scheduler.get_jobs()] == ["remind_admins_of_pending_applications",
-                                                       "send_notification_digests", "remind_pledge_deadlines"]
+                                                       "send_notification_digests", "remind_pledge_deadlines",
+                                                       "scan_overlaps"]

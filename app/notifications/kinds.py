@@ -94,6 +94,18 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in [
     Kind("report_returned", _l("Your progress report is returned for revision"),
          _l("The progress report on “%(pledge)s” was returned for revision: %(message)s"), IMMEDIATELY,
          message_without={"message": _l("The progress report on “%(pledge)s” was returned for revision")}),
+    # params: actor, mine, other, organisation, contact (the other side's contact, may be empty)
+    Kind("overlap_coordinate", _l("Initiatives the secretariat asks you to coordinate"),
+         _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please coordinate. Contact: %(contact)s"),
+         IMMEDIATELY,
+         message_without={"contact": _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please "
+                                        "coordinate. No contact is recorded for it yet.")}),
+    # params: mine, other, organisation
+    Kind("overlap_likely", _l("Likely duplicates of your initiatives"),
+         _l("“%(mine)s” looks like a likely duplicate of “%(other)s” (%(organisation)s)"), IMMEDIATELY),
+    # params: actor, other (your initiative), contact, message
+    Kind("overlap_contact", _l("Partners who ask to coordinate with you"),
+         _l("%(actor)s would like to coordinate on “%(other)s”: %(message)s Contact: %(contact)s"), IMMEDIATELY),
 ]}
 
 UNKNOWN_KIND = _l("You have a new notification")
