@@ -168,14 +168,17 @@ def compare_before_saving(draft: Initiative, user, form, *, before: Initiative |
 
     None when the person already saw them (``overlaps_compared``: the compare step was shown;
     ``overlaps_checked``: the live panel showed them), when an edit changed nothing material, or when
-    nothing undecided and unlinked overlaps the draft. Never blocks: saving again saves.
+    nothing undecided and unlinked from another organisation overlaps the draft (the live panel shows
+    the organisation's own related initiatives too; the compare step is about other partners' work).
+    Never blocks: saving again saves.
     """
     if form.get("overlaps_compared") or form.get("overlaps_checked"):
         return None
     if before is not None and not material_changes(material_fields(before), material_fields(draft)):
         return None
     panel = check_draft(draft, user)
-    panel.matches = [m for m in panel.matches if m.decision is None and m.link is None]
+    panel.matches = [m for m in panel.matches
+                     if m.decision is None and m.link is None and not m.same_organisation]
     return panel if panel.status == "ok" and panel.matches else None
 
 
