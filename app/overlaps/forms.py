@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import choices
@@ -11,15 +11,15 @@ from app.overlaps.models import DECISION_LABELS
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField(_l("Decision"), validators=[DataRequired(_l("Choose a decision."))],
-                          choices=[(d.value, label) for d, label in DECISION_LABELS.items()])
+    decision = RadioField(_l("Decision"), validators=[DataRequired(_l("Choose a decision."))])
     reference = RadioField(_l("Which one is the reference?"), validators=[Optional()], validate_choice=False,
                            description=_l("For “same initiative”: the one people should follow; both are kept."))
     note = TextAreaField(_l("Note (kept with the decision)"), validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, sides=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.reference.choices = list(sides)
+        self.decision.choices = choices((d.value, label) for d, label in DECISION_LABELS.items())
+        self.reference.choices = choices(sides)
 
 
 class ContactForm(FlaskForm):
@@ -27,18 +27,3 @@ class ContactForm(FlaskForm):
                                                            Length(max=1000)],
                             description=_l("What you are working on and why you would like to talk. Your name, "
                                            "e-mail address and organisation are sent with it."))
-
-
-class GapFilterForm(FlaskForm):
-    """The gap view's filters (a GET form: no CSRF token)."""
-
-    class Meta:
-        csrf = False
-
-    region = SelectField(_l("Region"), validate_choice=False)
-    kind = SelectField(_l("Kind of initiative"), validate_choice=False)
-
-    def __init__(self, *args, regions=(), kinds=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.region.choices = choices(regions, blank=True)
-        self.kind.choices = choices(kinds, blank=True)
