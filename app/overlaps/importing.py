@@ -17,12 +17,15 @@ under "area not given" in the gap view.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import logging
 import os
+import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
@@ -252,6 +255,54 @@ def expand_paths(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...]) 
     return found
 
 
+_repairs = threading.local()
+
+
+def _cp1252_fallback(error: UnicodeDecodeError):
+    """Decode bytes that are not UTF-8 as Windows-1252 (a record pasted from an old spreadsheet)."""
+    _repairs.count = getattr(_repairs, "count", 0) + 1
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("hub-cp1252-fallback", _cp1252_fallback)
+
+
+class _RepairUTF8(io.RawIOBase):
+    """A UTF-8 byte stream in which bytes that are not UTF-8 are read as Windows-1252, so that a file
+    declared UTF-8 with a few records in another encoding ("mixed encodings") loses no letter."""
+
+    def __init__(self, raw, on_repair: Callable[[], None]):
+        self.raw, self.on_repair = raw, on_repair
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="hub-cp1252-fallback")
+        self.pending = b""
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self.pending and not self.done:
+            chunk = self.raw.read(65536)
+            self.done = not chunk
+            before = getattr(_repairs, "count", 0)
+            self.pending = self.decoder.decode(chunk, final=self.done).encode("utf-8")
+            if getattr(_repairs, "count", 0) != before:
+                self.on_repair()
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
+def _declares_utf8(head: bytes) -> bool:
+    """Whether a file starts as UTF-8 (no byte-order mark of another encoding, no other declared encoding)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")):
+        return False
+    match = re.match(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)", head)
+    return match is None or match.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8")
+
+
 class _Counting(io.RawIOBase):
     """A file that reports how many bytes were read (for a progress bar)."""
 
@@ -351,8 +402,11 @@ def parse_activity(element, default_lang: str, where: str, report: ImportReport)
 def _iati_records(path: Path, report: ImportReport, on_read) -> Iterator[tuple[Record, str]]:
     default_lang = "en"
     position = 0
+    repaired = []
     with open(path, "rb") as raw:
         source = io.BufferedReader(_Counting(raw, on_read))
+        if _declares_utf8(source.peek(256)[:256]):
+            source = io.BufferedReader(_RepairUTF8(source, lambda: repaired.append(True)))
         parser = etree.iterparse(source, events=("start", "end"), tag=("iati-activities", "iati-activity"),
                                  recover=True, huge_tree=True, resolve_entities=False, no_network=True,
                                  remove_comments=True, remove_pis=True)
@@ -384,6 +438,8 @@ def _iati_records(path: Path, report: ImportReport, on_read) -> Iterator[tuple[R
         except etree.XMLSyntaxError as exc:
             report.skipped.append((f"{path.name}, after activity {position}",
                                    f"the rest of the file is not readable XML ({exc})"))
+    if repaired:
+        report.warnings.append((path.name, "some bytes were not UTF-8 as the file says: read as Windows-1252"))
     if position == 0:
         report.warnings.append((path.name, "no <iati-activity> found in this file"))
 
