@@ -18,11 +18,17 @@ MAX_CODES = 300     # countries, areas... a form never sends more
 TEXT_LIMIT = 20000  # what the forms accept; the detector itself compares less (and says so)
 
 
+# Dates outside these years are typing mistakes (and the detector adds years to an open-ended period).
+# NEEDS-ENGINE: find_overlaps raises OverflowError for a start date near date.max with no end date.
+YEARS = range(1900, 2201)
+
+
 def _date(value) -> date | None:
     try:
-        return date.fromisoformat(str(value or "").strip()[:10])
+        parsed = date.fromisoformat(str(value or "").strip()[:10])
     except ValueError:
         return None
+    return parsed if parsed.year in YEARS else None
 
 
 def _int(value) -> int | None:

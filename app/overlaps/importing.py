@@ -135,10 +135,14 @@ def _alpha3(code: str) -> str | None:
 
 
 def _date(value: str | None) -> date | None:
+    """A date, or None when empty. :raises ValueError: not a date, or a year outside 1900–2200."""
     value = (value or "").strip()
     if not value:
         return None
-    return date.fromisoformat(value[:10])  # ValueError for a date that is not one
+    parsed = date.fromisoformat(value[:10])
+    if not 1900 <= parsed.year <= 2200:
+        raise ValueError(f"year {parsed.year} out of range")
+    return parsed
 
 
 def _datetime(value: str | None) -> datetime | None:
@@ -520,16 +524,28 @@ def _csv_records(path: Path, report: ImportReport, on_read) -> Iterator[tuple[Re
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    fields = [(f or "").strip().lower() for f in reader.fieldnames or []]
+    reader = csv.DictReader(io.StringIO(text.replace("\x00", ""), newline=""), dialect=dialect)
+    try:
+        fields = [(f or "").strip().lower() for f in reader.fieldnames or []]
+    except csv.Error as exc:
+        report.skipped.append((path.name, f"not a readable CSV file ({exc})"))
+        return
     reader.fieldnames = fields
     missing = [c for c in ("identifier", "title") if c not in fields]
     if missing:
         report.skipped.append((path.name, f"no column {', '.join(missing)}: the file was not read "
                                           f"(columns: {', '.join(CSV_COLUMNS)})"))
         return
-    for number, row in enumerate(reader, start=2):
-        where = f"{path.name}, line {number}"
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a broken line: the reader cannot go on after it
+            report.skipped.append((f"{path.name}, line {reader.line_num}",
+                                   f"the rest of the file is not readable CSV ({exc})"))
+            return
+        where = f"{path.name}, line {reader.line_num}"
         try:
             yield parse_csv_row(row, where, report), where
         except SkipRecord as exc:
