@@ -138,7 +138,7 @@ def render(reason: Reason, sides: Mapping[str, str] | None = None,
         text = _("Same organisation: your organisation's related initiative, not another partner's")
     elif code == R.SHARED_PARTNER:
         names = org_names or {}
-        text = _("Shared partner: %(names)s", names=_list([names.get(o, o) for o in p[0]]))
+        text = _("Shared partner: %(names)s", names=_list([names.get(o) or o.split(":", 1)[-1] for o in p[0]]))
     elif code == R.NO_COMMON_COUNTRY:
         text = _("No country in common")
     elif code == R.DIFFERENT_PERIOD:

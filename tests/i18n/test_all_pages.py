@@ -23,7 +23,8 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/apply/join", "/login", "/password/forgot", "/password/reset/not-a-token",
                 "/invitation/not-a-token", "/no-such-page", "/actiongroups/", "/actiongroups/zeta",
                 "/pledges/", "/pledges/?q=zork", "/pledges/{w.pledge.id}",
-                "/pledges/{w.pledge.id}/reports/{w.approved_report.id}"]
+                "/pledges/{w.pledge.id}/reports/{w.approved_report.id}",
+                "/activities/", "/activities/{w.activity.id}", "/overlaps/gaps/cell?country=KEN&area=child_labour"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
                    "/organisations/{w.org.id}/members", "/organisations/{w.waiting.id}", "/admin/", "/admin/users",
                    "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox",
@@ -41,7 +42,9 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/pledges/{w.draft.id}", "/pledges/{w.draft.id}/edit",
                    "/pledges/{w.pledge.id}/deliverables/{w.pledge.deliverables[1].id}/done",
                    "/pledges/{w.pledge.id}/reports/new", "/pledges/{w.pledge.id}/reports/{w.report.id}",
-                   "/pledges/{w.pledge.id}/reports/{w.report.id}/edit"]
+                   "/pledges/{w.pledge.id}/reports/{w.report.id}/edit",
+                   "/overlaps/gaps", "/overlaps/review", "/overlaps/review/{w.flag.id}",
+                   "/overlaps/contact/{w.pledge.initiative_id}"]
 
 
 def _catalog(lang):
@@ -86,7 +89,26 @@ def world(make_org, make_user):
     admin = make_user("admin@example.org", org=org, admin=True, full_name="Yuki Zorn")
     workspace = _workspace(org, admin, make_user)
     pledges = _pledges(org, admin)
-    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges)
+    overlaps = _overlaps(pledges["pledge"])
+    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **overlaps)
+
+
+def _overlaps(pledge):
+    """An imported activity like the published pledge, and the flag between them."""
+    from app.overlaps.models import ExternalActivity, OverlapFlag
+
+    activity = ExternalActivity(identifier="XM-ZORK-1", title="Zork survey", reporting_org_name="Zeta Agency",
+                                description="Frobnicate the quux in Kenya for zorkmids.", countries=["KEN"],
+                                areas=["child_labour"], status="2", source="iati", source_name="zork.xml")
+    db.session.add(activity)
+    db.session.flush()
+    flag = OverlapFlag(a_id=activity.initiative_id, b_id=pledge.initiative_id, a_kind="external_activity",
+                       b_kind="pledge", tier="possible_overlap", tier_rank=1, score=0.3,
+                       reasons=[["countries", [["KEN"], 1]], ["no_end_date", ["draft"]]], countries=["KEN"],
+                       areas=["child_labour"])
+    db.session.add(flag)
+    db.session.commit()
+    return {"activity": activity, "flag": flag}
 
 
 def _workspace(org, admin, make_user):
