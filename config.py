@@ -96,6 +96,8 @@ class Config:
     OVERLAP_SCAN_ON_SAVE = _bool("OVERLAP_SCAN_ON_SAVE", True)
     # How often one person may ask the "possible overlaps" panel (it asks as they type, debounced).
     OVERLAP_CHECK_RATE_LIMIT = os.environ.get("OVERLAP_CHECK_RATE_LIMIT", "120 per minute")
+    # How many "contact the focal point" messages one person may send (each is an e-mail to someone else).
+    OVERLAP_CONTACT_RATE_LIMIT = os.environ.get("OVERLAP_CONTACT_RATE_LIMIT", "20 per hour")
 
     @classmethod
     def check(cls) -> None:

@@ -48,7 +48,10 @@ from app.utils import utcnow
 logger = logging.getLogger(__name__)
 
 GAP_WAIT = timedelta(seconds=10)
-CATCH_UP_BATCH = 5000
+# Changes applied before one query, at most. A longer backlog (a bulk import whose command did not
+# rebuild, a worker that slept through a day of changes) starts a rebuild in the background instead of
+# holding the request; meanwhile each query applies the next slice.
+CATCH_UP_BATCH = 500
 
 
 def get_index(app: Flask | None = None) -> OverlapIndex:
@@ -189,6 +192,9 @@ class OverlapIndex:
                 .where(InitiativeChange.seq > position).order_by(InitiativeChange.seq).limit(CATCH_UP_BATCH)).all()
             if not rows:
                 return
+            if len(rows) == CATCH_UP_BATCH and not (self._background and self._background.is_alive()):
+                logger.info("Overlap index is %d+ changes behind: rebuilding it in the background", len(rows))
+                self._rebuild_in_background()
             latest: dict[str, ChangeOp] = {}
             for row in rows:
                 if row.seq not in self._beyond:

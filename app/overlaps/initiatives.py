@@ -55,18 +55,30 @@ def is_initiative_id(value: str) -> bool:
     return True
 
 
-def _options(kind: str) -> list:
+def _options(kind: str, light: bool) -> list:
+    """Eager loads for each kind; ``light`` leaves out the long texts and what only owners need (lists of
+    matches show titles, organisations and places, not descriptions)."""
     if kind == "pledge":
-        return [so.joinedload(Pledge.organisation), so.joinedload(Pledge.coordinator),
-                so.selectinload(Pledge.partners)]
+        options = [so.joinedload(Pledge.organisation), so.selectinload(Pledge.partners)]
+        if light:
+            return [*options, so.defer(Pledge.description), so.defer(Pledge.contribution),
+                    so.defer(Pledge.resources_in_kind), so.defer(Pledge.search_text), so.defer(Pledge.review_comment)]
+        return [*options, so.joinedload(Pledge.coordinator)]
     if kind == "work_item":
-        return [so.joinedload(WorkItem.group), so.joinedload(WorkItem.lead_organisation),
-                so.joinedload(WorkItem.responsible)]
+        options = [so.joinedload(WorkItem.group), so.joinedload(WorkItem.lead_organisation)]
+        return [*options, so.defer(WorkItem.description)] if light else [*options, so.joinedload(WorkItem.responsible)]
+    if light:
+        return [so.defer(ExternalActivity.description), so.defer(ExternalActivity.participating_orgs),
+                so.defer(ExternalActivity.contact), so.defer(ExternalActivity.regions),
+                so.defer(ExternalActivity.sdg_targets), so.defer(ExternalActivity.content_hash)]
     return []
 
 
-def load(ids: Iterable[str], session: so.Session | None = None) -> dict[str, object]:
-    """The models of these initiative ids that exist (one query per kind present), by id."""
+def load(ids: Iterable[str], session: so.Session | None = None, *, light: bool = False) -> dict[str, object]:
+    """The models of these initiative ids that exist (one query per kind present), by id.
+
+    :param light: for lists (cards without descriptions): the long columns are not read.
+    """
     session = session or db.session
     wanted: dict[str, list[int]] = {}
     for initiative_id in dict.fromkeys(ids):
@@ -80,7 +92,8 @@ def load(ids: Iterable[str], session: so.Session | None = None) -> dict[str, obj
         model = MODELS[kind]
         for start in range(0, len(pks), 900):  # under every database's bind-parameter limit
             chunk = pks[start:start + 900]
-            for obj in session.scalars(sa.select(model).where(model.id.in_(chunk)).options(*_options(kind))):
+            query = sa.select(model).where(model.id.in_(chunk)).options(*_options(kind, light))
+            for obj in session.scalars(query):
                 found[obj.initiative_id] = obj
     return found
 
@@ -203,11 +216,12 @@ def url_of(obj) -> str:
     return f"/activities/{obj.id}"
 
 
-def card(obj) -> Card:
+def card(obj, *, with_text: bool = True) -> Card:
+    """How to show an initiative; ``with_text=False`` for lists (no description, which a light load skips)."""
     if isinstance(obj, Pledge):
         return Card(id=obj.initiative_id, kind="pledge", title=obj.title, url=url_of(obj),
                     organisation=obj.organisation.name, organisation_url=f"/organisations/{obj.organisation_id}",
-                    description=obj.description or "", countries=tuple(obj.countries or ()),
+                    description=(obj.description or "") if with_text else "", countries=tuple(obj.countries or ()),
                     is_global=obj.is_global, start=obj.start_date, end=obj.end_date, areas=tuple(obj.areas or ()),
                     target_groups=tuple(obj.target_groups or ()), state=obj.state_label)
     if isinstance(obj, WorkItem):
@@ -215,11 +229,13 @@ def card(obj) -> Card:
         return Card(id=obj.initiative_id, kind="work_item", title=obj.title, url=url_of(obj),
                     organisation=org.name if org else obj.group.name,
                     organisation_url=f"/organisations/{org.id}" if org else f"/actiongroups/{obj.group.slug}",
-                    description=obj.description or "", countries=tuple(obj.countries or ()), is_global=False,
+                    description=(obj.description or "") if with_text else "", countries=tuple(obj.countries or ()),
+                    is_global=False,
                     start=obj.start_date, end=obj.due_date, areas=tuple(obj.areas or ()), target_groups=(),
                     state=obj.status_label, source=obj.group.name)
     return Card(id=obj.initiative_id, kind="external_activity", title=obj.title, url=url_of(obj),
-                organisation=obj.organisation_name, organisation_url=None, description=obj.description or "",
+                organisation=obj.organisation_name, organisation_url=None,
+                description=(obj.description or "") if with_text else "",
                 countries=tuple(obj.countries or ()), is_global=False, start=obj.start_date, end=obj.end_date,
                 areas=tuple(obj.areas or ()), target_groups=tuple(obj.target_groups or ()),
                 state=obj.status_label, source=obj.source_label)

@@ -86,6 +86,8 @@ def _initiative_or_404(initiative_id: str):
 
 @bp.route("/overlaps/contact/<initiative_id>", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["OVERLAP_CONTACT_RATE_LIMIT"], methods=["POST"],
+               key_func=lambda: f"overlaps-contact:{current_user.get_id()}")
 def contact(initiative_id: str):
     _require(current_user.is_approved)
     target = _initiative_or_404(initiative_id)
@@ -131,10 +133,10 @@ def review_queue():
     db.session.commit()
     page = db.paginate(services.review_queue(current_user, filters, new_since),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    objects = initiatives.load(i for flag in page.items for i in flag.ids)
+    objects = initiatives.load((i for flag in page.items for i in flag.ids), light=True)
     rows = []
     for flag in page.items:
-        sides = [card(objects[i]) if i in objects else None for i in flag.ids]
+        sides = [card(objects[i], with_text=False) if i in objects else None for i in flag.ids]
         reasons = render_all(from_stored(flag.reasons), sides={
             "draft": f"“{sides[0].title}”" if sides[0] else flag.a_id,
             "other": f"“{sides[1].title}”" if sides[1] else flag.b_id, "both": _("both")})
@@ -142,7 +144,9 @@ def review_queue():
                      new_since is None or flag.flagged_at > new_since))
     return render_template("overlaps/review_queue.html", page=page, rows=rows, filters=filters,
                            countries=country_choices(), areas=AREAS, tiers=TIER_LABELS, kinds=KIND_LABELS,
-                           statuses=FLAG_STATUS_LABELS, new_since=new_since, tier_labels=TIER_LABELS)
+                           statuses=[*((s.value, label) for s, label in FLAG_STATUS_LABELS.items()),
+                                     ("all", _("All statuses"))],
+                           new_since=new_since, tier_labels=TIER_LABELS)
 
 
 def _flag_or_404(flag_id: int) -> OverlapFlag:

@@ -199,3 +199,20 @@ def test_rows_beyond_a_gap_are_applied_once_and_the_gap_is_filled_later(app, wor
                                     created_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
     db.session.commit()
     assert get_index().detector().applied_through == seq + 1
+
+
+def test_a_long_backlog_is_rebuilt_in_the_background_while_queries_go_on(app, world, monkeypatch, make_activity):
+    from app.overlaps import index as index_module
+
+    index = get_index()
+    index.detector()
+    monkeypatch.setattr(index_module, "CATCH_UP_BATCH", 3)
+    made = [make_activity(f"Backlog activity {n}: child labour monitoring in cocoa farms of {n} districts",
+                          description=COCOA_TEXT, countries=["GHA"]) for n in range(7)]
+    for activity in made:
+        services.record_change(activity.initiative_id)
+    db.session.commit()
+    detector = index.detector()  # answers at once with the first slice, and starts a rebuild
+    assert made[0].initiative_id in detector and made[-1].initiative_id not in detector
+    index._background.join(timeout=120)
+    assert all(a.initiative_id in index.detector() for a in made)

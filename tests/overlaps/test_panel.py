@@ -281,3 +281,18 @@ def test_an_imported_activity_shows_its_publishers_contact(signed_in, world):
 def test_hidden_or_unknown_initiatives_cannot_be_contacted(signed_in, world, role, target):
     target = target.format(item=world.item.id, private=world.private.id)
     assert signed_in(role).get(f"/overlaps/contact/{target}").status_code == 404
+
+
+def test_the_panel_and_contact_messages_are_rate_limited(world, make_app):
+    from tests.conftest import PASSWORD
+
+    limited = make_app(RATELIMIT_ENABLED=True, OVERLAP_CHECK_RATE_LIMIT="3 per minute",
+                       OVERLAP_CONTACT_RATE_LIMIT="1 per hour")
+    client = limited.test_client()
+    client.post("/login", data={"email": world.people.outsider.email, "password": PASSWORD})
+    codes = [client.post("/overlaps/check?kind=pledge", data=COCOA_DRAFT).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    url = f"/overlaps/contact/{world.pledge.initiative_id}"
+    assert client.post(url, data={"message": "Hello"}).status_code == 302
+    assert client.post(url, data={"message": "Hello again"}).status_code == 429
+    assert client.get(url).status_code == 200  # reading the form is not limited
