@@ -76,6 +76,10 @@ def load_records(app, records) -> float:
                     for i, r in enumerate(records[start:start + 5000])]
             db.session.execute(table.insert(), rows)
         db.session.commit()
+        from app.overlaps.importing import refresh_statistics
+
+        refresh_statistics()  # as flask import-iati does after an import
+        db.session.commit()
     return time.perf_counter() - started
 
 

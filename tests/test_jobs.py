@@ -11,7 +11,8 @@ from app.utils import utcnow
 
 def test_admins_get_one_digest_a_day_of_applications_waiting_two_days(app, make_user, make_org, outbox):
     admin = make_user("admin@example.org", admin=True)
-    now = utcnow()
+    # A morning: "three hours later" must be the same day (with the real clock the test failed after 21:00 UTC).
+    now = utcnow().replace(hour=8, minute=0)
     old = make_org("Old Application", status=OrganisationStatus.pending, created_at=now - timedelta(days=3))
     make_org("Fresh Application", status=OrganisationStatus.pending, created_at=now - timedelta(hours=1))
     make_user(status=UserStatus.pending, created_at=now - timedelta(days=5), full_name="Waiting Person")

@@ -96,7 +96,8 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in [
          message_without={"message": _l("The progress report on “%(pledge)s” was returned for revision")}),
     # params: actor, mine, other, organisation, contact (the other side's contact, may be empty)
     Kind("overlap_coordinate", _l("Initiatives the secretariat asks you to coordinate"),
-         _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please coordinate. Contact: %(contact)s"),
+         _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please coordinate. "
+            "Contact: %(contact)s"),
          IMMEDIATELY,
          message_without={"contact": _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please "
                                         "coordinate. No contact is recorded for it yet.")}),

@@ -67,6 +67,11 @@ def _run(paths: tuple[str, ...], kind: str, verbose: bool, rebuild: bool) -> Non
     with click.progressbar(length=max(total, 1), label="Reading", show_percent=True) as bar:
         report = importing.run_import(paths, kind=kind, on_read=bar.update, on_batch=db.session.commit)
     db.session.commit()
+    if report.created:
+        # Fresh table statistics: SQLite keeps the ones of the last ANALYZE, and with a small table's
+        # statistics it scans a large one for "id IN (...)" (80 ms instead of 1 ms at 150,000 rows).
+        importing.refresh_statistics()
+        db.session.commit()
     click.echo(f"Files read: {report.files}; activities created: {report.created}, updated: {report.updated}, "
                f"unchanged: {report.unchanged}, skipped: {len(report.skipped)}.")
     for where, why in report.skipped:

@@ -94,7 +94,8 @@ def _seed_work_item(now: datetime) -> int:
     spec = WORK_ITEM
     group = db.session.scalar(sa.select(ActionGroup).where(ActionGroup.slug == spec["group"]))
     lead = _focal(spec["lead"])
-    if group is None or lead is None or db.session.scalar(sa.select(WorkItem.id).where(WorkItem.title == spec["title"])):
+    exists = db.session.scalar(sa.select(WorkItem.id).where(WorkItem.title == spec["title"]))
+    if group is None or lead is None or exists:
         return 0
     today = now.date()
     db.session.add(WorkItem(group_id=group.id, title=spec["title"], description=spec["description"],

@@ -91,7 +91,8 @@ def _entries(viewer: Viewer, kind: str, today: date):
                           sa.and_(ExternalActivity.status == "",
                                   sa.or_(ExternalActivity.end_date.is_(None), ExternalActivity.end_date >= today)))))
         for pk, title, countries, areas, org_name, org_ref in rows:
-            yield Entry(f"external_activity:{pk}", kind, title, org_name or org_ref), countries or [], False, areas or []
+            entry = Entry(f"external_activity:{pk}", kind, title, org_name or org_ref)
+            yield entry, countries or [], False, areas or []
 
 
 def gap_matrix(viewer: Viewer, *, today: date, region: str = "", kind: str = "") -> Matrix:

@@ -54,7 +54,8 @@ AREA_WORDS = {
     "child_labour": ("child labour", "child labor", "working children", "travail des enfants", "trabajo infantil",
                      "enfants travailleurs", "ninos trabajadores"),
     "worst_forms": ("worst forms of child labour", "worst forms of child labor", "hazardous child labour",
-                    "hazardous child labor", "pires formes de travail des enfants", "peores formas de trabajo infantil"),
+                    "hazardous child labor", "pires formes de travail des enfants",
+                    "peores formas de trabajo infantil"),
     "child_soldiers": ("child soldier", "children associated with armed", "enfants soldats", "enfants associes aux",
                        "ninos soldados", "reclutamiento de ninos", "recruitment of children"),
     "forced_labour": ("forced labour", "forced labor", "bonded labour", "bonded labor", "debt bondage",
@@ -585,6 +586,12 @@ def run_import(paths: Iterable[str | os.PathLike], *, kind: str, on_read: Callab
     logger.info("Import of %s files: %d created, %d updated, %d unchanged, %d skipped", kind, report.created,
                 report.updated, report.unchanged, len(report.skipped))
     return report
+
+
+def refresh_statistics() -> None:
+    """Let the database's query planner know how large the imported tables have grown."""
+    for table in (ExternalActivity.__tablename__, "initiative_change"):
+        db.session.execute(sa.text(f"ANALYZE {table}"))
 
 
 def total_bytes(paths: Iterable[str | os.PathLike], kind: str) -> int:

@@ -44,6 +44,8 @@ def nightly(now: datetime | None = None) -> dict[str, int]:
             flagged += len(scan(obj, now=now, detector=detector))
     state.scanned_through, state.scanned_at = through, now
     told = notify_likely_duplicates(since=previous_run, now=now)
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's autovacuum keeps its statistics fresh
+        db.session.execute(sa.text("PRAGMA optimize"))
     if get_index().root is not None:  # with a saved index, workers catch up from it, not from old rows
         saved_through = detector.applied_through or 0
         db.session.execute(sa.delete(InitiativeChange).where(InitiativeChange.seq <= min(saved_through, through),

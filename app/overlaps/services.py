@@ -34,8 +34,8 @@ from app.overlaps import initiatives
 from app.overlaps.index import detector as current_detector
 from app.overlaps.initiatives import Card, Viewer, card, contact_of, owners, url_of
 from app.overlaps.models import (
-    DECISION_LABELS, ChangeOp, Decision, FlagStatus, InitiativeChange, InitiativeLink, LinkRelation, OverlapDecision, OverlapFlag,
-    ReviewVisit,
+    DECISION_LABELS, ChangeOp, Decision, FlagStatus, InitiativeChange, InitiativeLink, LinkRelation,
+    OverlapDecision, OverlapFlag, ReviewVisit,
 )
 from app.overlaps.reasons import (
     ReasonText, flip, from_stored, partner_keys, relation_label, render, render_all, tier_label, to_stored,

@@ -15,7 +15,6 @@ from app.extensions import db
 from app.overlaps import services
 from app.overlaps.index import GAP_WAIT, advance, ensure_state, get_index
 from app.overlaps.models import InitiativeChange
-from tests.conftest import PASSWORD
 from tests.overlaps.conftest import COCOA_DRAFT, COCOA_TEXT, COCOA_TITLE
 
 DRAFT = Initiative(title=COCOA_DRAFT["title"], description=COCOA_DRAFT["description"], countries=("GHA", "CIV"))
