@@ -33,9 +33,10 @@ import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+import sqlalchemy as sa
 
 from bench.common import fresh_app, percentile
 from bench.dedup_corpus import corpus
@@ -302,9 +303,40 @@ def import_run(app, path: Path) -> str:
     return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-500:]
 
 
+def in_process(app, detector, forms: list[dict]) -> None:
+    """Where a request's time goes: the engine alone, then the app's service (visibility, cards, reasons
+    in words), both without HTTP, one at a time."""
+    from app.extensions import db
+    from app.members.models import User
+    from app.overlaps import drafts as draft_forms
+    from app.overlaps.services import check_draft
+
+    engine_times, service_times = [], []
+    with app.test_request_context():
+        user = db.session.scalar(sa.select(User).where(User.email == USER))
+        for form in forms[:10]:  # warm up
+            check_draft(draft_forms.draft_from_form("pledge", form, organisation_id=user.organisation_id,
+                                                    initiative_id=None), user)
+        for form in forms[:100]:
+            draft = draft_forms.draft_from_form("pledge", form, organisation_id=user.organisation_id,
+                                                initiative_id=None)
+            started = time.perf_counter()
+            detector.find_overlaps(draft, k=10)
+            engine_times.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            check_draft(draft, user)
+            service_times.append((time.perf_counter() - started) * 1000)
+    print(f"in process, one at a time, 100 drafts: engine find_overlaps(k=10) p50 "
+          f"{statistics.median(engine_times):.0f} ms, p95 {percentile(engine_times, 95):.0f} ms; app service "
+          f"check_draft (engine + visibility + cards + reasons in words) p50 {statistics.median(service_times):.0f} "
+          f"ms, p95 {percentile(service_times, 95):.0f} ms")
+
+
 # -- the run -------------------------------------------------------------------------------------------------
 def run() -> None:
     from app.dedup import DuplicateDetector
+    from app.extensions import db
+    from app.overlaps.models import ExternalActivity
 
     tmp = Path(tempfile.mkdtemp(prefix="hub-bench-overlaps-"))
     app = fresh_app()
@@ -323,6 +355,7 @@ def run() -> None:
           f"disk, {detector.stats()['bytes'] / 2**20:.0f} MiB of arrays")
 
     forms = drafts(records, CLIENTS * REQUESTS_PER_CLIENT)
+    in_process(app, detector, forms)
     with gunicorn(app, 4, tmp / "gunicorn-4.log") as (url, master):
         clients = [Client(url) for _ in range(CLIENTS)]
         for form in drafts(records, 4 * CLIENTS, seed=1):  # every worker loads the index before we time
@@ -333,12 +366,7 @@ def run() -> None:
               f"p50 {statistics.median(times):.0f} ms, p95 {percentile(times, 95):.0f} ms, "
               f"max {max(times):.0f} ms, {len(times) / wall:.0f} requests/s, {found / len(times):.1f} matches each")
         pss4 = [pss_kib(pid) for pid in family(master)]
-        existing = list(range(1, N, max(1, N // 2000)))
         with app.app_context():
-            from app.extensions import db
-            from app.overlaps.models import ExternalActivity
-            import sqlalchemy as sa
-
             existing = list(db.session.scalars(sa.select(ExternalActivity.id).where(
                 ExternalActivity.identifier.like("BENCH-%")).limit(3000)))
         right, total, change_times, ops = changes(app, clients[1], existing)
