@@ -86,6 +86,19 @@ class Config:
     IATI_REPORTING_ORG_NAME = os.environ.get("IATI_REPORTING_ORG_NAME", "Alliance 8.7 Hub secretariat")
     IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "40")  # OrganisationType: multilateral
 
+    # The duplication detector's index (app/overlaps/index.py): saved here, shared by the web workers
+    # (memory-mapped), one sub-directory per database. Empty: kept in memory only, rebuilt per process.
+    DEDUP_INDEX_DIR = os.environ.get("DEDUP_INDEX_DIR", str(INSTANCE_DIR / "dedup"))
+    # A missing or damaged index of up to this many initiatives is rebuilt within the request; a larger
+    # one in a background thread (the panel says "not ready yet" meanwhile).
+    DEDUP_SYNC_REBUILD_LIMIT = _int("DEDUP_SYNC_REBUILD_LIMIT", 5000)
+    # Look for overlaps of an initiative when it is saved (the review queue shows them at once).
+    OVERLAP_SCAN_ON_SAVE = _bool("OVERLAP_SCAN_ON_SAVE", True)
+    # How often one person may ask the "possible overlaps" panel (it asks as they type, debounced).
+    OVERLAP_CHECK_RATE_LIMIT = os.environ.get("OVERLAP_CHECK_RATE_LIMIT", "120 per minute")
+    # How many "contact the focal point" messages one person may send (each is an e-mail to someone else).
+    OVERLAP_CONTACT_RATE_LIMIT = os.environ.get("OVERLAP_CONTACT_RATE_LIMIT", "20 per hour")
+
     @classmethod
     def check(cls) -> None:
         """Refuse to start when a setting the environment needs is missing."""
@@ -107,6 +120,8 @@ class TestingConfig(Config):
     SCHEDULER_ENABLED = False
     # Hashing with production cost makes the suite slow; the scheme is the same.
     ARGON2_FAST = True
+    # Each test builds its own overlap index in memory (a test that needs files passes a directory).
+    DEDUP_INDEX_DIR = None
 
 
 class ProductionConfig(Config):

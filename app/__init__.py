@@ -78,7 +78,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import actiongroups, admin, commitments, errors, forums, knowledge, members, notifications, pages
+    from app import (
+        actiongroups, admin, commitments, errors, forums, knowledge, members, notifications, overlaps, pages,
+    )
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(members.bp)
@@ -88,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forums.bp)
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(overlaps.bp)
     app.register_blueprint(errors.bp)
 
 

@@ -14,12 +14,14 @@ from app.utils import fold, utcnow
 
 
 def register(app: Flask) -> None:
+    from app.knowledge.cli import register as register_knowledge
+    from app.overlaps.cli import register as register_overlaps
+
     app.cli.add_command(seed_demo)
     app.cli.add_command(run_scheduler)
     app.cli.add_command(run_jobs)
-    from app.knowledge.cli import register as register_knowledge
-
     register_knowledge(app)
+    register_overlaps(app)
 
 
 def _slug(acronym: str) -> str:
@@ -121,6 +123,7 @@ def seed_demo(size: str):
     from app import demo_content
     from app.commitments.demo import seed_pledges
     from app.commitments.demo_bulk import top_up_public_pledges
+    from app.overlaps.demo import seed_overlaps
 
     counts = seed()
     db.session.flush()
@@ -135,6 +138,8 @@ def seed_demo(size: str):
 
     counts.update(seed_knowledge())
     db.session.commit()
+    counts.update(seed_overlaps())
+    db.session.commit()
     if size == "large":
         click.echo("Creating the large workspace (a minute or so)...")
         created = demo_content.seed_large()
@@ -148,6 +153,10 @@ def seed_demo(size: str):
         if db.session.scalar(sa.select(sa.func.count(Resource.id))) < 2000:
             counts["bulk_resources"] = seed_many_resources(2000)
             db.session.commit()
+        from app.overlaps.index import get_index
+
+        click.echo("Rebuilding the overlap index...")
+        counts["indexed_initiatives"] = len(get_index().rebuild(session=db.session))
     # Bulk rows bypass the ORM, so the search index is rebuilt from the database (a few seconds).
     rebuild_index()
     db.session.commit()

@@ -89,3 +89,16 @@ def send_meeting_reminders(now: datetime | None = None) -> int:
     sent = reminders.send_meeting_reminders(now) + reminders.send_forum_reminders(now)
     db.session.commit()
     return sent
+
+
+def scan_overlaps(now: datetime | None = None) -> dict[str, int]:
+    """Rebuild the duplication detector's index, look again at the initiatives changed since the last run
+    for overlapping pairs (the review queue), and tell the owners of new likely duplicates, once each.
+
+    :return: counts (indexed, rescanned, flagged, told).
+    """
+    from app.overlaps.jobs import nightly
+
+    result = nightly(now or utcnow())
+    db.session.commit()
+    return result

@@ -17,3 +17,6 @@ from app.forums.consultation_models import ActionItem, Answer, Consultation, Inv
 from app.knowledge.models import (  # noqa: F401
     IndicatorValue, LibraryCurator, PathfinderCountry, Resource, ResourceCitation, RoadmapMilestone, SearchDocument,
 )
+from app.overlaps.models import (  # noqa: F401
+    ExternalActivity, InitiativeChange, InitiativeLink, OverlapDecision, OverlapFlag, OverlapState, ReviewVisit,
+)

@@ -23,6 +23,7 @@ JOBS = [
     (jobs.remind_pledge_deadlines, {"trigger": "cron", "hour": 6, "minute": 30}),
     (jobs.close_poll_deadlines, {"trigger": "interval", "minutes": 5}),
     (jobs.send_meeting_reminders, {"trigger": "interval", "minutes": 5}),
+    (jobs.scan_overlaps, {"trigger": "cron", "hour": 2, "minute": 30}),
 ]
 
 

@@ -16,8 +16,9 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def fresh_app(*seed_args: str):
-    """A new app on a throwaway SQLite database, migrated, with ``seed-demo *seed_args`` loaded."""
+def fresh_app(*seed_args: str, **overrides):
+    """A new app on a throwaway SQLite database, migrated, with ``seed-demo *seed_args`` loaded (its overlap
+    index kept in the same throwaway directory); ``overrides`` are extra configuration values."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -27,7 +28,7 @@ def fresh_app(*seed_args: str):
     app = create_app(DevelopmentConfig, {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite3'}", "UPLOAD_DIR": str(tmp / "uploads"),
         "MAIL_BACKEND": "memory", "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-        "SCHEDULER_ENABLED": False})
+        "SCHEDULER_ENABLED": False, "DEDUP_INDEX_DIR": str(tmp / "dedup"), **overrides})
     with app.app_context():
         upgrade()
     started = time.perf_counter()

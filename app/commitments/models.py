@@ -9,8 +9,6 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import format_date
@@ -256,23 +254,49 @@ class Pledge(db.Model):
         return self._in_organisation(user) and self.state is PledgeState.published
 
     # -- the duplication detector's view -------------------------------------------------------
-    def to_initiative(self) -> dict[str, Any]:
-        """This pledge as an *initiative* for the duplication detector (see WorkItem.to_initiative)."""
-        return {
-            "id": f"pledge:{self.id}",
-            "kind": "pledge",
-            "title": self.title,
-            "description": "\n\n".join(part for part in (self.description, self.contribution) if part),
-            "countries": list(self.countries or []),
-            "is_global": self.is_global,
-            "start": self.start_date,
-            "end": self.end_date,
-            "themes": list(self.areas or []),
-            "target_groups": list(self.target_groups or []),
-            "lead_organisation_id": self.organisation_id,
-            "partner_organisation_ids": sorted(self.partner_ids),
-            "group_id": self.group_id,
-        }
+    @property
+    def initiative_id(self) -> str:
+        return f"pledge:{self.id}"
+
+    @property
+    def is_compared(self) -> bool:
+        """Whether the duplication detector's index holds this pledge (drafts are private work in
+        progress; withdrawn pledges are no longer work anyone does)."""
+        return self.state in COMPARED_STATES
+
+    def to_initiative(self):
+        """This pledge as the duplication detector's :class:`app.dedup.Initiative` (plain frozen data)."""
+        return pledge_initiative(
+            id=self.initiative_id if self.id is not None else None, title=self.title,
+            description=self.description, contribution=self.contribution, countries=self.countries,
+            is_global=self.is_global, start=self.start_date, end=self.end_date, areas=self.areas,
+            target_groups=self.target_groups, organisation_id=self.organisation_id, partner_ids=self.partner_ids)
+
+
+# States in which the duplication detector compares a pledge with everything else.
+COMPARED_STATES = (PledgeState.submitted, PledgeState.returned, PledgeState.published, PledgeState.completed)
+
+
+def pledge_initiative(*, id: str | None, title: str, description: str = "", contribution: str = "",
+                      countries=(), is_global: bool = False, start: date | None = None, end: date | None = None,
+                      areas=(), target_groups=(), organisation_id: int | None = None, partner_ids=()):
+    """A pledge, saved or being typed, as an :class:`app.dedup.Initiative`.
+
+    Organisations are ``"org:<id>"`` (imported activities use other prefixes); a global pledge adds
+    ``"global"`` to its countries; region codes are left for the detector to expand.
+    """
+    from app.dedup import Initiative
+
+    places = [c for c in (countries or []) if c]
+    if is_global:
+        places.append("global")
+    return Initiative(
+        id=id, kind="pledge", title=title or "",
+        description="\n\n".join(part for part in (description, contribution) if part),
+        countries=tuple(places), start=start, end=end, themes=tuple(areas or ()),
+        target_groups=tuple(target_groups or ()),
+        lead_org=f"org:{organisation_id}" if organisation_id else None,
+        partner_orgs=tuple(f"org:{i}" for i in sorted(partner_ids or ()) if i != organisation_id))
 
 
 class Deliverable(db.Model):

@@ -18,6 +18,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
 from app.i18n import country_name, viewer_today
+from app.overlaps import services as overlaps
 from app.taxonomy import ACTION_TYPES, AREAS, TARGET_GROUPS, labels
 from app.uploads import send_stored, stored_upload
 
@@ -98,6 +99,14 @@ def _data(form: PledgeForm) -> services.PledgeData:
         deliverables=deliverables, indicators=indicators)
 
 
+def _compare_step(form: PledgeForm, pledge: Pledge | None):
+    """Without JavaScript, the initiatives like this one are shown once before saving (never blocking)."""
+    organisation_id = pledge.organisation_id if pledge else current_user.organisation_id
+    draft = services.draft_initiative(_data(form), organisation_id, pledge)
+    return overlaps.compare_before_saving(draft, current_user, request.form,
+                                          before=pledge.to_initiative() if pledge is not None else None)
+
+
 def _save(form: PledgeForm, pledge: Pledge | None):
     """Save the form (and submit it when asked); returns the pledge on success, None on an error."""
     wants_submit = request.form.get("intent") == "submit"
@@ -109,6 +118,7 @@ def _save(form: PledgeForm, pledge: Pledge | None):
         else:
             services.update_pledge(current_user, pledge, _data(form))
             saved["pledge"] = pledge
+        overlaps.link_related(current_user, saved["pledge"], request.form.getlist("link_related"))
         if wants_submit:
             db.session.flush()
             services.submit_pledge(current_user, saved["pledge"])
@@ -130,11 +140,13 @@ def _save(form: PledgeForm, pledge: Pledge | None):
 def create():
     _require(current_user.is_approved and current_user.organisation_id is not None)
     form = _form(None)
+    compare = None
     if form.validate_on_submit():
-        pledge = _save(form, None)
+        compare = _compare_step(form, None)
+        pledge = _save(form, None) if compare is None else None
         if pledge is not None:
             return redirect(url_for(".detail", pledge_id=pledge.id))
-    return render_template("commitments/form.html", form=form, pledge=None)
+    return render_template("commitments/form.html", form=form, pledge=None, compare=compare)
 
 
 @bp.route("/<int:pledge_id>/edit", methods=["GET", "POST"])
@@ -143,11 +155,13 @@ def edit(pledge_id: int):
     pledge = get_pledge_or_404(pledge_id)
     _require(pledge.can_edit(current_user))
     form = _form(pledge)
+    compare = None
     if form.validate_on_submit():
-        if _save(form, pledge) is not None:
+        compare = _compare_step(form, pledge)
+        if compare is None and _save(form, pledge) is not None:
             return redirect(url_for(".detail", pledge_id=pledge.id))
     warnings = services.deliverable_warnings(pledge)
-    return render_template("commitments/form.html", form=form, pledge=pledge, warnings=warnings)
+    return render_template("commitments/form.html", form=form, pledge=pledge, warnings=warnings, compare=compare)
 
 
 # -- reading ------------------------------------------------------------------------------------------------

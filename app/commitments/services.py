@@ -24,7 +24,7 @@ from app.audit import record
 from app.commitments import schedule
 from app.commitments.models import (
     PUBLIC_EVENTS, Deliverable, Indicator, Pledge, PledgeEvent, PledgePartner, PledgeState, ProgressReport,
-    ReportValue,
+    ReportValue, pledge_initiative,
 )
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
@@ -35,6 +35,17 @@ from app.notifications.services import notify
 from app.taxonomy import ACTION_TYPES, TARGET_GROUPS, clean_areas, clean_codes, expand_regions
 from app.uploads import StoredFile
 from app.utils import search_text_of, utcnow
+
+
+def initiative_saved(obj, *, now=None) -> None:
+    """Tell the duplication detector an initiative changed (change log; overlaps looked for at once).
+
+    Imported here rather than at the top: app.overlaps imports this feature's models.
+    """
+    from app.overlaps.services import initiative_saved as saved
+
+    saved(obj, now=now)
+
 
 TITLE_MAX = 200
 TEXT_MAX = 20000
@@ -99,6 +110,15 @@ class PledgeData:
     report_every_months: int = schedule.DEFAULT_EVERY_MONTHS
     deliverables: list[DeliverableData] = field(default_factory=list)
     indicators: list[IndicatorData] = field(default_factory=list)
+
+
+def draft_initiative(data: PledgeData, organisation_id: int | None, pledge: Pledge | None = None):
+    """A pledge as entered, before it is saved, as the duplication detector's Initiative."""
+    return pledge_initiative(
+        id=pledge.initiative_id if pledge is not None else None, title=" ".join((data.title or "").split()),
+        description=data.description, contribution=data.contribution, countries=data.countries,
+        is_global=data.is_global, start=data.start_date, end=data.end_date, areas=data.areas,
+        target_groups=data.target_groups, organisation_id=organisation_id, partner_ids=data.partner_ids)
 
 
 def pledge_data(pledge: Pledge) -> PledgeData:
@@ -371,6 +391,7 @@ def create_pledge(actor: User, data: PledgeData, *, now: datetime | None = None)
     db.session.add(pledge)
     db.session.flush()
     record_event(pledge, actor, "created", now=now)
+    initiative_saved(pledge, now=now)
     return pledge
 
 
@@ -405,6 +426,7 @@ def update_pledge(actor: User, pledge: Pledge, data: PledgeData, *, now: datetim
         pledge.revision += 1
         pledge.refresh_schedule()
         record_event(pledge, actor, "revised", changes=changes, revision=pledge.revision, now=now)
+    initiative_saved(pledge, now=now)
     return True
 
 
@@ -431,6 +453,7 @@ def submit_pledge(actor: User, pledge: Pledge, *, now: datetime | None = None) -
     pledge.state = PledgeState.submitted
     pledge.submitted_at = now
     record_event(pledge, actor, "submitted", now=now)
+    initiative_saved(pledge, now=now)
     for admin in admins():
         notify(admin, "pledge_submitted", key=f"pledge-submitted:{pledge.id}:{now.isoformat()}:user:{admin.id}",
                url=pledge_url(pledge), actor=actor, now=now, pledge=pledge.title)
@@ -463,6 +486,7 @@ def publish_pledge(admin: User, pledge: Pledge, *, now: datetime | None = None) 
     pledge.review_comment = ""
     pledge.refresh_schedule()
     record_event(pledge, admin, "published", now=now)
+    initiative_saved(pledge, now=now)
     _tell_organisation(pledge, "pledge_published", admin, now, f"pledge-published:{pledge.id}")
 
 
@@ -476,6 +500,7 @@ def return_pledge(admin: User, pledge: Pledge, comment: str, *, now: datetime | 
     pledge.state = PledgeState.returned
     pledge.review_comment = comment
     record_event(pledge, admin, "returned", comment=comment, now=now)
+    initiative_saved(pledge, now=now)
     _tell_organisation(pledge, "pledge_returned", admin, now, f"pledge-returned:{pledge.id}:{now.isoformat()}",
                        message=comment)
 
@@ -487,6 +512,7 @@ def complete_pledge(actor: User, pledge: Pledge, *, now: datetime | None = None)
     pledge.state = PledgeState.completed
     pledge.closed_at = now
     record_event(pledge, actor, "completed", now=now)
+    initiative_saved(pledge, now=now)
 
 
 def withdraw_pledge(actor: User, pledge: Pledge, reason: str = "", *, now: datetime | None = None) -> None:
@@ -496,6 +522,7 @@ def withdraw_pledge(actor: User, pledge: Pledge, reason: str = "", *, now: datet
     pledge.state = PledgeState.withdrawn
     pledge.closed_at = now
     record_event(pledge, actor, "withdrawn", comment=_clean_text(reason), now=now)
+    initiative_saved(pledge, now=now)
 
 
 def mark_deliverable_done(actor: User, deliverable: Deliverable, done_on: date | None, evidence_url: str = "",

@@ -103,6 +103,19 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in [
     # params: actor, item, consultation
     Kind("action_item_assigned", _l("Action items given to you at a meeting"),
          _l("%(actor)s gave you the action “%(item)s” from “%(consultation)s”"), DAILY),
+    # params: actor, mine, other, organisation, contact (the other side's contact, may be empty)
+    Kind("overlap_coordinate", _l("Initiatives the secretariat asks you to coordinate"),
+         _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please coordinate. "
+            "Contact: %(contact)s"),
+         IMMEDIATELY,
+         message_without={"contact": _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please "
+                                        "coordinate. No contact is recorded for it yet.")}),
+    # params: mine, other, organisation
+    Kind("overlap_likely", _l("Likely duplicates of your initiatives"),
+         _l("“%(mine)s” looks like a likely duplicate of “%(other)s” (%(organisation)s)"), IMMEDIATELY),
+    # params: actor, other (your initiative), contact, message
+    Kind("overlap_contact", _l("Partners who ask to coordinate with you"),
+         _l("%(actor)s would like to coordinate on “%(other)s”: %(message)s Contact: %(contact)s"), IMMEDIATELY),
 ]}
 
 UNKNOWN_KIND = _l("You have a new notification")

@@ -77,6 +77,7 @@ def _server_env(tmp: Path) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp / 'e2e.sqlite3'}",
         "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+        "DEDUP_INDEX_DIR": str(tmp / "dedup"),  # the workers share this overlap index, not the repository's
         "RATELIMIT_ENABLED": "0",
         "FLASK_APP": "wsgi",
     })

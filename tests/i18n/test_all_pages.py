@@ -26,7 +26,8 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/pledges/{w.pledge.id}/reports/{w.approved_report.id}",
                 "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}",
                 "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/countries/", "/countries/KEN",
-                "/dashboard"]
+                "/dashboard",
+                "/activities/", "/activities/{w.activity.id}", "/overlaps/gaps/cell?country=KEN&area=child_labour"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
                    "/organisations/{w.org.id}/members", "/organisations/{w.waiting.id}", "/admin/", "/admin/users",
                    "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox",
@@ -51,7 +52,9 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/forums/consultations/{w.poll.id}", "/forums/consultations/{w.meeting.id}",
                    "/forums/consultations/{w.meeting.id}/reschedule", "/forums/groups/zeta/meetings",
                    "/library/new", "/library/mine", "/library/review", "/library/curators",
-                   "/library/{w.submitted.id}", "/library/{w.submitted.id}/edit", "/countries/KEN/pathfinder"]
+                   "/library/{w.submitted.id}", "/library/{w.submitted.id}/edit", "/countries/KEN/pathfinder",
+                   "/overlaps/gaps", "/overlaps/review", "/overlaps/review/{w.flag.id}",
+                   "/overlaps/contact/{w.pledge.initiative_id}"]
 
 
 def _catalog(lang):
@@ -98,7 +101,9 @@ def world(make_org, make_user):
     pledges = _pledges(org, admin)
     forums = _forums(admin, workspace["group"])
     knowledge = _knowledge(org, admin)
-    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums, **knowledge)
+    overlaps = _overlaps(pledges["pledge"])
+    return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums, **knowledge,
+                           **overlaps)
 
 
 def _forums(admin, group):
@@ -151,6 +156,24 @@ def _knowledge(org, admin):
     db.session.add_all([resource, submitted])
     db.session.commit()
     return {"resource": resource, "submitted": submitted}
+
+
+def _overlaps(pledge):
+    """An imported activity like the published pledge, and the flag between them."""
+    from app.overlaps.models import ExternalActivity, OverlapFlag
+
+    activity = ExternalActivity(identifier="XM-ZORK-1", title="Zork survey", reporting_org_name="Zeta Agency",
+                                description="Frobnicate the quux in Kenya for zorkmids.", countries=["KEN"],
+                                areas=["child_labour"], status="2", source="iati", source_name="zork.xml")
+    db.session.add(activity)
+    db.session.flush()
+    flag = OverlapFlag(a_id=activity.initiative_id, b_id=pledge.initiative_id, a_kind="external_activity",
+                       b_kind="pledge", tier="possible_overlap", tier_rank=1, score=0.3,
+                       reasons=[["countries", [["KEN"], 1]], ["no_end_date", ["draft"]]], countries=["KEN"],
+                       areas=["child_labour"])
+    db.session.add(flag)
+    db.session.commit()
+    return {"activity": activity, "flag": flag}
 
 
 def _workspace(org, admin, make_user):

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
-
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
@@ -94,31 +92,37 @@ class WorkItem(db.Model):
     def can_edit(self, user) -> bool:
         return self.group.can_participate(user)
 
-    def to_initiative(self) -> dict[str, Any]:
-        """This work item as an *initiative*, the plain shape the duplication detector compares.
+    @property
+    def initiative_id(self) -> str:
+        return f"work_item:{self.id}"
 
-        This is the seam between the work plan and ``app.dedup``: the detector never sees the model,
-        only this dict (plain strings, lists and dates, no SQLAlchemy objects), which the detector's
-        adapter turns into its own ``Initiative`` dataclass. Keys:
+    @property
+    def is_compared(self) -> bool:
+        """Whether the duplication detector compares this item (a dropped item is work no one will do)."""
+        return self.status is not WorkItemStatus.dropped
 
-        - ``id``: ``"work_item:<id>"``, unique across every kind of initiative;
-        - ``kind``: ``"work_item"``;
-        - ``title``, ``description`` (Markdown source);
-        - ``countries``: ISO 3166-1 alpha-3 codes; an empty list means "not given" (score neutrally);
-        - ``start``, ``end``: :class:`datetime.date` or None (``end`` is the due date);
-        - ``themes``: 8.7 area codes (:data:`app.taxonomy.AREAS`);
-        - ``lead_organisation_id``: an organisation id or None;
-        - ``group_id``: the action group the item belongs to.
+    def to_initiative(self):
+        """This work item as the duplication detector's :class:`app.dedup.Initiative`.
+
+        This is the seam between the work plan and ``app.dedup``: the detector never sees the model, only
+        this frozen dataclass of plain values. ``countries`` are ISO 3166-1 alpha-3 codes (an empty list
+        means "not given", scored neutrally); the period runs from the start date to the due date; the
+        8.7 areas are the themes; the lead organisation is ``"org:<id>"``. Work items name no target
+        groups or partners.
         """
-        return {
-            "id": f"work_item:{self.id}",
-            "kind": "work_item",
-            "title": self.title,
-            "description": self.description or "",
-            "countries": list(self.countries or []),
-            "start": self.start_date,
-            "end": self.due_date,
-            "themes": list(self.areas or []),
-            "lead_organisation_id": self.lead_organisation_id,
-            "group_id": self.group_id,
-        }
+        return work_item_initiative(
+            id=self.initiative_id if self.id is not None else None, title=self.title,
+            description=self.description, countries=self.countries, start=self.start_date, end=self.due_date,
+            areas=self.areas, lead_organisation_id=self.lead_organisation_id)
+
+
+def work_item_initiative(*, id: str | None, title: str, description: str = "", countries=(),
+                         start: date | None = None, end: date | None = None, areas=(),
+                         lead_organisation_id: int | None = None):
+    """A work item, saved or being typed, as an :class:`app.dedup.Initiative`."""
+    from app.dedup import Initiative
+
+    return Initiative(id=id, kind="work_item", title=title or "", description=description or "",
+                      countries=tuple(c for c in countries or () if c), start=start, end=end,
+                      themes=tuple(areas or ()),
+                      lead_org=f"org:{lead_organisation_id}" if lead_organisation_id else None)

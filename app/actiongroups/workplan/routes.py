@@ -17,6 +17,7 @@ from app.actiongroups.workplan.models import (
     STATUS_ORDER, WORK_ITEM_STATUS_LABELS, WorkItem, WorkItemStatus,
 )
 from app.extensions import db
+from app.overlaps import services as overlaps
 from app.taxonomy import area_labels
 from app.utils import csv_cell, is_safe_next
 
@@ -134,20 +135,29 @@ def detail(slug: str, item_id: int):
 
 
 # -- changing -----------------------------------------------------------------------------------------------
+def _compare_step(form: WorkItemForm, item: WorkItem | None):
+    """Without JavaScript, the initiatives like this one are shown once before saving (never blocking)."""
+    return overlaps.compare_before_saving(services.draft_initiative(_data(form), item), current_user, request.form,
+                                          before=item.to_initiative() if item is not None else None)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def create(slug: str):
     group = get_workspace_or_abort(slug)
     _planner_or_403(group)
     form = _form(group)
+    compare = None
     if form.validate_on_submit():
+        compare = _compare_step(form, None)
         created = {}
 
         def action():
             created["item"] = services.create_work_item(current_user, group, _data(form))
+            overlaps.link_related(current_user, created["item"], request.form.getlist("link_related"))
 
-        if run_service(action, _("The work item was added."), form):
+        if compare is None and run_service(action, _("The work item was added."), form):
             return redirect(url_for(".detail", slug=slug, item_id=created["item"].id))
-    return render_template("workplan/form.html", group=group, form=form, item=None)
+    return render_template("workplan/form.html", group=group, form=form, item=None, compare=compare)
 
 
 @bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
@@ -156,11 +166,17 @@ def edit(slug: str, item_id: int):
     _planner_or_403(group)
     item = _item_or_404(group, item_id)
     form = _form(group, item)
+    compare = None
     if form.validate_on_submit():
-        if run_service(lambda: services.update_work_item(current_user, item, _data(form)),
-                       _("The work item was saved."), form):
+        compare = _compare_step(form, item)
+
+        def action():
+            services.update_work_item(current_user, item, _data(form))
+            overlaps.link_related(current_user, item, request.form.getlist("link_related"))
+
+        if compare is None and run_service(action, _("The work item was saved."), form):
             return redirect(url_for(".detail", slug=slug, item_id=item.id))
-    return render_template("workplan/form.html", group=group, form=form, item=item)
+    return render_template("workplan/form.html", group=group, form=form, item=item, compare=compare)
 
 
 @bp.route("/<int:item_id>/status", methods=["POST"])

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from app.actiongroups.models import ActionGroup, GroupRole, Membership
 from app.actiongroups.services import group_url, record_activity
-from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
+from app.actiongroups.workplan.models import WorkItem, WorkItemStatus, work_item_initiative
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.i18n import is_country, viewer_today  # noqa: F401  (the routes use it from here)
@@ -26,6 +26,17 @@ from app.taxonomy import clean_areas
 from app.utils import utcnow
 
 logger = logging.getLogger(__name__)
+
+
+def initiative_saved(obj, *, now=None) -> None:
+    """Tell the duplication detector an initiative changed (change log; overlaps looked for at once).
+
+    Imported here rather than at the top: app.overlaps imports this feature's models.
+    """
+    from app.overlaps.services import initiative_saved as saved
+
+    saved(obj, now=now)
+
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20000
@@ -53,6 +64,14 @@ def _as_data(data: WorkItemData | Mapping) -> WorkItemData:
         return data
     known = {f.name for f in fields(WorkItemData)}
     return WorkItemData(**{k: v for k, v in data.items() if k in known})
+
+
+def draft_initiative(data: WorkItemData, item: WorkItem | None = None):
+    """A work item as entered, before it is saved, as the duplication detector's Initiative."""
+    return work_item_initiative(
+        id=item.initiative_id if item is not None else None, title=" ".join((data.title or "").split()),
+        description=data.description, countries=data.countries, start=data.start_date, end=data.due_date,
+        areas=data.areas, lead_organisation_id=data.lead_organisation_id)
 
 
 def work_item_url(item: WorkItem, group: ActionGroup | None = None) -> str:
@@ -172,6 +191,7 @@ def create_work_item(actor: User, group: ActionGroup, data: WorkItemData | Mappi
     db.session.flush()
     record_activity(group, actor, "work_item_new", url=work_item_url(item, group), title=item.title)
     _tell_responsible(actor, group, item)
+    initiative_saved(item, now=now)
     logger.info("Work item %r created by %s", item, actor)
     return item
 
@@ -196,6 +216,7 @@ def update_work_item(actor: User, item: WorkItem, data: WorkItemData | Mapping,
     record_activity(group, actor, "work_item_changed", url=work_item_url(item, group), title=item.title)
     if item.responsible_id != previous_responsible:
         _tell_responsible(actor, group, item)
+    initiative_saved(item, now=item.updated_at)
     logger.info("Work item %r changed by %s", item, actor)
     return item
 
@@ -217,5 +238,6 @@ def change_status(actor: User, item: WorkItem, status: str | WorkItemStatus,
     db.session.flush()
     record_activity(group, actor, "work_item_changed", url=work_item_url(item, group), title=item.title,
                     status=new_status.value)
+    initiative_saved(item, now=item.updated_at)
     logger.info("Work item %r moved from %s to %s by %s", item, old.value, new_status.value, actor)
     return item

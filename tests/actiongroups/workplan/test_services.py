@@ -124,7 +124,7 @@ def test_unknown_country_codes_are_refused(group_world, countries):
 
 def test_no_countries_means_not_given(group_world):
     item = services.create_work_item(group_world.people.member, group_world.group, data(countries=[]))
-    assert item.countries == [] and item.to_initiative()["countries"] == []
+    assert item.countries == [] and item.to_initiative().countries == ()
 
 
 @pytest.mark.parametrize("title", ["", "   ", "x" * 201])
@@ -256,19 +256,18 @@ def test_today_is_the_viewers_date(app, make_user):
 
 
 def test_to_initiative_is_the_duplication_detectors_shape(group_world, make_org):
+    from app.dedup import Initiative
+
     group, people = group_world.group, group_world.people
     org = make_org("Lead Org")
     item = services.create_work_item(people.member, group, data(lead_organisation_id=org.id))
     initiative = item.to_initiative()
-    assert initiative == {
-        "id": f"work_item:{item.id}", "kind": "work_item", "title": "Mapping recruitment agencies",
-        "description": "We **map** them.", "countries": ["NPL", "QAT"], "start": date(2026, 1, 1),
-        "end": date(2026, 6, 30), "themes": ["forced_labour", "trafficking"], "lead_organisation_id": org.id,
-        "group_id": group.id,
-    }
-    # Plain values only: the detector must not receive model objects or the model's own lists.
-    assert initiative["countries"] is not item.countries
-    assert all(isinstance(v, (str, int, list, date, type(None))) for v in initiative.values())
+    assert initiative == Initiative(
+        id=f"work_item:{item.id}", kind="work_item", title="Mapping recruitment agencies",
+        description="We **map** them.", countries=("NPL", "QAT"), start=date(2026, 1, 1), end=date(2026, 6, 30),
+        themes=("forced_labour", "trafficking"), lead_org=f"org:{org.id}")
+    # Plain frozen values only: the detector must not receive model objects or the model's own lists.
+    assert isinstance(initiative.countries, tuple) and hash(initiative)
 
 
 def test_responsible_candidates_are_conveners_and_members(group_world):

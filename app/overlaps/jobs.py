@@ -1,0 +1,78 @@
+"""The nightly overlap job and whole-registry scans (called from app/jobs.py and the CLI; no commit here)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.overlaps import initiatives
+from app.overlaps.index import ensure_state, get_index
+from app.overlaps.models import InitiativeChange
+from app.overlaps.services import clear_flags_of, notify_likely_duplicates, scan
+from app.utils import utcnow
+
+logger = logging.getLogger(__name__)
+
+# Change-log rows older than this, and already folded into a saved index, are removed.
+KEEP_CHANGES = timedelta(days=30)
+
+
+def nightly(now: datetime | None = None) -> dict[str, int]:
+    """Rebuild the index (workers reload it), look again at every initiative changed since the last run,
+    and tell the owners of new likely duplicates (once per pair and person). Flushes; the caller commits.
+
+    :return: counts for the log: initiatives indexed, initiatives rescanned, pairs above the line,
+        people told.
+    """
+    now = now or utcnow()
+    state = ensure_state()
+    previous_run = state.scanned_at
+    detector = get_index().rebuild(session=db.session)
+    through = db.session.scalar(sa.select(sa.func.max(InitiativeChange.seq))) or 0
+    changed = list(db.session.scalars(
+        sa.select(InitiativeChange.initiative_id).where(InitiativeChange.seq > state.scanned_through,
+                                                        InitiativeChange.seq <= through).distinct()))
+    objects = initiatives.load(changed)
+    flagged = 0
+    for initiative_id in changed:
+        obj = objects.get(initiative_id)
+        if obj is None:
+            clear_flags_of(initiative_id, now=now)
+        else:
+            flagged += len(scan(obj, now=now, detector=detector))
+    state.scanned_through, state.scanned_at = through, now
+    told = notify_likely_duplicates(since=previous_run, now=now)
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's autovacuum keeps its statistics fresh
+        db.session.execute(sa.text("PRAGMA optimize"))
+    if get_index().root is not None:  # with a saved index, workers catch up from it, not from old rows
+        saved_through = detector.applied_through or 0
+        db.session.execute(sa.delete(InitiativeChange).where(InitiativeChange.seq <= min(saved_through, through),
+                                                             InitiativeChange.created_at < now - KEEP_CHANGES))
+    db.session.flush()
+    result = {"indexed": len(detector), "rescanned": len(changed), "flagged": flagged, "told": told}
+    logger.info("Nightly overlap scan: %s", result)
+    return result
+
+
+def scan_everything(now: datetime | None = None, *, rebuild: bool = True) -> int:
+    """Look for overlaps of every initiative the index holds (first deployment, demo data); return how many
+    pairs are above the line. Flushes; the caller commits.
+
+    :param rebuild: build the index first from this session (which may hold data not committed yet).
+    """
+    now = now or utcnow()
+    detector = get_index().rebuild(session=db.session) if rebuild else get_index().detector()
+    state = ensure_state()
+    flagged = set()
+    for kind in initiatives.KINDS:
+        model = initiatives.MODELS[kind]
+        ids = list(db.session.scalars(sa.select(model.id).where(initiatives.compared_where(kind))))
+        for start in range(0, len(ids), 500):
+            objects = initiatives.load(f"{kind}:{pk}" for pk in ids[start:start + 500])
+            for obj in objects.values():
+                flagged.update(f.id for f in scan(obj, now=now, detector=detector))
+    state.scanned_through = db.session.scalar(sa.select(sa.func.max(InitiativeChange.seq))) or 0
+    state.scanned_at = now
+    return len(flagged)
