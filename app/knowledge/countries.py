@@ -93,15 +93,15 @@ def load_organisations(ctx: CountryContext) -> dict:
 def load_pledges(ctx: CountryContext) -> dict:
     """Public pledges naming the country, newest first (their traffic lights need nothing more)."""
     condition = sa.and_(Pledge.state.in_(PUBLIC_STATES), json_list_contains(Pledge.countries, ctx.code))
+    active = sa.func.count(sa.case((Pledge.state == PledgeState.published, 1))).over()
     rows = db.session.execute(
-        sa.select(Pledge.id, sa.func.count().over()).where(condition)
+        sa.select(Pledge.id, sa.func.count().over(), active).where(condition)
         .order_by(Pledge.published_at.desc(), Pledge.id.desc()).limit(LIST_MAX)).all()
     ids = [row[0] for row in rows]
     loaded = {p.id: p for p in db.session.scalars(
         sa.select(Pledge).where(Pledge.id.in_(ids)).options(*list_options())).unique()} if ids else {}
-    active = db.session.scalar(sa.select(sa.func.count()).where(condition, Pledge.state == PledgeState.published))
-    return {"pledges": [loaded[i] for i in ids], "total": rows[0][1] if rows else 0, "active": active,
-            "today": ctx.today}
+    return {"pledges": [loaded[i] for i in ids], "total": rows[0][1] if rows else 0,
+            "active": rows[0][2] if rows else 0, "today": ctx.today}
 
 
 def _readable_groups(user) -> sa.ColumnElement[bool] | None:
@@ -136,10 +136,9 @@ def load_groups(ctx: CountryContext) -> dict:
 
 def load_resources(ctx: CountryContext) -> dict:
     condition = sa.and_(Resource.state == ResourceState.published, json_list_contains(Resource.countries, ctx.code))
-    rows = db.session.scalars(sa.select(Resource).where(condition)
-                              .order_by(Resource.published_at.desc(), Resource.id.desc()).limit(LIST_MAX)).all()
-    total = db.session.scalar(sa.select(sa.func.count()).where(condition))  # always: the same queries at any size
-    return {"resources": rows, "total": total}
+    found = db.session.execute(sa.select(Resource, sa.func.count().over()).where(condition)
+                               .order_by(Resource.published_at.desc(), Resource.id.desc()).limit(LIST_MAX)).all()
+    return {"resources": [row[0] for row in found], "total": found[0][1] if found else 0}
 
 
 @dataclass

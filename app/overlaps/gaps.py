@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.actiongroups.models import ActionGroup
+from app.actiongroups.models import ActionGroup, Membership, Visibility
 from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
 from app.commitments.models import Pledge, PledgeState
 from app.extensions import db
@@ -22,7 +22,8 @@ from app.i18n import country_name
 from app.members.models import Organisation
 from app.overlaps.initiatives import KINDS, Viewer
 from app.overlaps.models import ACTIVE_STATUSES, ExternalActivity
-from app.taxonomy import AREAS, expand_regions, region_countries
+from app.sqltools import json_list_contains_any
+from app.taxonomy import AREAS, expand_regions, region_countries, region_of
 from app.utils import fold
 
 GLOBAL = "global"
@@ -35,6 +36,11 @@ class Entry:
     kind: str
     title: str
     organisation: str
+
+    @property
+    def pk(self) -> int:
+        """The primary key in the kind's own table."""
+        return int(self.id.rpartition(":")[2])
 
 
 @dataclass
@@ -63,59 +69,88 @@ class Matrix:
         return max((len(v) for v in self.cells.values()), default=0)
 
 
-def _entries(viewer: Viewer, kind: str, today: date):
-    """(entry, countries, is_global, areas) for every active initiative of ``kind`` the viewer may see."""
-    if kind == "pledge":
-        rows = db.session.execute(
-            sa.select(Pledge.id, Pledge.title, Pledge.countries, Pledge.is_global, Pledge.areas, Organisation.name)
+def _naming(column, country: str) -> sa.ColumnElement[bool]:
+    """True where a list of places names ``country`` (or, for lists that keep regions, its continent)."""
+    if not country:
+        return sa.true()
+    region = region_of(country)
+    return json_list_contains_any(column, [country, region] if region else [country])
+
+
+def _selects(viewer: Viewer, kinds, today: date, country: str) -> list[sa.Select]:
+    """One SELECT per kind of initiative, all of the same shape (kind, id, title, countries, is_global, areas,
+    organisation), for the active initiatives of ``kinds`` the viewer may see (naming ``country``, if given).
+    Work items: for partners who may read their group's workspace (mirrors ActionGroup.can_view_workspace)."""
+    selects = []
+    if "pledge" in kinds:
+        selects.append(
+            sa.select(sa.literal("pledge").label("kind"), Pledge.id, Pledge.title, Pledge.countries,
+                      Pledge.is_global, Pledge.areas, Organisation.name.label("organisation"))
             .join(Organisation, Organisation.id == Pledge.organisation_id)
-            .where(Pledge.state == PledgeState.published))
-        for pk, title, countries, is_global, areas, org in rows:
-            yield Entry(f"pledge:{pk}", kind, title, org), countries or [], is_global, areas or []
-    elif kind == "work_item":
-        if not viewer.is_partner:
-            return
-        query = (sa.select(WorkItem.id, WorkItem.title, WorkItem.countries, WorkItem.areas, Organisation.name,
-                           ActionGroup.name, WorkItem.group_id, ActionGroup.visibility)
+            .where(Pledge.state == PledgeState.published, _naming(Pledge.countries, country)))
+    if "work_item" in kinds and viewer.is_partner:
+        query = (sa.select(sa.literal("work_item"), WorkItem.id, WorkItem.title, WorkItem.countries, sa.false(),
+                           WorkItem.areas, sa.func.coalesce(Organisation.name, ActionGroup.name))
                  .join(ActionGroup, ActionGroup.id == WorkItem.group_id)
                  .outerjoin(Organisation, Organisation.id == WorkItem.lead_organisation_id)
-                 .where(WorkItem.status.in_([WorkItemStatus.planned, WorkItemStatus.in_progress])))
-        for pk, title, countries, areas, org, group, group_id, visibility in db.session.execute(query):
-            if viewer.is_admin or group_id in viewer.member_groups or visibility.value == "partners":
-                yield Entry(f"work_item:{pk}", kind, title, org or group), countries or [], False, areas or []
-    else:
-        rows = db.session.execute(
-            sa.select(ExternalActivity.id, ExternalActivity.title, ExternalActivity.countries, ExternalActivity.areas,
-                      ExternalActivity.reporting_org_name, ExternalActivity.reporting_org_ref)
-            .where(sa.or_(ExternalActivity.status.in_(ACTIVE_STATUSES),
-                          sa.and_(ExternalActivity.status == "",
-                                  sa.or_(ExternalActivity.end_date.is_(None), ExternalActivity.end_date >= today)))))
-        for pk, title, countries, areas, org_name, org_ref in rows:
-            entry = Entry(f"external_activity:{pk}", kind, title, org_name or org_ref)
-            yield entry, countries or [], False, areas or []
+                 .where(WorkItem.status.in_([WorkItemStatus.planned, WorkItemStatus.in_progress]),
+                        _naming(WorkItem.countries, country)))
+        if not viewer.is_admin:
+            mine = sa.select(Membership.group_id).where(Membership.user_id == viewer.user.id)
+            query = query.where(sa.or_(ActionGroup.visibility == Visibility.partners, WorkItem.group_id.in_(mine)))
+        selects.append(query)
+    if "external_activity" in kinds:
+        selects.append(
+            sa.select(sa.literal("external_activity"), ExternalActivity.id, ExternalActivity.title,
+                      ExternalActivity.countries, sa.false(), ExternalActivity.areas,
+                      sa.func.coalesce(sa.func.nullif(ExternalActivity.reporting_org_name, ""),
+                                       ExternalActivity.reporting_org_ref))
+            .where(active_activity(today), _naming(ExternalActivity.countries, country)))
+    return selects
 
 
-def gap_matrix(viewer: Viewer, *, today: date, region: str = "", kind: str = "") -> Matrix:
+def _entries(viewer: Viewer, kinds, today: date, country: str = ""):
+    """(entry, countries, is_global, areas) for every active initiative of ``kinds`` the viewer may see, in one
+    query."""
+    selects = _selects(viewer, kinds, today, country)
+    if not selects:
+        return
+    for kind, pk, title, countries, is_global, areas, organisation in db.session.execute(sa.union_all(*selects)):
+        yield Entry(f"{kind}:{pk}", kind, title, organisation or ""), countries or [], bool(is_global), areas or []
+
+
+def active_activity(today: date) -> sa.ColumnElement[bool]:
+    """Imported activities still at work: in the pipeline, being implemented or finalised, or, without a
+    status, not ended by ``today``."""
+    return sa.or_(ExternalActivity.status.in_(ACTIVE_STATUSES),
+                  sa.and_(ExternalActivity.status == "",
+                          sa.or_(ExternalActivity.end_date.is_(None), ExternalActivity.end_date >= today)))
+
+
+def gap_matrix(viewer: Viewer, *, today: date, region: str = "", kind: str = "", country: str = "") -> Matrix:
     """The matrix for ``viewer``: every country with an active initiative; with a ``region`` (UN M49 code
-    of :data:`app.taxonomy.REGIONS`), every country of that region, those with none too (the gaps)."""
+    of :data:`app.taxonomy.REGIONS`), every country of that region, those with none too (the gaps); with a
+    ``country`` (ISO alpha-3), that country's row alone, read from the initiatives naming it."""
     columns = [*AREAS, NO_AREA]
     region_members = set(region_countries().get(region, ())) if region else set()
+    if country:
+        region_members = {country}
     matrix = Matrix(columns=columns, rows=[])
     seen_countries: set[str] = set()
     has_global = False
-    for k in (kind,) if kind in KINDS else KINDS:
-        for entry, countries, is_global, areas in _entries(viewer, k, today):
-            places = set(expand_regions(countries))
-            if region_members:
-                places &= region_members
-            rows = sorted(places)
-            if is_global:
-                rows.append(GLOBAL)
-                has_global = True
-            for country in rows:
-                seen_countries.add(country)
-                for area in [a for a in areas if a in AREAS] or [NO_AREA]:
-                    matrix.cells[(country, area)].append(entry)
+    kinds = (kind,) if kind in KINDS else KINDS
+    for entry, countries, is_global, areas in _entries(viewer, kinds, today, country):
+        places = set(expand_regions(countries))
+        if region_members:
+            places &= region_members
+        rows = sorted(places)
+        if is_global and not country:
+            rows.append(GLOBAL)
+            has_global = True
+        for place in rows:
+            seen_countries.add(place)
+            for area in [a for a in areas if a in AREAS] or [NO_AREA]:
+                matrix.cells[(place, area)].append(entry)
     countries = (seen_countries | region_members) - {GLOBAL}
     matrix.rows = sorted(countries, key=lambda c: fold(country_name(c))) + ([GLOBAL] if has_global else [])
     return matrix

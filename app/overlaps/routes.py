@@ -255,7 +255,7 @@ def _region_names() -> list[tuple[str, str]]:
 @bp.route("/overlaps/gaps")
 def gap_view():
     region, kind = _gap_args()
-    matrix = gaps.gap_matrix(Viewer.of(current_user), today=viewer_today(), region=region, kind=kind)
+    matrix = gaps.gap_matrix(Viewer(current_user), today=viewer_today(), region=region, kind=kind)
     return render_template("overlaps/gaps.html", matrix=matrix, region=region, kind=kind, regions=_region_names(),
                            kinds=KIND_LABELS, area_label=_area_label, row_label=_row_label)
 
@@ -263,7 +263,7 @@ def gap_view():
 @bp.route("/overlaps/gaps.csv")
 def gap_export():
     region, kind = _gap_args()
-    matrix = gaps.gap_matrix(Viewer.of(current_user), today=viewer_today(), region=region, kind=kind)
+    matrix = gaps.gap_matrix(Viewer(current_user), today=viewer_today(), region=region, kind=kind)
     out = io.StringIO()
     out.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
     writer = csv.writer(out)
@@ -283,7 +283,8 @@ def gap_cell():
     row, column = request.args.get("country", ""), request.args.get("area", "")
     if not (row == gaps.GLOBAL or len(row) == 3) or column not in (*AREAS, gaps.NO_AREA):
         abort(404)
-    matrix = gaps.gap_matrix(Viewer.of(current_user), today=viewer_today(), region=region, kind=kind)
+    matrix = gaps.gap_matrix(Viewer(current_user), today=viewer_today(), region=region, kind=kind,
+                             country="" if row == gaps.GLOBAL else row)
     entries = gaps.cell_entries(matrix, row, column)
     return render_template("overlaps/gap_cell.html", entries=entries, row=row, column=column, region=region,
                            kind=kind, organisations=matrix.organisations(row, column), row_label=_row_label(row),
