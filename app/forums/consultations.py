@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit
-from app.actiongroups.models import ActionGroup, GroupRole, Membership, Visibility
+from app.actiongroups.models import ActionGroup, GroupRole, Membership
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.forums import ical, times
@@ -697,9 +697,7 @@ def visible_to(user) -> sa.ColumnElement[bool] | None:
     if user.is_admin:
         return None
     invited = sa.select(Invitee.consultation_id).where(Invitee.user_id == user.id)
-    readable = sa.select(ActionGroup.id).where(sa.or_(
-        ActionGroup.id.in_(sa.select(Membership.group_id).where(Membership.user_id == user.id)),
-        ActionGroup.visibility == Visibility.partners))
+    readable = sa.select(ActionGroup.id).where(ActionGroup.workspace_readable_by(user))
     return sa.or_(public, Consultation.convener_id == user.id, Consultation.id.in_(invited),
                   Consultation.audience == Audience.partners, Consultation.group_id.in_(readable))
 

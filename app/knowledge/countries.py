@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from app.actiongroups.models import ActionGroup, Membership, Visibility
+from app.actiongroups.models import ActionGroup
 from app.actiongroups.workplan.models import WorkItem
 from app.commitments.models import PUBLIC_STATES, Pledge, PledgeState
 from app.commitments.registry import list_options
@@ -104,19 +104,9 @@ def load_pledges(ctx: CountryContext) -> dict:
             "active": rows[0][2] if rows else 0, "today": ctx.today}
 
 
-def _readable_groups(user) -> sa.ColumnElement[bool] | None:
-    """Groups whose workspace ``user`` reads (None: all of them); mirrors ActionGroup.can_view_workspace."""
-    if user is None or not user.is_authenticated or not user.is_approved:
-        return sa.false()
-    if user.is_admin:
-        return None
-    mine = sa.select(Membership.group_id).where(Membership.user_id == user.id)
-    return sa.or_(ActionGroup.id.in_(mine), ActionGroup.visibility == Visibility.partners)
-
-
 def load_work_items(ctx: CountryContext) -> dict:
     """Work items of action groups in the country, for those who may read the groups' workspaces."""
-    readable = _readable_groups(ctx.user)
+    readable = ActionGroup.workspace_readable_by(ctx.user)
     query = (sa.select(WorkItem).join(ActionGroup, ActionGroup.id == WorkItem.group_id)
              .where(json_list_contains(WorkItem.countries, ctx.code))
              .options(so.contains_eager(WorkItem.group), so.joinedload(WorkItem.lead_organisation))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -336,11 +337,12 @@ def audience_condition(user) -> sa.ColumnElement[bool] | None:
                   sa.and_(table.c.audience == "members", table.c.group_id.in_(my_groups)))
 
 
-class Backend:
+class Backend(ABC):
     """How one database matches and ranks: a FROM clause, a match condition and a rank expression."""
 
+    @abstractmethod
     def matches(self, words: list[str]) -> tuple[sa.FromClause, sa.ColumnElement[bool], sa.ColumnElement]:
-        raise NotImplementedError
+        """The documents that contain every word (each a prefix), and how well each matches (higher is better)."""
 
     def best(self, words: list[str], cap: int) -> tuple[sa.FromClause, sa.ColumnElement] | None:
         """The ``cap`` best matches ranked inside the index alone, joined back to the documents, when that

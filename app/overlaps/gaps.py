@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.actiongroups.models import ActionGroup, Membership, Visibility
+from app.actiongroups.models import ActionGroup
 from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
 from app.commitments.models import Pledge, PledgeState
 from app.extensions import db
@@ -27,6 +27,7 @@ from app.taxonomy import AREAS, expand_regions, region_countries, region_of
 from app.utils import fold
 
 GLOBAL = "global"
+CROWDED = 3  # active initiatives in one cell from which the cell is marked crowded
 NO_AREA = "none"
 
 
@@ -80,7 +81,7 @@ def _naming(column, country: str) -> sa.ColumnElement[bool]:
 def _selects(viewer: Viewer, kinds, today: date, country: str) -> list[sa.Select]:
     """One SELECT per kind of initiative, all of the same shape (kind, id, title, countries, is_global, areas,
     organisation), for the active initiatives of ``kinds`` the viewer may see (naming ``country``, if given).
-    Work items: for partners who may read their group's workspace (mirrors ActionGroup.can_view_workspace)."""
+    Work items: for partners who may read their group's workspace."""
     selects = []
     if "pledge" in kinds:
         selects.append(
@@ -95,10 +96,8 @@ def _selects(viewer: Viewer, kinds, today: date, country: str) -> list[sa.Select
                  .outerjoin(Organisation, Organisation.id == WorkItem.lead_organisation_id)
                  .where(WorkItem.status.in_([WorkItemStatus.planned, WorkItemStatus.in_progress]),
                         _naming(WorkItem.countries, country)))
-        if not viewer.is_admin:
-            mine = sa.select(Membership.group_id).where(Membership.user_id == viewer.user.id)
-            query = query.where(sa.or_(ActionGroup.visibility == Visibility.partners, WorkItem.group_id.in_(mine)))
-        selects.append(query)
+        readable = ActionGroup.workspace_readable_by(viewer.user)
+        selects.append(query if readable is None else query.where(readable))
     if "external_activity" in kinds:
         selects.append(
             sa.select(sa.literal("external_activity"), ExternalActivity.id, ExternalActivity.title,

@@ -25,7 +25,6 @@ from app.taxonomy import AREAS, region_countries
 from app.utils import fold
 
 LIST_MAX = 10
-CROWDED = 3  # active initiatives on one area in one country from which the gap view marks the cell crowded
 
 
 # -- country pages ------------------------------------------------------------------------------------------
@@ -46,7 +45,7 @@ def load_country_overlaps(ctx) -> dict:
                 .where(json_list_contains(OverlapFlag.countries, ctx.code))
                 .group_by(OverlapFlag.status, OverlapFlag.tier)):
             flags[(status, tier)] += n
-    return {"coverage": coverage, "crowded": CROWDED, "total": matrix.row_total(ctx.code),
+    return {"coverage": coverage, "crowded": gaps.CROWDED, "total": matrix.row_total(ctx.code),
             "gaps": [label for _area, label, n, _orgs in coverage if n == 0],
             "activities": activities[:LIST_MAX], "activities_total": len(activities),
             "partner": viewer.is_partner, "reviewer": viewer.is_admin,

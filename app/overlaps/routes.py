@@ -257,7 +257,7 @@ def gap_view():
     region, kind = _gap_args()
     matrix = gaps.gap_matrix(Viewer(current_user), today=viewer_today(), region=region, kind=kind)
     return render_template("overlaps/gaps.html", matrix=matrix, region=region, kind=kind, regions=_region_names(),
-                           kinds=KIND_LABELS, area_label=_area_label, row_label=_row_label)
+                           kinds=KIND_LABELS, area_label=_area_label, row_label=_row_label, crowded=gaps.CROWDED)
 
 
 @bp.route("/overlaps/gaps.csv")

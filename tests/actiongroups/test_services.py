@@ -173,3 +173,21 @@ def test_visibility_decides_who_reads_the_workspace(make_group, make_user, visib
     assert group.can_view_workspace(outsider) is outsider_reads
     assert not group.can_participate(outsider)
     assert not group.can_view_workspace(make_user(status=UserStatus.pending))
+
+
+def test_the_sql_of_who_reads_a_workspace_agrees_with_can_view_workspace(make_group, make_user, add_member):
+    from app.actiongroups.models import ActionGroup
+    from app.members.models import UserStatus
+
+    closed, open_, archived = (make_group("Closed"), make_group("Open", visibility=Visibility.partners),
+                               make_group("Archived", archived=True))
+    member, partner, admin = make_user(), make_user(), make_user(admin=True)
+    pending = make_user(status=UserStatus.pending)
+    add_member(closed, member)
+    add_member(archived, member)
+    groups = [closed, open_, archived]
+    for user in (None, pending, partner, member, admin):
+        condition = ActionGroup.workspace_readable_by(user)
+        query = sa.select(ActionGroup.id) if condition is None else sa.select(ActionGroup.id).where(condition)
+        assert set(db.session.scalars(query)) == {g.id for g in groups if g.can_view_workspace(user)}, user
+    assert ActionGroup.workspace_readable_by(admin) is None
