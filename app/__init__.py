@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_babel import format_date, format_decimal, get_locale
 
 from app.http import HubRequest
+from app.utils import whole_number
 from config import Config, config_from_env
 
 
@@ -66,9 +67,10 @@ def register_extensions(app: Flask) -> None:
         from app.members.models import User
 
         ident, _sep, token = user_id.partition(":")
-        if not ident.isdigit():
+        pk = whole_number(ident)
+        if pk is None:
             return None
-        user = db.session.get(User, int(ident))
+        user = db.session.get(User, pk)
         # A rotated session token (password change, suspension) signs out every old session.
         if user is None or user.session_token != token:
             return None

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectMultipleField, TextAreaField, widgets
 from wtforms.validators import Length
 
+from app.utils import whole_number
+
 
 class MultiCheckboxField(SelectMultipleField):
     """Several checkboxes for one list value (8.7 areas, target groups)."""
@@ -72,7 +74,8 @@ def _find_field(form, name: str):
     node = form
     for part in name.split("-"):
         try:
-            node = node[int(part)] if part.isdigit() else (getattr(node, "form", node))[part]
+            index = whole_number(part)
+            node = node[index] if index is not None else (getattr(node, "form", node))[part]
         except (IndexError, KeyError, TypeError):
             return None
     return node

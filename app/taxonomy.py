@@ -50,9 +50,10 @@ TARGET_GROUPS = {
 }
 
 
-def labels(vocabulary: dict, codes) -> list[str]:
-    """The labels of known codes of a vocabulary, in the order given."""
-    return [str(vocabulary[c]) for c in codes or () if c in vocabulary]
+def labels(vocabulary: dict, codes, label=str) -> list[str]:
+    """The labels of known codes of a vocabulary, in the order given (``label``: e.g. a
+    :class:`app.i18n.Translator`'s, when many are translated at once)."""
+    return [label(vocabulary[c]) for c in codes or () if c in vocabulary]
 
 
 def clean_codes(vocabulary: dict, codes) -> list[str]:

@@ -69,3 +69,18 @@ def search_text_of(*parts: str) -> str:
     Turning punctuation into spaces lets "labour" find "child-labour" as a word.
     """
     return " ".join(search_words(" ".join(part or "" for part in parts)))
+
+
+def whole_number(value, low: int | None = None, high: int | None = None) -> int | None:
+    """``value`` (text from a form, a URL or a file) as a whole number within ``low``..``high``, else None.
+
+    Only ASCII digits count. ``str.isdigit`` is not the test to use before ``int``: ``"²".isdigit()`` is
+    true and ``int("²")`` raises, which made ``?page=²`` a server error on several pages.
+    """
+    text = str(value if value is not None else "").strip()
+    if not text or len(text) > 18 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return number

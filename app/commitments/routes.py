@@ -21,6 +21,7 @@ from app.i18n import country_name, viewer_today
 from app.overlaps import services as overlaps
 from app.taxonomy import ACTION_TYPES, AREAS, TARGET_GROUPS, labels
 from app.uploads import send_stored, stored_upload
+from app.utils import whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _form(pledge: Pledge | None) -> PledgeForm:
 
 
 def _row_id(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
+    return whole_number(value)
 
 
 def _data(form: PledgeForm) -> services.PledgeData:

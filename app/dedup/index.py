@@ -79,7 +79,8 @@ class _Segments:
 
     def set_base(self, base_ids, row_of: dict[str, int] | None = None) -> None:
         """Use these base ids; ``row_of`` (id → row) may be shared with another structure over the same ids."""
-        self.base_ids = base_ids
+        self.base_ids = base_ids if isinstance(base_ids, np.ndarray) else np.array([str(i) for i in base_ids] or [""],
+                                                                                    dtype=str)[:len(base_ids)]
         self.row_of = row_of if row_of is not None else {str(i): r for r, i in enumerate(base_ids)}
         self.dead = np.zeros(len(base_ids), dtype=bool)
         self.dead_rows: list[int] = []
@@ -106,7 +107,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0 or scores.size == 0:
         return np.empty(0, dtype=np.int64)
     if k < scores.size:
-        idx = np.argpartition(-scores, k - 1)[:k]
+        idx = np.argpartition(scores, scores.size - k)[scores.size - k:]
     else:
         idx = np.arange(scores.size)
     idx = idx[scores[idx] > 0]
@@ -132,6 +133,7 @@ class LexicalIndex(SimilarityIndex):
     name = "lexical"
     N_FEATURES = 2 ** 21
     MIN_COMMON_ITEMS = 20
+    PHRASE_CACHE = 50_000  # phrases whose weight is kept (a few MB)
 
     def __init__(self, ngram_range=(3, 5), max_df: float = 0.05, boilerplate_sentence_items: int = 5):
         self.ngram_range = tuple(ngram_range)
@@ -148,6 +150,7 @@ class LexicalIndex(SimilarityIndex):
         self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of the boilerplate sentences
         self._boilerplate_set: frozenset[int] = frozenset()
         self._delta_matrix = None  # CSR over the delta items, rebuilt lazily after a change
+        self._phrase_weights: dict[tuple[str, ...], float] = {}  # the IDF is frozen: cached until rebuilt
         self._delta_order: list[str] = []
         self._last_vector: tuple[str, sp.csr_matrix] | None = None
 
@@ -212,6 +215,7 @@ class LexicalIndex(SimilarityIndex):
         csc.indptr = csc.indptr.astype(np.int32, copy=False)
         with self._lock:
             self._idf, self._n_base_docs, self._csc = idf, n, csc
+            self._phrase_weights = {}
             self._boilerplate = np.array(sorted(boilerplate), dtype=np.int64)
             self._boilerplate_set = boilerplate
             self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
@@ -255,7 +259,8 @@ class LexicalIndex(SimilarityIndex):
                 scores[self._seg.dead_rows] = 0.0
             if exclude is not None and exclude in self._seg.row_of:
                 scores[self._seg.row_of[exclude]] = 0.0
-            out = [(str(self._seg.base_ids[r]), float(scores[r])) for r in _top(scores, k + 1)]
+            top = _top(scores, k + 1)
+            out = list(zip(self._seg.base_ids[top].tolist(), scores[top].tolist()))
             delta, order = self._delta()
             if delta.shape[0] and q.nnz:
                 dscores = np.asarray((delta @ q.T).todense()).ravel()
@@ -281,7 +286,18 @@ class LexicalIndex(SimilarityIndex):
 
     def phrase_weight(self, gram: Sequence[str]) -> float:
         """How distinctive a phrase is: the mean IDF of its character n-grams; 0 when most of them are too
-        common to count (found in more than ``max_df`` of the base items)."""
+        common to count (found in more than ``max_df`` of the base items). Cached: the same phrases come
+        back in query after query, and hashing their n-grams was a fifth of a query's time."""
+        cached = self._phrase_weights.get(tuple(gram))
+        if cached is not None:
+            return cached
+        weight = self._phrase_weight(gram)
+        if len(self._phrase_weights) >= self.PHRASE_CACHE:
+            self._phrase_weights.clear()
+        self._phrase_weights[tuple(gram)] = weight
+        return weight
+
+    def _phrase_weight(self, gram: Sequence[str]) -> float:
         columns = [_hash_column(g, self.N_FEATURES) for g in self._analyzer(normalise(" ".join(gram)))]
         if not columns:
             return 0.0

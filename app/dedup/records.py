@@ -77,6 +77,7 @@ class _Vocabulary:
 
 _SETS = ("countries", "themes", "target_groups", "orgs")
 _FLAG_GLOBAL, _FLAG_REGION = 1, 2
+_NOTHING: frozenset[str] = frozenset()
 
 
 class RecordStore:
@@ -92,6 +93,7 @@ class RecordStore:
         self.dead = np.zeros(0, dtype=bool)
         self.delta: dict[str, Prepared] = {}
         self._cache: dict[int, Prepared] = {}
+        self._sets: dict[str, tuple] = {}
 
     # -- build and persistence ---------------------------------------------------------------------------
     def build(self, records: Sequence[Prepared]) -> None:
@@ -130,6 +132,9 @@ class RecordStore:
             self.delta = {}
 
     def _set_ids(self, ids: np.ndarray) -> None:
+        # Per set of codes: its pointer and value arrays, and its words.
+        self._sets = {name: (self._arrays[f"{name}_ptr"], self._arrays[f"{name}_val"], self._vocab[name].words)
+                      for name in _SETS} if self._arrays else {}
         self.ids = ids
         self.row_of = {str(i): r for r, i in enumerate(ids.tolist())}
         if len(self.row_of) != len(ids):
@@ -171,14 +176,14 @@ class RecordStore:
         if cached is not None:
             return cached
         a, v = self._arrays, self._vocab
+        sets = self._sets
 
         def values(name):
-            ptr = a[f"{name}_ptr"]
-            start, end = int(ptr[row]), int(ptr[row + 1])
+            ptr, val, words = sets[name]
+            start, end = ptr[row:row + 2].tolist()
             if start == end:
-                return frozenset()
-            words = v[name].words
-            return frozenset([words[i] for i in a[f"{name}_val"][start:end].tolist()])
+                return _NOTHING
+            return frozenset([words[i] for i in val[start:end].tolist()])
 
         flags = int(a["flags"][row])
         if text:

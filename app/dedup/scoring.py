@@ -48,11 +48,19 @@ def _months(days: float) -> int:
     return max(0, int(round(days / DAYS_PER_MONTH)))
 
 
+def _shifted(day: date, delta: timedelta) -> date:
+    """``day + delta``, held at the calendar's ends (a start in year 9997 has an open end at 9999-12-31)."""
+    try:
+        return day + delta
+    except OverflowError:
+        return date.max if delta > timedelta(0) else date.min
+
+
 def _interval(rec: Prepared, horizon: timedelta) -> tuple[date, date] | None:
     if rec.start is None and rec.end is None:
         return None
-    start = rec.start or (rec.end - horizon)
-    end = rec.end or (rec.start + horizon)
+    start = rec.start or _shifted(rec.end, -horizon)
+    end = rec.end or _shifted(rec.start, horizon)
     return start, end
 
 

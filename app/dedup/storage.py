@@ -142,6 +142,10 @@ class GenerationReader:
             if path.stat().st_size != spec["bytes"]:
                 raise IndexCorruptError(f"{path} has {path.stat().st_size} bytes, expected {spec['bytes']}")
             value = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+            if isinstance(value, np.memmap):
+                # A plain array over the same mapped pages: np.memmap's own indexing builds a memmap
+                # object for every slice (a thousand per query), which cost more than the scoring.
+                value = value.view(np.ndarray)
         except IndexCorruptError:
             raise
         except (OSError, ValueError, EOFError) as exc:

@@ -39,7 +39,7 @@ from app.i18n import country_name
 from app.members.models import STAKEHOLDER_LABELS, Organisation, StakeholderType
 from app.sqltools import json_list_contains, json_list_contains_any, month_of
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, region_countries
-from app.utils import as_utc
+from app.utils import as_utc, whole_number
 
 # A report counts as on time when it is approved within this many days of its due date (the end of its
 # period): the organisation writes it after the period ends, and the secretariat reviews it.
@@ -58,7 +58,7 @@ class DashboardFilters:
         year = (args.get("year") or "").strip()
         region = (args.get("region") or "").strip()
         area = (args.get("area") or "").strip()
-        return cls(year=int(year) if year.isdigit() and FIRST_YEAR <= int(year) <= today.year + 5 else None,
+        return cls(year=whole_number(year, FIRST_YEAR, today.year + 5),
                    region=region if region in REGIONS else "", area=area if area in AREAS else "")
 
     def args(self) -> dict:

@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.i18n import is_country
 from app.knowledge.models import IndicatorValue
-from app.utils import one_line, utcnow
+from app.utils import one_line, utcnow, whole_number
 
 # The indicators the Hub charts. The first two are the SDG database's series for indicator 8.7.1.
 INDICATORS = {
@@ -98,8 +98,8 @@ def _row(line: int, raw: dict, this_year: int) -> tuple[Row | None, list[str]]:
         problems.append(_("unknown indicator code “%(code)s” (known: %(known)s)", code=indicator,
                           known=", ".join(INDICATORS)))
     year_text = get("year")
-    year = int(year_text) if year_text.isdigit() else None
-    if year is None or not FIRST_YEAR <= year <= this_year:
+    year = whole_number(year_text, FIRST_YEAR, this_year)
+    if year is None:
         problems.append(_("the year “%(year)s” is not a year between %(first)d and %(last)d", year=year_text,
                           first=FIRST_YEAR, last=this_year))
     value_text = get("value")

@@ -22,6 +22,7 @@ from app.members.decorators import admin_required, approved_required
 from app.members.models import Organisation, OrganisationStatus
 from app.taxonomy import AREAS
 from app.uploads import send_stored, stored_upload
+from app.utils import whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -213,8 +214,9 @@ def cite(resource_id: int):
     form = CiteForm(pledges=services.citable_pledges(current_user), groups=services.citable_groups(current_user))
     if form.validate_on_submit():
         kind, _sep, ident = (form.target.data or "").partition(":")
-        pledge = db.session.get(Pledge, int(ident)) if kind == "pledge" and ident.isdigit() else None
-        group = db.session.get(ActionGroup, int(ident)) if kind == "group" and ident.isdigit() else None
+        pk = whole_number(ident)
+        pledge = db.session.get(Pledge, pk) if kind == "pledge" and pk is not None else None
+        group = db.session.get(ActionGroup, pk) if kind == "group" and pk is not None else None
         if pledge is None and group is None:
             abort(400)
         run_service(lambda: services.cite_resource(current_user, resource, pledge=pledge, group=group),

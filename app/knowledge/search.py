@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.knowledge.models import SearchDocument
-from app.utils import fold, search_words, utcnow
+from app.utils import fold, search_words, utcnow, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +256,7 @@ class Query:
         kind = (args.get("kind") or "").strip()
         return cls(q=" ".join((args.get("q") or "").replace("\x00", "").split())[:Q_MAX],
                    kind=kind if kind in KINDS else "",
-                   page=int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1)
+                   page=whole_number(page, 1, 9_999) or 1)
 
     @property
     def words(self) -> list[str]:

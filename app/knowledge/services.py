@@ -29,7 +29,7 @@ from app.members.models import Organisation, OrganisationStatus, User
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
 from app.uploads import StoredFile, delete_stored
-from app.utils import one_line, utcnow
+from app.utils import one_line, utcnow, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -362,9 +362,9 @@ class LibraryFilters:
         q = " ".join((args.get("q") or "").replace("\x00", "").split())[:200]
         return cls(q=q, type=pick("type", RESOURCE_TYPES), area=pick("area", AREAS),
                    country=country if is_country(country) else "", language=pick("language", DOCUMENT_LANGUAGES),
-                   year=int(year) if year.isdigit() and FIRST_YEAR <= int(year) <= 9999 else None,
+                   year=whole_number(year, FIRST_YEAR, 9999),
                    sort=pick("sort", SORTS) or ("relevance" if q else "newest"),
-                   page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1)
+                   page=whole_number(page, 1, 99_999) or 1)
 
     def args(self, **changes) -> dict:
         values = {"q": self.q, "type": self.type, "area": self.area, "country": self.country,

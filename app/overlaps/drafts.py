@@ -12,6 +12,7 @@ from datetime import date
 from app.actiongroups.workplan.models import work_item_initiative
 from app.commitments.models import pledge_initiative
 from app.dedup import Initiative
+from app.utils import whole_number
 
 FORM_KINDS = ("pledge", "work_item")
 MAX_CODES = 300     # countries, areas... a form never sends more
@@ -32,8 +33,7 @@ def _date(value) -> date | None:
 
 
 def _int(value) -> int | None:
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return whole_number(value, high=10**11)
 
 
 def _text(value) -> str:

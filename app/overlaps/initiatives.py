@@ -22,6 +22,7 @@ from app.commitments.models import COMPARED_STATES, Pledge
 from app.extensions import db
 from app.members.models import Organisation, User
 from app.overlaps.models import NOT_COMPARED_STATUSES, ExternalActivity
+from app.utils import whole_number
 
 KINDS = ("pledge", "work_item", "external_activity")
 KIND_LABELS = {
@@ -32,8 +33,8 @@ KIND_LABELS = {
 MODELS = {"pledge": Pledge, "work_item": WorkItem, "external_activity": ExternalActivity}
 
 
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind))
+def kind_label(kind: str, label=str) -> str:
+    return label(KIND_LABELS.get(kind, kind))
 
 
 def parse_id(initiative_id: str) -> tuple[str, int]:
@@ -42,9 +43,10 @@ def parse_id(initiative_id: str) -> tuple[str, int]:
     :raises ValueError: not an initiative id of a known kind.
     """
     kind, _sep, pk = str(initiative_id or "").partition(":")
-    if kind not in KINDS or not pk.isdigit() or len(pk) > 12:
+    number = whole_number(pk, high=10**12 - 1) if pk == pk.strip() else None
+    if kind not in KINDS or number is None:
         raise ValueError(f"not an initiative id: {initiative_id!r}")
-    return kind, int(pk)
+    return kind, number
 
 
 def is_initiative_id(value: str) -> bool:
@@ -216,29 +218,30 @@ def url_of(obj) -> str:
     return f"/activities/{obj.id}"
 
 
-def card(obj, *, with_text: bool = True) -> Card:
-    """How to show an initiative; ``with_text=False`` for lists (no description, which a light load skips)."""
+def card(obj, *, full: bool = True) -> Card:
+    """How to show an initiative; ``full=False`` for lists (no description, which a light load skips, and
+    no state or source, which lists do not show)."""
     if isinstance(obj, Pledge):
         return Card(id=obj.initiative_id, kind="pledge", title=obj.title, url=url_of(obj),
                     organisation=obj.organisation.name, organisation_url=f"/organisations/{obj.organisation_id}",
-                    description=(obj.description or "") if with_text else "", countries=tuple(obj.countries or ()),
+                    description=(obj.description or "") if full else "", countries=tuple(obj.countries or ()),
                     is_global=obj.is_global, start=obj.start_date, end=obj.end_date, areas=tuple(obj.areas or ()),
-                    target_groups=tuple(obj.target_groups or ()), state=obj.state_label)
+                    target_groups=tuple(obj.target_groups or ()), state=obj.state_label if full else "")
     if isinstance(obj, WorkItem):
         org = obj.lead_organisation
         return Card(id=obj.initiative_id, kind="work_item", title=obj.title, url=url_of(obj),
                     organisation=org.name if org else obj.group.name,
                     organisation_url=f"/organisations/{org.id}" if org else f"/actiongroups/{obj.group.slug}",
-                    description=(obj.description or "") if with_text else "", countries=tuple(obj.countries or ()),
+                    description=(obj.description or "") if full else "", countries=tuple(obj.countries or ()),
                     is_global=False,
                     start=obj.start_date, end=obj.due_date, areas=tuple(obj.areas or ()), target_groups=(),
-                    state=obj.status_label, source=obj.group.name)
+                    state=obj.status_label if full else "", source=obj.group.name)
     return Card(id=obj.initiative_id, kind="external_activity", title=obj.title, url=url_of(obj),
                 organisation=obj.organisation_name, organisation_url=None,
-                description=(obj.description or "") if with_text else "",
+                description=(obj.description or "") if full else "",
                 countries=tuple(obj.countries or ()), is_global=False, start=obj.start_date, end=obj.end_date,
                 areas=tuple(obj.areas or ()), target_groups=tuple(obj.target_groups or ()),
-                state=obj.status_label, source=obj.source_label)
+                state=obj.status_label if full else "", source=obj.source_label if full else "")
 
 
 def group_id_of(obj) -> int | None:
@@ -282,7 +285,7 @@ def contact_of(obj) -> str:
 
 def organisation_names(keys: Iterable[str]) -> dict[str, str]:
     """Names of the detector's organisation keys (``org:<id>``; imported ones carry their own ref)."""
-    ids = {int(k[4:]) for k in keys if k.startswith("org:") and k[4:].isdigit()}
+    ids = {whole_number(k[4:]) for k in keys if k.startswith("org:")} - {None}
     names = {}
     if ids:
         names = {f"org:{i}": n for i, n in db.session.execute(

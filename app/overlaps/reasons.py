@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from flask_babel import get_translations
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from app.dedup import R, Reason
-from app.i18n import country_name
+from app.i18n import Translator, country_name
 from app.taxonomy import AREAS, TARGET_GROUPS, labels
 
 TIER_LABELS = {
@@ -44,12 +41,12 @@ class ReasonText:
         return {"code": self.code, "text": self.text, "kind": self.kind}
 
 
-def tier_label(tier: str) -> str:
-    return str(TIER_LABELS.get(getattr(tier, "value", tier), tier))
+def tier_label(tier: str, label=str) -> str:
+    return label(TIER_LABELS.get(getattr(tier, "value", tier), tier))
 
 
-def relation_label(relation: str) -> str:
-    return str(RELATION_LABELS.get(getattr(relation, "value", relation), relation))
+def relation_label(relation: str, label=str) -> str:
+    return label(RELATION_LABELS.get(getattr(relation, "value", relation), relation))
 
 
 def to_stored(reasons: Iterable[Reason]) -> list:
@@ -104,35 +101,21 @@ def _list(items: list[str]) -> str:
     return ", ".join(items)
 
 
-def translators():
-    """``gettext`` and ``ngettext`` bound to the current language's catalog, looked up once: a list of ten
-    matches renders some fifty sentences, and Flask-Babel looks the catalog up again on every call."""
-    catalog = get_translations()
-
-    def fast_gettext(string, **variables):
-        text = catalog.ugettext(string)
-        return text % variables if variables else text
-
-    def fast_ngettext(singular, plural, num, **variables):
-        variables.setdefault("num", num)
-        return catalog.ungettext(singular, plural, num) % variables
-
-    return fast_gettext, fast_ngettext
-
-
 def render(reason: Reason, sides: Mapping[str, str] | None = None, org_names: Mapping[str, str] | None = None,
-           *, _=_, ngettext=ngettext) -> ReasonText:
+           *, tr: Translator | None = None) -> ReasonText:
     """One reason as a sentence in the current language.
 
     :param sides: what to call each side ("draft", "other", "both"); by default as the author of a draft
         reads them. The review queue passes the two initiatives' titles.
     :param org_names: names of organisation keys (for "shared partner").
-    :param _, ngettext: the translation functions (``render_all`` passes faster ones, see :func:`translators`).
+    :param tr: the current language's translator (made here when not given; pass one when rendering many).
     """
+    tr = tr or Translator()
+    _, ngettext = tr.gettext, tr.ngettext
     sides = sides or DRAFT_SIDES
     p = reason.params or ()
     code = reason.code
-    side = str(sides.get(p[0], p[0])) if p and code in SIDE_CODES else ""
+    side = tr.label(sides.get(p[0], p[0])) if p and code in SIDE_CODES else ""
     kind = "against" if code in R.AGAINST else ("caveat" if code in R.CAVEATS or code in R.NOTES else "evidence")
     if code == R.SHARED_PHRASES:
         text = _("Shared key phrases: %(phrases)s", phrases=_list([f"“{x}”" for x in p[0]]))
@@ -149,9 +132,9 @@ def render(reason: Reason, sides: Mapping[str, str] | None = None, org_names: Ma
     elif code == R.PERIOD_OVERLAP_MONTHS:
         text = ngettext("The periods overlap for %(num)d month", "The periods overlap for %(num)d months", int(p[0]))
     elif code == R.SHARED_THEMES:
-        text = _("Same 8.7 areas: %(areas)s", areas=_list(labels(AREAS, p[0]) or list(p[0])))
+        text = _("Same 8.7 areas: %(areas)s", areas=_list(labels(AREAS, p[0], tr.label) or list(p[0])))
     elif code == R.SHARED_TARGET_GROUPS:
-        text = _("Same target groups: %(groups)s", groups=_list(labels(TARGET_GROUPS, p[0]) or list(p[0])))
+        text = _("Same target groups: %(groups)s", groups=_list(labels(TARGET_GROUPS, p[0], tr.label) or list(p[0])))
     elif code == R.SAME_ORGANISATION:
         text = _("Same organisation: your organisation's related initiative, not another partner's")
     elif code == R.SHARED_PARTNER:
@@ -186,11 +169,10 @@ def render(reason: Reason, sides: Mapping[str, str] | None = None, org_names: Ma
 
 
 def render_all(reasons: Iterable[Reason], sides: Mapping[str, str] | None = None,
-               org_names: Mapping[str, str] | None = None) -> list[ReasonText]:
+               org_names: Mapping[str, str] | None = None, *, tr: Translator | None = None) -> list[ReasonText]:
     """Evidence first, then what speaks against, then caveats (each group in the detector's order)."""
-    fast_gettext, fast_ngettext = translators()
-    sides = {k: str(v) for k, v in (sides or DRAFT_SIDES).items()}
-    rendered = [render(r, sides, org_names, _=fast_gettext, ngettext=fast_ngettext) for r in reasons]
+    tr = tr or Translator()
+    rendered = [render(r, sides, org_names, tr=tr) for r in reasons]
     order = {"evidence": 0, "against": 1, "caveat": 2}
     return sorted(rendered, key=lambda r: order[r.kind])
 

@@ -24,7 +24,7 @@ from app.overlaps.models import (
 )
 from app.overlaps.reasons import TIER_LABELS, from_stored, render_all
 from app.taxonomy import AREAS, REGIONS, TARGET_GROUPS, labels
-from app.utils import csv_cell, is_safe_next, like_pattern
+from app.utils import csv_cell, is_safe_next, like_pattern, whole_number
 
 
 def _require(allowed: bool) -> None:
@@ -41,7 +41,7 @@ def _edited(kind: str, raw_id: str | None):
     """The initiative being edited (a pledge or work item the person may edit), or None for a new one."""
     if not raw_id:
         return None
-    if not raw_id.isdigit():
+    if whole_number(raw_id) is None:
         abort(400)
     obj = initiatives.load_one(f"{kind}:{raw_id}")
     if obj is None or not obj.can_edit(current_user):
@@ -136,7 +136,7 @@ def review_queue():
     objects = initiatives.load((i for flag in page.items for i in flag.ids), light=True)
     rows = []
     for flag in page.items:
-        sides = [card(objects[i], with_text=False) if i in objects else None for i in flag.ids]
+        sides = [card(objects[i], full=False) if i in objects else None for i in flag.ids]
         reasons = render_all(from_stored(flag.reasons), sides={
             "draft": f"“{sides[0].title}”" if sides[0] else flag.a_id,
             "other": f"“{sides[1].title}”" if sides[1] else flag.b_id, "both": _("both")})

@@ -29,10 +29,11 @@ from app.audit import record
 from app.dedup import Initiative, Match, Tier
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
+from app.i18n import Translator
 from app.notifications.services import notify
 from app.overlaps import initiatives
 from app.overlaps.index import detector as current_detector
-from app.overlaps.initiatives import Card, Viewer, card, contact_of, owners, url_of
+from app.overlaps.initiatives import Card, Viewer, card, contact_of, kind_label, owners, url_of
 from app.overlaps.models import (
     DECISION_LABELS, ChangeOp, Decision, FlagStatus, InitiativeChange, InitiativeLink, LinkRelation,
     OverlapDecision, OverlapFlag, ReviewVisit,
@@ -96,14 +97,19 @@ class MatchView:
     reasons: list[ReasonText]
     decision: Decision | None = None
     link: InitiativeLink | None = None
+    tr: Translator | None = field(default=None, repr=False, compare=False)  # the panel's, for its labels
 
     @property
     def tier(self) -> str:
         return self.match.tier.value
 
     @property
+    def _label(self):
+        return self.tr.label if self.tr else str
+
+    @property
     def tier_label(self) -> str:
-        return tier_label(self.match.tier)
+        return tier_label(self.match.tier, self._label)
 
     @property
     def percent(self) -> int:
@@ -119,12 +125,12 @@ class MatchView:
 
     @property
     def relation_label(self) -> str:
-        return relation_label(self.match.relation)
+        return relation_label(self.match.relation, self._label)
 
     def as_dict(self) -> dict:
         c = self.card
         return {
-            "id": c.id, "kind": c.kind, "kind_label": c.kind_label, "title": c.title, "url": c.url,
+            "id": c.id, "kind": c.kind, "kind_label": kind_label(c.kind, self._label), "title": c.title, "url": c.url,
             "organisation": c.organisation, "organisation_url": c.organisation_url,
             "score": round(self.match.score, 3), "percent": self.percent, "tier": self.tier,
             "tier_label": self.tier_label, "relation": self.match.relation.value,
@@ -215,7 +221,9 @@ def visible_matches(matches: Iterable[Match], viewer: Viewer, k: int) -> list[Ma
     shown = [(m, objects[m.id]) for m in matches if m.id in objects and viewer.can_see(objects[m.id])][:k]
     keys = set().union(*(partner_keys(m.reasons) for m, _o in shown)) if shown else set()
     names = initiatives.organisation_names(keys) if keys else {}
-    return [MatchView(m, card(obj, with_text=False), render_all(m.reasons, org_names=names)) for m, obj in shown]
+    tr = Translator()
+    return [MatchView(m, card(obj, full=False), render_all(m.reasons, org_names=names, tr=tr), tr=tr)
+            for m, obj in shown]
 
 
 def _annotate(panel: Panel, initiative_id: str, viewer: Viewer, obj=None) -> None:
@@ -237,7 +245,7 @@ def _annotate(panel: Panel, initiative_id: str, viewer: Viewer, obj=None) -> Non
         removable = bool(obj is not None and viewer.is_partner and (
             viewer.is_admin or (link.decision_id is None and (
                 link.created_by_id == user.id or (hasattr(obj, "can_edit") and obj.can_edit(user))))))
-        panel.links.append((link, card(other, with_text=False), removable))
+        panel.links.append((link, card(other, full=False), removable))
     by_other = {c.id: link for link, c, _r in panel.links}
     for view in panel.matches:
         view.link = by_other.get(view.card.id)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.commitments import registry_routes
@@ -23,6 +23,7 @@ from app.utils import search_text_of, search_words
 from app.members.models import StakeholderType
 from app.taxonomy import region_countries
 from tests.commitments.conftest import NOW
+from tests.strategies import any_text, fuzz
 
 TODAY = NOW.date()  # 1 March 2026
 
@@ -347,11 +348,11 @@ def test_registry_query_lists_what_filtered_query_finds_with_the_organisation_lo
     assert listed == list(db.session.scalars(filtered_query(filters, TODAY)))
 
 
-ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+ANY_TEXT = any_text(60)
 ARGS = ("q", "area", "country", "stakeholder_type", "action_type", "status", "light", "sort", "page")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzz(60)
 @given(args=st.dictionaries(st.sampled_from(ARGS), ANY_TEXT, max_size=5))
 def test_random_query_strings_never_break_the_registry_or_its_exports(client, org, make_pledge, args):
     if not getattr(org, "seeded", False):

@@ -109,6 +109,16 @@ def test_no_end_date_is_said_and_still_overlaps(detector):
     assert top.reason(R.NO_END_DATE).params == ("draft",)
 
 
+@pytest.mark.parametrize("start, end, overlaps", [(date(9997, 1, 1), None, False),
+                                                   (None, date(1, 6, 1), False),
+                                                   (date(1, 1, 1), date(9999, 12, 31), True)])
+def test_dates_at_the_ends_of_the_calendar_are_scored(detector, start, end, overlaps):
+    # an open end is assumed some years from the known date: near year 1 or 9999 that must not overflow
+    draft = replace(COCOA_AGAIN, start=start, end=end)
+    assert COCOA.id in [m.id for m in detector.find_overlaps(draft)]
+    assert (detector.compare(draft, COCOA).subscores.time > 0) is overlaps
+
+
 def test_a_global_initiative_overlaps_any_country(detector):
     worldwide = replace(COCOA_AGAIN, countries=("global",))
     top = detector.find_overlaps(worldwide)[0]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.dedup import Initiative, R, Tier
 from bench.dedup_corpus import COUNTRIES, SECTORS, THEME_TERMS, THEMES, TARGET_GROUPS
+from tests.strategies import fuzz
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = fuzz(120)
 WORDS = sorted({w for terms in THEME_TERMS.values() for t in terms for w in t.split() if "{" not in w}
                | {w for s in SECTORS for w in s.split()}
                | {"strengthen", "labour", "inspection", "monitoring", "community", "training", "survivors", "hotline",

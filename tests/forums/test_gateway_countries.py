@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.errors import DomainError
@@ -14,6 +14,7 @@ from app.forums import consultations, gateway, services
 from app.knowledge.countries import CountryContext
 from app.taxonomy import region_countries
 from tests.forums.conftest import NOW, forum_data, poll_data
+from tests.strategies import fuzz
 
 
 def test_countries_are_checked_and_regions_expanded():
@@ -131,7 +132,7 @@ def test_the_consultation_form_and_the_conveners_countries_form(client, login, p
     assert consultation.countries == ["KEN", "UGA"]                  # nothing half-saved
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzz(30)
 @given(codes=st.lists(st.one_of(st.sampled_from(["KEN", "GHA", "002", "150", "ken", "", "XXX"]),
                                 st.text(max_size=6)), max_size=6))
 def test_the_session_form_survives_any_countries(client, login, people, forum, make_session, codes):

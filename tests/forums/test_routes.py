@@ -5,12 +5,13 @@ from datetime import date, time, timedelta
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.extensions import db
 from app.forums import consultations, feeds, services
 from tests.forums.conftest import NOW
+from tests.strategies import fuzz
 
 ROLES = ["anonymous", "partner", "invitee", "non_invitee", "convener", "secretariat"]
 LOGIN = "login"
@@ -183,7 +184,7 @@ def test_a_bad_consultation_form_keeps_what_was_typed(client, login, world):
     assert "This slot is in the past." in response.text and 'value="Kept title"' in response.text
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzz(25)
 @given(title=st.text(max_size=250), zone=st.sampled_from(["Europe/Zurich", "Mars/Base", "", "UTC"]),
        day=st.sampled_from(["", "2030-01-01", "not a date", "2020-02-30"]), hour=st.sampled_from(["", "09:00", "25:99"]),
        duration=st.sampled_from(["", "0", "60", "-5", "x"]), emails=st.text(max_size=80))

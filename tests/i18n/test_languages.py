@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from babel.support import Translations
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, gettext, lazy_gettext, ngettext
 
-from app.i18n import country_choices, country_name, format_dt, format_money
+from app.i18n import Translator, country_choices, country_name, format_dt, format_money
 from tests.conftest import PASSWORD
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
@@ -82,6 +82,26 @@ def test_formatting_follows_the_locale(app):
             assert country_name("DEU") == "Alemania"
             assert format_money(1234.5, "USD").startswith("1234,50") or "1.234,50" in format_money(1234.5, "USD")
             assert str(get_locale()) == "es"
+
+
+LIKELY = lazy_gettext("Likely duplicate")  # module level, as vocabularies are
+
+
+def test_a_translator_says_what_flask_babel_says_in_each_language(app):
+    seen = set()
+    with app.test_request_context():
+        for lang in ("en", "fr", "es"):
+            with force_locale(lang):
+                tr = Translator()
+                assert tr.label(LIKELY) == tr.label(LIKELY) == str(LIKELY)  # the second from its memory
+                assert tr.gettext("Countries in common: %(names)s", names="Kenya") == gettext(
+                    "Countries in common: %(names)s", names="Kenya")
+                assert tr.ngettext("The periods overlap for %(num)d month", "The periods overlap for %(num)d months",
+                                   3) == ngettext("The periods overlap for %(num)d month",
+                                                  "The periods overlap for %(num)d months", 3)
+                assert tr.label("already text") == "already text" and tr.label(None) == ""
+                seen.add(tr.label(LIKELY))
+    assert seen == {"Likely duplicate", translate("fr", "Likely duplicate"), translate("es", "Likely duplicate")}
 
 
 def test_emails_are_written_in_the_recipients_language(app, client, make_user, outbox):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.extensions import db
 from app.knowledge.indicators import import_indicators
 from app.knowledge.models import IndicatorValue, Resource
+from tests.strategies import any_text, fuzz, some_fields
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-anything = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120)
+FUZZ = fuzz(60)
+anything = any_text(120)
 FORM = {"title": "Brick kiln survey", "resource_type": "research", "summary": "Debt bondage.", "language": "en",
         "external_url": "https://example.org/kilns"}
 FIELDS = {
@@ -28,8 +29,7 @@ def _count(model) -> int:
 
 
 @FUZZ
-@given(changes=st.dictionaries(st.sampled_from(sorted(FIELDS)), st.none(), min_size=1, max_size=4).flatmap(
-    lambda keys: st.fixed_dictionaries({key: FIELDS[key] for key in keys})))
+@given(changes=some_fields(FIELDS))
 def test_the_resource_form_survives_random_input(as_role, world, changes):
     client = world.__dict__.setdefault("client", None) or as_role("submitter")
     world.client = client

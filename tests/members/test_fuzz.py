@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.extensions import db
 from app.members.models import Organisation, User
 from tests.conftest import reload
 from tests.members.test_routes import APPLICATION
+from tests.strategies import any_text, fuzz
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-anything = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)
+FUZZ = fuzz(40)
+anything = any_text(300)
 
 
 def _counts():
