@@ -26,6 +26,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'hub.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Database connections are replaced after this many seconds (never an in-memory SQLite one, which
+    # lives as long as its connection). On SQLite this is also how a running server picks up the
+    # statistics `flask import-iati` refreshes: a connection plans with those it read when it opened.
+    DB_POOL_RECYCLE = _int("DB_POOL_RECYCLE", 300)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
     # Used to build links in e-mails sent outside a request (CLI, scheduled jobs).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
