@@ -76,15 +76,12 @@ def _form(pledge: Pledge | None) -> PledgeForm:
     return PledgeForm(data=data, coordinators=coordinators, partners=partners, groups=groups)
 
 
-def _row_id(value) -> int | None:
-    return whole_number(value)
-
-
 def _data(form: PledgeForm) -> services.PledgeData:
-    deliverables = [services.DeliverableData(e.form.title.data or "", e.form.due_date.data, _row_id(e.form.id.data))
+    deliverables = [services.DeliverableData(e.form.title.data or "", e.form.due_date.data,
+                                             whole_number(e.form.id.data))
                     for e in form.deliverables if (e.form.title.data or "").strip() or e.form.due_date.data]
     indicators = [services.IndicatorData(e.form.name.data or "", e.form.unit.data or "", e.form.baseline.data,
-                                         e.form.target.data, _row_id(e.form.id.data))
+                                         e.form.target.data, whole_number(e.form.id.data))
                   for e in form.indicators
                   if any(v not in (None, "") for v in (e.form.name.data, e.form.unit.data, e.form.baseline.data,
                                                          e.form.target.data))]

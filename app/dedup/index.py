@@ -79,8 +79,9 @@ class _Segments:
 
     def set_base(self, base_ids, row_of: dict[str, int] | None = None) -> None:
         """Use these base ids; ``row_of`` (id → row) may be shared with another structure over the same ids."""
-        self.base_ids = base_ids if isinstance(base_ids, np.ndarray) else np.array([str(i) for i in base_ids] or [""],
-                                                                                    dtype=str)[:len(base_ids)]
+        if not isinstance(base_ids, np.ndarray):
+            base_ids = np.array([str(i) for i in base_ids], dtype=str)
+        self.base_ids = base_ids
         self.row_of = row_of if row_of is not None else {str(i): r for r, i in enumerate(base_ids)}
         self.dead = np.zeros(len(base_ids), dtype=bool)
         self.dead_rows: list[int] = []
