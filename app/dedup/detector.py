@@ -14,7 +14,7 @@ from .index import LexicalIndex, SimilarityIndex
 from .model import R, IndexCorruptError, Initiative, Match, Overlaps, Reason, Tier
 from .places import country_name_keys
 from .records import Prepared, RecordStore, from_json, prepare, to_json
-from .scoring import ScoringConfig, explain, quick_score, text_score
+from .scoring import ScoringConfig, explain, quick_scores, text_score
 from .storage import GenerationReader, GenerationWriter, current_generation
 from .text import PhraseFinder
 
@@ -225,28 +225,28 @@ class DuplicateDetector:
             return Overlaps([], notes + (Reason(R.EMPTY_DRAFT, ()),))
         cfg = self.config.scoring
         with self._lock:
-            candidates = self._candidates(prepared, self.config.shortlist)
-            heap: list[tuple[float, int, Prepared, float]] = []
-            for n, (id, cosine) in enumerate(candidates[: self.config.scored]):
+            candidates = self._candidates(prepared, self.config.shortlist)[: self.config.scored]
+            scored = quick_scores(prepared, self._records.columns(prepared, [id for id, _ in candidates]),
+                                  [cosine for _, cosine in candidates], cfg)
+            heap: list[tuple[float, int, str, float]] = []
+            for n, ((id, cosine), quick) in enumerate(zip(candidates, scored)):
                 bound = text_score(cosine, prepared, prepared, cfg)[0]  # the score never exceeds the text score
                 floor = heap[0][0] if len(heap) >= k else (0.0 if include_below else cfg.possible)
                 if bound < floor or bound <= 0:
                     break
-                other = self._records.get(id, text=False)
-                if other is None:
+                if quick is None:  # removed since the index answered
                     continue
-                score, tier = quick_score(prepared, other, cosine, cfg)
+                score, tier = quick
                 if tier is Tier.BELOW and not include_below:
                     continue
-                entry = (score, -n, other, cosine)
+                entry = (score, -n, id, cosine)
                 if len(heap) < k:
                     heapq.heappush(heap, entry)
                 elif entry > heap[0]:
                     heapq.heapreplace(heap, entry)
             ranked = sorted(heap, reverse=True)
             phrases = self._phrase_finder(prepared.text)
-            matches = [explain(prepared, self._records.get(other.id), cosine, cfg, phrases)
-                       for _, _, other, cosine in ranked]
+            matches = [explain(prepared, self._records.get(id), cosine, cfg, phrases) for _, _, id, cosine in ranked]
         return Overlaps(matches, notes)
 
     def compare(self, a: Initiative | str, b: Initiative | str) -> Match:

@@ -108,11 +108,13 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0 or scores.size == 0:
         return np.empty(0, dtype=np.int64)
     if k < scores.size:
-        idx = np.argpartition(scores, scores.size - k)[scores.size - k:]
+        # Partition the negated scores for the k smallest: most scores are 0, and numpy's introselect
+        # is then 7× slower asked for the k largest (2.2 against 0.3 ms at 100,000: python -m bench dedup).
+        idx = np.argpartition(-scores, k - 1)[:k]
     else:
         idx = np.arange(scores.size)
     idx = idx[scores[idx] > 0]
-    return idx[np.argsort(-scores[idx], kind="stable")]
+    return idx[np.lexsort((idx, -scores[idx]))]  # equal scores: the earlier row first
 
 
 class LexicalIndex(SimilarityIndex):

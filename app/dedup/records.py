@@ -60,6 +60,55 @@ def prepare(item: Initiative, regions=None) -> tuple[Prepared, tuple[Reason, ...
     return prepared, tuple(notes)
 
 
+def _codes(rec: Prepared, name: str) -> frozenset[str]:
+    return rec.place.countries if name == "countries" else getattr(rec, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """What ranking needs of several records seen from one draft, as arrays aligned with the records: for
+    each set of codes (countries, themes, target groups, organisations) its size and how many codes it
+    shares with the draft. Built by :meth:`RecordStore.columns`, read by :func:`app.dedup.scoring.quick_scores`."""
+
+    present: np.ndarray      # False where the record is unknown or removed
+    words: np.ndarray        # content words
+    is_global: np.ndarray
+    from_region: np.ndarray
+    starts: np.ndarray       # proleptic ordinals; 0 where not given
+    ends: np.ndarray
+    same_lead: np.ndarray    # the draft has a lead organisation and it is this record's
+    sizes: dict[str, np.ndarray]
+    common: dict[str, np.ndarray]
+
+    @classmethod
+    def empty(cls, m: int) -> Columns:
+        def zeros(dtype=np.int64):
+            return np.zeros(m, dtype=dtype)
+        return cls(present=zeros(bool), words=zeros(), is_global=zeros(bool), from_region=zeros(bool),
+                   starts=zeros(), ends=zeros(), same_lead=zeros(bool), sizes={s: zeros() for s in _SETS},
+                   common={s: zeros() for s in _SETS})
+
+    @classmethod
+    def of(cls, draft: Prepared, records: Sequence[Prepared]) -> Columns:
+        """The columns of records held as objects (the delta, or a test's)."""
+        cols = cls.empty(len(records))
+        for n, rec in enumerate(records):
+            cols.put(n, draft, rec)
+        return cols
+
+    def put(self, n: int, draft: Prepared, rec: Prepared) -> None:
+        self.present[n] = True
+        self.words[n] = rec.content_words
+        self.is_global[n], self.from_region[n] = rec.place.is_global, rec.place.from_region
+        self.starts[n] = rec.start.toordinal() if rec.start else 0
+        self.ends[n] = rec.end.toordinal() if rec.end else 0
+        self.same_lead[n] = bool(draft.lead_org) and draft.lead_org == rec.lead_org
+        for name in _SETS:
+            codes = _codes(rec, name)
+            self.sizes[name][n] = len(codes)
+            self.common[name][n] = len(codes & _codes(draft, name))
+
+
 class _Vocabulary:
     """Strings ↔ small ints, for storing sets of codes as integer arrays."""
 
@@ -105,8 +154,7 @@ class RecordStore:
         text_parts, text_ptr, title_len = [], [0], []
         for rec in records:
             for s in _SETS:
-                values = rec.place.countries if s == "countries" else getattr(rec, s)
-                arrays[f"{s}_val"].extend(vocab[s].id(v) for v in sorted(values))
+                arrays[f"{s}_val"].extend(vocab[s].id(v) for v in sorted(_codes(rec, s)))
                 arrays[f"{s}_ptr"].append(len(arrays[f"{s}_val"]))
             kinds.append(vocab["kinds"].id(rec.kind))
             flags.append((_FLAG_GLOBAL if rec.place.is_global else 0) | (_FLAG_REGION if rec.place.from_region else 0))
@@ -171,8 +219,8 @@ class RecordStore:
         return store
 
     # -- access ------------------------------------------------------------------------------------------
-    def _base(self, row: int, text: bool = True) -> Prepared:
-        cached = self._cache.get((row, text))
+    def _base(self, row: int) -> Prepared:
+        cached = self._cache.get(row)
         if cached is not None:
             return cached
         a, v = self._arrays, self._vocab
@@ -186,12 +234,9 @@ class RecordStore:
             return frozenset([words[i] for i in val[start:end].tolist()])
 
         flags = int(a["flags"][row])
-        if text:
-            t0, t1 = int(a["text_ptr"][row]), int(a["text_ptr"][row + 1])
-            blob = bytes(a["text"][t0:t1])
-            tl = int(a["title_len"][row])
-        else:  # scoring needs no text: skip decoding it
-            blob, tl = b"", 0
+        t0, t1 = int(a["text_ptr"][row]), int(a["text_ptr"][row + 1])
+        blob = bytes(a["text"][t0:t1])
+        tl = int(a["title_len"][row])
         s, e, lead = int(a["starts"][row]), int(a["ends"][row]), int(a["leads"][row])
         rec = Prepared(
             id=str(self.ids[row]), kind=v["kinds"].words[int(a["kinds"][row])],
@@ -203,12 +248,11 @@ class RecordStore:
             content_words=int(a["words"][row]))
         if len(self._cache) > 8192:
             self._cache.clear()
-        self._cache[(row, text)] = rec
+        self._cache[row] = rec
         return rec
 
-    def get(self, id: str, text: bool = True) -> Prepared | None:
-        """The live record of ``id`` (None when unknown or removed); ``text=False`` leaves the title and
-        description of a base record empty (faster, for scoring)."""
+    def get(self, id: str) -> Prepared | None:
+        """The live record of ``id`` (None when unknown or removed)."""
         with self._lock:
             rec = self.delta.get(id)
             if rec is not None:
@@ -216,7 +260,52 @@ class RecordStore:
             row = self.row_of.get(id)
             if row is None or self.dead[row]:
                 return None
-            return self._base(row, text)
+            return self._base(row)
+
+    def columns(self, draft: Prepared, ids: Sequence[str]) -> Columns:
+        """The :class:`Columns` of ``ids`` seen from ``draft``. Base records are read straight from the
+        arrays, all at once: decoding each into a :class:`Prepared` to score it cost more than the scoring."""
+        cols = Columns.empty(len(ids))
+        with self._lock:
+            rows, at = [], []
+            for n, id in enumerate(ids):
+                rec = self.delta.get(id)
+                if rec is not None:
+                    cols.put(n, draft, rec)
+                    continue
+                row = self.row_of.get(id)
+                if row is not None and not self.dead[row]:
+                    rows.append(row)
+                    at.append(n)
+            if rows:
+                self._fill(cols, draft, np.asarray(rows, dtype=np.int64), np.asarray(at, dtype=np.int64))
+        return cols
+
+    def _fill(self, cols: Columns, draft: Prepared, rows: np.ndarray, at: np.ndarray) -> None:
+        a = self._arrays
+        flags = a["flags"][rows]
+        cols.present[at] = True
+        cols.words[at] = a["words"][rows]
+        cols.is_global[at] = (flags & _FLAG_GLOBAL) != 0
+        cols.from_region[at] = (flags & _FLAG_REGION) != 0
+        cols.starts[at], cols.ends[at] = a["starts"][rows], a["ends"][rows]
+        lead = self._vocab["orgs"].index.get(draft.lead_org) if draft.lead_org else None
+        if lead is not None:
+            cols.same_lead[at] = a["leads"][rows] == lead
+        for name in _SETS:
+            ptr, val, _words = self._sets[name]
+            first, size = ptr[rows], ptr[rows + 1] - ptr[rows]
+            cols.sizes[name][at] = size
+            index = self._vocab[name].index
+            wanted = [index[c] for c in _codes(draft, name) if c in index]
+            total = int(size.sum())
+            if not wanted or not total:
+                continue
+            # the positions in ``val`` of every code of every row, and the row each belongs to
+            owner = np.repeat(np.arange(len(rows)), size)
+            where = np.arange(total) - np.repeat(np.cumsum(size) - size, size) + np.repeat(first, size)
+            hits = np.isin(val[where], wanted)
+            cols.common[name][at] = np.bincount(owner[hits], minlength=len(rows))
 
     def upsert(self, rec: Prepared) -> None:
         with self._lock:

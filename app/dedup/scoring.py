@@ -2,13 +2,17 @@
 into one score and a tier, and the reasons, built from the same numbers so that they always agree."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
+
 from .model import Match, R, Reason, Relation, SubScores, Tier
-from .records import Prepared
+from .records import Columns, Prepared
 
 DAYS_PER_MONTH = 30.4375
+_FIRST_DAY, _LAST_DAY = date.min.toordinal(), date.max.toordinal()
 
 
 @dataclass(frozen=True)
@@ -189,47 +193,66 @@ def score_pair(a: Prepared, b: Prepared, cosine: float,
     return score, tier, sub, relation, reasons
 
 
-def quick_score(a: Prepared, b: Prepared, cosine: float, cfg: ScoringConfig) -> tuple[float, Tier]:
-    """The score and tier of :func:`score_pair`, without building reasons (for ranking the shortlist).
-    Same arithmetic; ``tests/dedup/test_properties.py`` checks that both always agree."""
-    text = max(0.0, min(1.0, (cosine - cfg.text_floor) / (1.0 - cfg.text_floor)))
-    short = text > 0 and (a.content_words < cfg.min_content_words or b.content_words < cfg.min_content_words)
-    if short:
-        text *= cfg.short_text_factor
-    pa, pb = a.place, b.place
-    if not pa.given or not pb.given:
-        place = None
-    elif pa.countries & pb.countries:
-        place = _overlap_coefficient(pa.countries, pb.countries)
-        if pa.from_region or pb.from_region:
-            place *= cfg.region_factor
-    else:
-        place = cfg.global_place if (pa.is_global or pb.is_global) else 0.0
-    horizon = timedelta(days=round(365.25 * cfg.open_end_years))
-    ia, ib = _interval(a, horizon), _interval(b, horizon)
-    if ia is None or ib is None:
-        time = None
-    else:
-        overlap = (min(ia[1], ib[1]) - max(ia[0], ib[0])).days
-        time = 0.0 if overlap < 0 else min(1.0, max(overlap, 1) / max(1, min((ia[1] - ia[0]).days,
-                                                                             (ib[1] - ib[0]).days)))
-    parts = []
-    if a.themes and b.themes:
-        parts.append((0.7, _overlap_coefficient(a.themes, b.themes)))
-    if a.target_groups and b.target_groups:
-        parts.append((0.3, _overlap_coefficient(a.target_groups, b.target_groups)))
-    theme = sum(w * v for w, v in parts) / sum(w for w, _ in parts) if parts else None
-    if not a.orgs or not b.orgs:
-        org = None
-    elif a.lead_org and a.lead_org == b.lead_org:
-        org = 1.0
-    else:
-        org = cfg.shared_partner if a.orgs & b.orgs else 0.0
-    sub = SubScores(text=round(text, 4), place=None if place is None else round(place, 4),
-                    time=None if time is None else round(time, 4), theme=None if theme is None else round(theme, 4),
-                    organisation=org)
-    score = round(fuse(sub, cfg), 4)
-    return score, tier_of(score, sub, cfg, short_text=short)
+def quick_scores(a: Prepared, cols: Columns, cosines: Sequence[float],
+                 cfg: ScoringConfig) -> list[tuple[float, Tier] | None]:
+    """The score and tier of :func:`score_pair` for many records at once, without reasons (for ranking the
+    shortlist; None where a record is not present). The sub-scores are computed with numpy, in the same
+    order of operations as the functions above; their fusion and tier by :func:`fuse` and :func:`tier_of`
+    themselves. ``tests/dedup/test_properties.py`` checks that both always agree."""
+    c = np.asarray(cosines, dtype=np.float64)
+    text = np.maximum(0.0, np.minimum(1.0, (c - cfg.text_floor) / (1.0 - cfg.text_floor)))
+    short = (text > 0) & ((a.content_words < cfg.min_content_words) | (cols.words < cfg.min_content_words))
+    text = np.where(short, text * cfg.short_text_factor, text)
+
+    pa, sizes, common = a.place, cols.sizes, cols.common
+    place_known = pa.given & ((sizes["countries"] > 0) | cols.is_global)
+    place = _coefficients(common["countries"], len(pa.countries), sizes["countries"])
+    place = np.where(pa.from_region | cols.from_region, place * cfg.region_factor, place)
+    place = np.where(common["countries"] > 0, place,
+                     np.where(pa.is_global | cols.is_global, cfg.global_place, 0.0))
+
+    horizon = round(365.25 * cfg.open_end_years)
+    time_known = np.zeros(len(c), dtype=bool)
+    time = np.zeros(len(c))
+    if a.start is not None or a.end is not None:
+        first = a.start.toordinal() if a.start else max(_FIRST_DAY, a.end.toordinal() - horizon)
+        last = a.end.toordinal() if a.end else min(_LAST_DAY, a.start.toordinal() + horizon)
+        starts = np.where(cols.starts > 0, cols.starts, np.maximum(_FIRST_DAY, cols.ends - horizon))
+        ends = np.where(cols.ends > 0, cols.ends, np.minimum(_LAST_DAY, cols.starts + horizon))
+        overlap = np.minimum(last, ends) - np.maximum(first, starts)
+        shortest = np.maximum(1, np.minimum(last - first, ends - starts))
+        time_known = (cols.starts > 0) | (cols.ends > 0)
+        time = np.where(overlap < 0, 0.0, np.minimum(1.0, np.maximum(overlap, 1) / shortest))
+
+    with_themes = bool(a.themes) & (sizes["themes"] > 0)
+    with_groups = bool(a.target_groups) & (sizes["target_groups"] > 0)
+    weighted = np.where(with_themes, 0.7 * _coefficients(common["themes"], len(a.themes), sizes["themes"]), 0.0) + \
+        np.where(with_groups, 0.3 * _coefficients(common["target_groups"], len(a.target_groups),
+                                                  sizes["target_groups"]), 0.0)
+    weights = np.where(with_themes, 0.7, 0.0) + np.where(with_groups, 0.3, 0.0)
+    theme_known = with_themes | with_groups
+    theme = weighted / np.where(theme_known, weights, 1.0)
+
+    org_known = bool(a.orgs) & (sizes["orgs"] > 0)
+    org = np.where(cols.same_lead, 1.0, np.where(common["orgs"] > 0, cfg.shared_partner, 0.0))
+
+    out: list[tuple[float, Tier] | None] = []
+    for present, t, s, p, pk, tm, tk, th, thk, o, ok in zip(
+            cols.present.tolist(), text.tolist(), short.tolist(), place.tolist(), place_known.tolist(),
+            time.tolist(), time_known.tolist(), theme.tolist(), theme_known.tolist(), org.tolist(), org_known.tolist()):
+        if not present:
+            out.append(None)
+            continue
+        sub = SubScores(text=round(t, 4), place=round(p, 4) if pk else None, time=round(tm, 4) if tk else None,
+                        theme=round(th, 4) if thk else None, organisation=o if ok else None)
+        score = round(fuse(sub, cfg), 4)
+        out.append((score, tier_of(score, sub, cfg, short_text=s)))
+    return out
+
+
+def _coefficients(common: np.ndarray, size: int, sizes: np.ndarray) -> np.ndarray:
+    """:func:`_overlap_coefficient` for one set of ``size`` codes against many (0 where either is empty)."""
+    return common / np.maximum(1, np.minimum(size, sizes))
 
 
 def explain(a: Prepared, b: Prepared, cosine: float, cfg: ScoringConfig, phrases_of) -> Match:

@@ -2,6 +2,7 @@
 sub-scores, scores in [0, 1], and the gates on "likely duplicate"."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -82,14 +83,33 @@ def test_compare_explains_any_pair_consistently(detector, draft, shift):
     check(detector.compare(draft, other), Initiative(id="x"), detector.config.scoring)
 
 
+any_day = st.one_of(st.none(), day, st.dates())  # the whole calendar: open ends are held at its edges
+
+
 @SETTINGS
-@given(a=drafts, b=drafts, cosine=st.floats(min_value=0.0, max_value=1.0))
-def test_quick_score_agrees_with_the_explained_score(a, b, cosine):
+@given(a=drafts, others=st.lists(drafts, min_size=1, max_size=4), cosines=st.data(),
+       a_dates=st.tuples(any_day, any_day), b_dates=st.tuples(any_day, any_day))
+def test_quick_scores_agree_with_the_explained_score(a, others, cosines, a_dates, b_dates):
+    """Ranking scores the shortlist with numpy, straight from the stored arrays (and from the records
+    of the delta); whatever the records, it gives the score and tier of the explained match."""
     from app.dedup import calibrated_scoring
-    from app.dedup.records import prepare
-    from app.dedup.scoring import quick_score, score_pair
+    from app.dedup.records import Columns, RecordStore, prepare
+    from app.dedup.scoring import quick_scores, score_pair
 
     cfg = calibrated_scoring()
-    pa, pb = prepare(a)[0], prepare(b)[0]
-    score, tier, *_ = score_pair(pa, pb, cosine, cfg)
-    assert quick_score(pa, pb, cosine, cfg) == (score, tier)
+    pa = prepare(replace(a, start=a_dates[0], end=a_dates[1]))[0]
+    others = [replace(b, id=f"other-{n}", start=b_dates[0], end=b_dates[1]) if n == 0 else replace(b, id=f"other-{n}")
+              for n, b in enumerate(others)]
+    prepared = [prepare(b)[0] for b in others]
+    values = cosines.draw(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=len(others),
+                                   max_size=len(others)))
+    expected = [score_pair(pa, pb, cosine, cfg)[:2] for pb, cosine in zip(prepared, values)]
+    assert quick_scores(pa, Columns.of(pa, prepared), values, cfg) == expected
+    gone = prepare(replace(others[0], id="gone"))[0]
+    store = RecordStore()
+    store.build(prepared + [gone])
+    store.upsert(prepared[0])  # the first one from the delta (its base row is dead), the others from the arrays
+    store.remove("gone")
+    ids = [p.id for p in prepared]
+    assert quick_scores(pa, store.columns(pa, ids + ["gone", "unknown"]), values + [0.5, 0.5], cfg) == \
+        expected + [None, None]
