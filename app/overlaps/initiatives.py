@@ -21,7 +21,7 @@ from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
 from app.commitments.models import COMPARED_STATES, Pledge
 from app.extensions import db
 from app.members.models import Organisation, User
-from app.overlaps.models import NOT_COMPARED_STATUSES, ExternalActivity
+from app.overlaps.models import NOT_COMPARED_STATUSES, ExternalActivity, activity_initiative
 from app.utils import whole_number
 
 KINDS = ("pledge", "work_item", "external_activity")
@@ -119,14 +119,20 @@ def iter_compared(session: so.Session, batch: int = 1000) -> Iterator:
         model = MODELS[kind]
         last = 0
         while True:  # keyset pagination: constant memory, no long-lived cursor
-            query = sa.select(model).where(compared_where(kind), model.id > last).order_by(model.id).limit(batch)
-            if kind == "pledge":
-                query = query.options(so.selectinload(Pledge.partners))
-            rows = session.scalars(query).all()
+            where = (compared_where(kind), model.id > last)
+            if kind == "external_activity":  # by far the most numerous: the compared columns, not objects
+                rows = session.execute(sa.select(*ExternalActivity.initiative_columns()).where(*where)
+                                       .order_by(model.id).limit(batch)).all()
+                found = [activity_initiative(row) for row in rows]
+            else:
+                query = sa.select(model).where(*where).order_by(model.id).limit(batch)
+                if kind == "pledge":
+                    query = query.options(so.selectinload(Pledge.partners))
+                rows = session.scalars(query).all()
+                found = [row.to_initiative() for row in rows]
             if not rows:
                 break
-            for row in rows:
-                yield row.to_initiative()
+            yield from found
             last = rows[-1].id
 
 

@@ -359,19 +359,33 @@ class ExternalActivity(db.Model):
 
     def to_initiative(self):
         """This activity as the duplication detector's :class:`app.dedup.Initiative`."""
-        from app.dedup import Initiative
+        return activity_initiative(self)
 
-        lead = org_key_external(self.reporting_org_ref, self.reporting_org_name)
-        partners = []
-        for org in self.participating_orgs or []:
-            key = org_key_external(org.get("ref", ""), org.get("name", ""))
-            if key and key != lead and key not in partners:
-                partners.append(key)
-        return Initiative(
-            id=self.initiative_id, kind="external_activity", title=self.title, description=self.description or "",
-            countries=tuple(self.countries or ()), start=self.start_date, end=self.end_date,
-            themes=tuple(self.areas or ()), target_groups=tuple(self.target_groups or ()), lead_org=lead,
-            partner_orgs=tuple(partners), language=(self.language or "en")[:2])
+    @classmethod
+    def initiative_columns(cls) -> tuple:
+        """The columns :func:`activity_initiative` reads: an index rebuild selects these rather than whole
+        objects (100,000 activities: 4 s instead of 10)."""
+        return (cls.id, cls.title, cls.description, cls.countries, cls.start_date, cls.end_date, cls.areas,
+                cls.target_groups, cls.reporting_org_ref, cls.reporting_org_name, cls.participating_orgs,
+                cls.language)
+
+
+def activity_initiative(row):
+    """An imported activity (the object, or a row of :meth:`ExternalActivity.initiative_columns`) as the
+    duplication detector's :class:`app.dedup.Initiative`."""
+    from app.dedup import Initiative
+
+    lead = org_key_external(row.reporting_org_ref, row.reporting_org_name)
+    partners = []
+    for org in row.participating_orgs or []:
+        key = org_key_external(org.get("ref", ""), org.get("name", ""))
+        if key and key != lead and key not in partners:
+            partners.append(key)
+    return Initiative(
+        id=f"external_activity:{row.id}", kind="external_activity", title=row.title,
+        description=row.description or "", countries=tuple(row.countries or ()), start=row.start_date,
+        end=row.end_date, themes=tuple(row.areas or ()), target_groups=tuple(row.target_groups or ()),
+        lead_org=lead, partner_orgs=tuple(partners), language=(row.language or "en")[:2])
 
 
 def org_key_external(ref: str, name: str) -> str | None:

@@ -33,6 +33,24 @@ def test_the_index_holds_what_is_compared(app, world):
     assert world.private.initiative_id not in detector  # a draft is private work in progress
 
 
+def test_a_rebuild_reads_imported_activities_as_their_objects_describe_themselves(app, world, make_activity):
+    """A rebuild reads activities as rows of a few columns, not objects: the same Initiative either way."""
+    from app.overlaps import initiatives
+
+    make_activity("Cancelled before it began", status="5")  # not compared
+    make_activity("Labour inspection training", countries=["GHA"])
+    make_activity("Fair recruitment corridor", description="Ethical recruitment of migrant workers.",
+                  countries=["NPL", "QAT"], areas=["forced_labour"], target_groups=["migrants"],
+                  participating_orgs=[{"ref": "XM-TEST", "name": "Test Donor Agency", "role": "1"},
+                                      {"ref": "", "name": "Nepal Migrant Network", "role": "4"},
+                                      {"ref": "", "name": "Nepal Migrant Network", "role": "2"}],
+                  language="fr", end_date=datetime(2027, 6, 30).date())
+    read = [i for i in initiatives.iter_compared(db.session, batch=2) if i.kind == "external_activity"]
+    objects = initiatives.load(i.id for i in read)
+    assert len(read) == 3 and read == [objects[i.id].to_initiative() for i in read]  # world's one, and two here
+    assert read[-1].partner_orgs == ("extname:nepal migrant network",) and read[-1].language == "fr"
+
+
 def test_a_change_is_seen_by_the_next_query_through_the_change_log(app, world):
     detector = get_index().detector()
     assert world.pledge.initiative_id in ids(detector)
