@@ -404,7 +404,10 @@ def parse_activity(element, default_lang: str, where: str, report: ImportReport)
     return _finish(record, where, report)
 
 
-def _iati_records(path: Path, report: ImportReport, on_read) -> Iterator[tuple[Record, str]]:
+def iati_records(path: Path, report: ImportReport, on_read=None) -> Iterator[tuple[Record, str]]:
+    """Each activity of an IATI file as ``(Record, where)``, streamed; unreadable ones go to ``report.skipped``.
+
+    Traceability links (provider/receiver activity ids, related activities) are not read."""
     default_lang = "en"
     position = 0
     repaired = []
@@ -563,7 +566,7 @@ def run_import(paths: Iterable[str | os.PathLike], *, kind: str, on_read: Callab
     """
     now = now or utcnow()
     suffixes = (".xml",) if kind == "iati" else (".csv", ".txt")
-    records_of = _iati_records if kind == "iati" else _csv_records
+    records_of = iati_records if kind == "iati" else _csv_records
     report = ImportReport()
     seen: dict[str, str] = {}
     for path in expand_paths(paths, suffixes):
