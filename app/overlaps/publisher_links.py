@@ -76,7 +76,13 @@ class PublisherLink:
 
 
 def flip_kind(kind: str) -> str:
+    """What the other activity is to this one, from what this one is to the other."""
     return FLIPPED.get(kind, kind)
+
+
+def strongest_first(kinds: Iterable[str]) -> tuple[str, ...]:
+    """Link kinds, each once, in :data:`PRIORITY` order."""
+    return tuple(sorted(set(kinds), key=_RANK.__getitem__))
 
 
 def _activity_pk(initiative_id: str | None) -> int | None:
@@ -115,7 +121,7 @@ def links_of(initiative_id: str | None, *, compared_only: bool = True) -> dict[s
             kinds.setdefault(other_pk, set()).add(flip_kind(kind) if by_other else kind)
             publishers[other_pk] = publisher or ""
     return {f"{EXTERNAL}:{o}": PublisherLink(
-        f"{EXTERNAL}:{o}", tuple(sorted(found, key=_RANK.__getitem__)),
+        f"{EXTERNAL}:{o}", strongest_first(found),
         same_publisher=bool(me.reporting_org_ref) and publishers[o] == me.reporting_org_ref)
         for o, found in kinds.items()}
 
