@@ -132,6 +132,8 @@ class Record:
     def content_hash(self) -> str:
         data = asdict(self)
         data.pop("last_updated_at")
+        if not data["links"]:  # as before links were read: an activity without any is not changed by an upgrade
+            data.pop("links")
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 

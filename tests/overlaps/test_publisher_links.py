@@ -84,6 +84,15 @@ def test_importing_again_keeps_the_links_and_an_update_replaces_them(app):
         k: v for k, v in before.items() if k != "XM-NGO-PROJECT-1"}
 
 
+def test_the_content_hash_changes_with_the_links_and_not_for_an_activity_without_any():
+    """Activities imported before links were read keep their hash unless they have links: the first import
+    after the upgrade updates only those."""
+    record = importing.Record(identifier="XM-1", title="A title")
+    assert record.content_hash() == "e3c69170d063349c9a616cfc17f0c0ba5fb902a39942c639332c9a15728d9cb6"  # as before
+    record.links = [importing.Link("XM-2", "funding", "transaction/provider-org")]
+    assert record.content_hash() != "e3c69170d063349c9a616cfc17f0c0ba5fb902a39942c639332c9a15728d9cb6"
+
+
 def test_the_import_command_says_how_many_links_it_stored(app):
     result = app.test_cli_runner().invoke(args=["import-iati", str(DATA / "iati-links.xml")])
     assert result.exit_code == 0, result.output
