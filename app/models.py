@@ -18,5 +18,6 @@ from app.knowledge.models import (  # noqa: F401
     IndicatorValue, LibraryCurator, PathfinderCountry, Resource, ResourceCitation, RoadmapMilestone, SearchDocument,
 )
 from app.overlaps.models import (  # noqa: F401
-    ExternalActivity, InitiativeChange, InitiativeLink, OverlapDecision, OverlapFlag, OverlapState, ReviewVisit,
+    ActivityLink, ExternalActivity, InitiativeChange, InitiativeLink, OverlapDecision, OverlapFlag, OverlapState,
+    ReviewVisit,
 )

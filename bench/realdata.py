@@ -5,7 +5,8 @@ for development and tests, never shipped. Our own labelled sets (``bench/data/de
 
 * :func:`sts` gives ``(score 0-5, sentence1, sentence2)`` of the ``train`` or ``dev`` split.
 * :func:`iati_activities` gives the 1,800 activities as detector :class:`~app.dedup.Initiative` s with the
-  IATI identifier as id, with the publishers' traceability links hidden (the importer does not read them).
+  IATI identifier as id, with the publishers' traceability links hidden (the importer keeps them apart, in
+  ``Record.links``, which :func:`initiative_of` never reads; ``bench/iati_links.py`` checks them).
 * :func:`linked_pairs` gives the publishers' own funder/implementer links: the positives.
 * :func:`half` splits anything keyed by strings into two stable halves, ``"tune"`` and ``"held"``: tune on
   one, report on the other.

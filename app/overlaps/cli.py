@@ -74,6 +74,8 @@ def _run(paths: tuple[str, ...], kind: str, verbose: bool, rebuild: bool) -> Non
         db.session.commit()
     click.echo(f"Files read: {report.files}; activities created: {report.created}, updated: {report.updated}, "
                f"unchanged: {report.unchanged}, skipped: {len(report.skipped)}.")
+    if report.links:
+        click.echo(f"Links to other activities made by the publishers, stored with them: {report.links}.")
     for where, why in report.skipped:
         click.echo(f"  skipped  {where}: {why}")
     if report.warnings:

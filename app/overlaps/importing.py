@@ -14,6 +14,14 @@ Which 8.7 areas and target groups an imported activity works on is not something
 found from words in its title and description (in English, French and Spanish; see AREA_WORDS), and
 an activity tagged with SDG target 8.7 (tag vocabulary 3, code 8.7) without any such word is counted
 under "area not given" in the gap view.
+
+The links publishers make between activities are kept (:class:`ActivityLink`), each with what the other
+activity is to this one (:data:`LINK_SOURCES`, :data:`RELATED_ACTIVITY_KINDS`): the provider's activity
+of a transaction (``funding``), the receiver's (``implementing``), a participating organisation's own
+activity (``participating``), and related activities (``parent``, ``child``, ``sibling``, ``co_funded``,
+``third_party``). The other side is kept by its identifier (it may not be imported yet); an activity's
+links are replaced whenever the activity is. They are never shown to the detector as text or structure:
+the overlap services add them as their own reason (:mod:`app.overlaps.publisher_links`).
 """
 from __future__ import annotations
 
@@ -37,7 +45,7 @@ import sqlalchemy as sa
 from lxml import etree
 
 from app.extensions import db
-from app.overlaps.models import ACTIVITY_STATUS_LABELS, ExternalActivity
+from app.overlaps.models import ACTIVITY_STATUS_LABELS, ActivityLink, ActivityLinkKind, ExternalActivity
 from app.taxonomy import AREAS, TARGET_GROUPS
 from app.utils import fold, one_line, utcnow
 
@@ -48,6 +56,17 @@ BATCH = 500
 TITLE_MAX = 500
 DESCRIPTION_MAX = 20000
 IDENTIFIER_MAX = 250
+LINKS_MAX = 500  # distinct links kept per activity (a pooled fund's activity may list hundreds of partners)
+
+# Where an IATI activity names another activity, and what the other is to it.
+LINK_SOURCES = (
+    ("transaction/provider-org", "provider-activity-id", ActivityLinkKind.funding),
+    ("transaction/receiver-org", "receiver-activity-id", ActivityLinkKind.implementing),
+    ("participating-org", "activity-id", ActivityLinkKind.participating),
+)
+# related-activity/@type (IATI RelatedActivityType codelist).
+RELATED_ACTIVITY_KINDS = {"1": ActivityLinkKind.parent, "2": ActivityLinkKind.child, "3": ActivityLinkKind.sibling,
+                          "4": ActivityLinkKind.co_funded, "5": ActivityLinkKind.third_party}
 
 # Words that say which 8.7 area an activity works on (folded: lower case, no accents).
 AREA_WORDS = {
@@ -76,6 +95,16 @@ TARGET_GROUP_WORDS = {
 
 
 # -- what a record says --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    """Another activity that a record's publisher names: its identifier, what it is to the record
+    (an :class:`ActivityLinkKind` value) and the element it was read from."""
+
+    identifier: str
+    kind: str
+    source: str
+
+
 @dataclass
 class Record:
     """One activity as read from a file, before it is stored."""
@@ -98,10 +127,13 @@ class Record:
     url: str = ""
     language: str = ""
     last_updated_at: datetime | None = None
+    links: list[Link] = field(default_factory=list)
 
     def content_hash(self) -> str:
         data = asdict(self)
         data.pop("last_updated_at")
+        if not data["links"]:  # as before links were read: an activity without any is not changed by an upgrade
+            data.pop("links")
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
@@ -115,6 +147,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    links: int = 0  # publishers' links stored with the activities created or updated
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (where, why)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (where, what was left out)
     changed_ids: list[str] = field(default_factory=list)
@@ -213,6 +246,7 @@ def store(batch: list[tuple[Record, str]], *, source: str, source_name: str, rep
     existing = {a.identifier: a for a in db.session.scalars(
         sa.select(ExternalActivity).where(ExternalActivity.identifier.in_(list(unique))))}
     new_rows = []
+    stored: list[tuple[ExternalActivity, Record]] = []  # created or updated: their links are replaced
     for identifier, (record, where) in unique.items():
         digest = record.content_hash()
         activity = existing.get(identifier)
@@ -237,6 +271,7 @@ def store(batch: list[tuple[Record, str]], *, source: str, source_name: str, rep
             setattr(activity, name, getattr(record, name))
         activity.source, activity.source_name = source, source_name[:300]
         activity.content_hash, activity.updated_at = digest, now
+        stored.append((activity, record))
         if activity not in new_rows:
             record_change(activity.initiative_id)
             report.changed_ids.append(activity.initiative_id)
@@ -246,6 +281,21 @@ def store(batch: list[tuple[Record, str]], *, source: str, source_name: str, rep
             record_change(activity.initiative_id)
             report.changed_ids.append(activity.initiative_id)
     db.session.flush()
+    if stored:
+        report.links += replace_links(stored, new_ids={a.id for a in new_rows})
+
+
+def replace_links(stored: list[tuple[ExternalActivity, Record]], *, new_ids: set[int] = frozenset()) -> int:
+    """Replace the publishers' links of these (flushed) activities by their records' (two statements per
+    batch); return how many were stored. Activities in ``new_ids`` have none to delete."""
+    old = [a.id for a, _r in stored if a.id not in new_ids]
+    if old:
+        db.session.execute(sa.delete(ActivityLink).where(ActivityLink.activity_id.in_(old)))
+    rows = [{"activity_id": activity.id, "other_identifier": link.identifier, "kind": ActivityLinkKind(link.kind),
+             "source": link.source} for activity, record in stored for link in record.links]
+    if rows:
+        db.session.execute(sa.insert(ActivityLink), rows)
+    return len(rows)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...]) -> list[Path]:
@@ -399,15 +449,54 @@ def parse_activity(element, default_lang: str, where: str, report: ImportReport)
                 "website": one_line(contact.findtext("website"))}
         record.contact = {k: v[:300] for k, v in info.items() if v}
     record.last_updated_at = _datetime(element.get("last-updated-datetime"))
+    record.links = read_links(element, identifier, where, report)
     if identifier:
         record.url = f"https://d-portal.org/ctrack.html#view=act&aid={quote(identifier, safe='')}"
     return _finish(record, where, report)
 
 
+def read_links(element, identifier: str, where: str, report: ImportReport) -> list[Link]:
+    """The other activities an ``<iati-activity>`` names (see :data:`LINK_SOURCES`), each identifier and
+    kind once, in the order of the file; never the activity itself."""
+    found: dict[tuple[str, str], Link] = {}
+    left_out = {"too_long": 0, "too_many": 0}
+
+    def add(other: str | None, kind: ActivityLinkKind, source: str) -> None:
+        other = one_line(other)
+        if not other or other == identifier or (other, kind.value) in found:
+            return
+        if len(other) > IDENTIFIER_MAX:
+            left_out["too_long"] += 1
+        elif len(found) >= LINKS_MAX:
+            left_out["too_many"] += 1
+        else:
+            found[other, kind.value] = Link(other, kind.value, source)
+
+    for path, attribute, kind in LINK_SOURCES:
+        for org in element.iterfind(path):
+            add(org.get(attribute), kind, path)
+    for related in element.iterfind("related-activity"):
+        kind = RELATED_ACTIVITY_KINDS.get(one_line(related.get("type")))
+        if kind is None:
+            if related.get("ref"):
+                report.warnings.append((where, f"related activity {one_line(related.get('ref'))[:80]!r} of unknown "
+                                               f"type {one_line(related.get('type'))[:10]!r} left out"))
+            continue
+        add(related.get("ref"), kind, "related-activity")
+    if left_out["too_long"]:
+        report.warnings.append((where, f"{left_out['too_long']} linked activity identifiers longer than "
+                                       f"{IDENTIFIER_MAX} characters left out"))
+    if left_out["too_many"]:
+        report.warnings.append((where, f"only the first {LINKS_MAX} links to other activities were kept "
+                                       f"({left_out['too_many']} more left out)"))
+    return list(found.values())
+
+
 def iati_records(path: Path, report: ImportReport, on_read=None) -> Iterator[tuple[Record, str]]:
     """Each activity of an IATI file as ``(Record, where)``, streamed; unreadable ones go to ``report.skipped``.
 
-    Traceability links (provider/receiver activity ids, related activities) are not read."""
+    Traceability links (provider/receiver activity ids, participating organisations' activity ids,
+    related activities) are in ``Record.links``, apart from what the detector compares."""
     default_lang = "en"
     position = 0
     repaired = []

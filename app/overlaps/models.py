@@ -370,6 +370,42 @@ class ExternalActivity(db.Model):
                 cls.language)
 
 
+class ActivityLinkKind(str, enum.Enum):
+    """What the other activity is to this one, as the publisher of this one says it."""
+
+    funding = "funding"            # transaction/provider-org/@provider-activity-id: its money came from the other
+    implementing = "implementing"  # transaction/receiver-org/@receiver-activity-id: its money went to the other
+    participating = "participating"  # participating-org/@activity-id: a participant's own record of the work
+    parent = "parent"              # related-activity type 1
+    child = "child"                # related-activity type 2
+    sibling = "sibling"            # related-activity type 3
+    co_funded = "co_funded"        # related-activity type 4
+    third_party = "third_party"    # related-activity type 5: another organisation's report of the same activity
+
+
+class ActivityLink(db.Model):
+    """A link that the publisher of an imported activity made to another activity (IATI traceability:
+    provider and receiver activity ids of transactions, participating organisations' activity ids,
+    related activities).
+
+    The other side is kept as its IATI identifier, since it may be imported later or never. Links are
+    replaced with their activity at each import that changes it; the publishers' link is read in both
+    directions (see :mod:`app.overlaps.publisher_links`).
+    """
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Found by activity through the unique constraint (its first column), by the other side through its index.
+    activity_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("external_activity.id", ondelete="CASCADE"))
+    other_identifier: so.Mapped[str] = so.mapped_column(sa.String(250), index=True)
+    kind: so.Mapped[ActivityLinkKind] = so.mapped_column(enum_type(ActivityLinkKind, length=20))
+    source: so.Mapped[str] = so.mapped_column(sa.String(40), default="")  # the element it was read from
+
+    __table_args__ = (sa.UniqueConstraint("activity_id", "other_identifier", "kind", name="uq_activity_link"),)
+
+    def __repr__(self) -> str:
+        return f"<ActivityLink {self.id} {self.activity_id} {self.kind.value} {self.other_identifier}>"
+
+
 def activity_initiative(row):
     """An imported activity (the object, or a row of :meth:`ExternalActivity.initiative_columns`) as the
     duplication detector's :class:`app.dedup.Initiative`."""

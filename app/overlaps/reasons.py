@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.dedup import R, Reason
 from app.i18n import Translator, country_name
+from app.overlaps.publisher_links import LINKED_BY_PUBLISHERS, flip_kind
 from app.taxonomy import AREAS, TARGET_GROUPS, labels
 
 TIER_LABELS = {
@@ -90,7 +91,9 @@ def flip(reasons: Iterable[Reason]) -> list[Reason]:
     swap = {"draft": "other", "other": "draft"}
     out = []
     for reason in reasons:
-        if reason.code in SIDE_CODES and reason.params:
+        if reason.code == LINKED_BY_PUBLISHERS and reason.params:
+            out.append(Reason(reason.code, (flip_kind(reason.params[0]), *reason.params[1:])))
+        elif reason.code in SIDE_CODES and reason.params:
             out.append(Reason(reason.code, (swap.get(reason.params[0], reason.params[0]), *reason.params[1:])))
         else:
             out.append(reason)
@@ -117,7 +120,10 @@ def render(reason: Reason, sides: Mapping[str, str] | None = None, org_names: Ma
     code = reason.code
     side = tr.label(sides.get(p[0], p[0])) if p and code in SIDE_CODES else ""
     kind = "against" if code in R.AGAINST else ("caveat" if code in R.CAVEATS or code in R.NOTES else "evidence")
-    if code == R.SHARED_PHRASES:
+    if code == LINKED_BY_PUBLISHERS:
+        text = _linked(p[0] if p else "", tr.label(sides.get("draft", "draft")), tr.label(sides.get("other", "other")),
+                       _)
+    elif code == R.SHARED_PHRASES:
         text = _("Shared key phrases: %(phrases)s", phrases=_list([f"“{x}”" for x in p[0]]))
     elif code == R.SIMILAR_TEXT:
         text = _("Similar wording (%(percent)d%%)", percent=int(p[0]))
@@ -168,13 +174,43 @@ def render(reason: Reason, sides: Mapping[str, str] | None = None, org_names: Ma
     return ReasonText(code, text, kind)
 
 
+def _linked(kind: str, draft: str, other: str, _) -> str:
+    """The publishers' link between two activities (:mod:`app.overlaps.publisher_links`); ``kind`` is
+    what ``other`` is to ``draft``."""
+    if kind == "funding":
+        return _("Linked by the publishers: %(other)s funds %(draft)s — the same work, reported by the funder "
+                 "and by the implementer", other=other, draft=draft)
+    if kind == "implementing":
+        return _("Linked by the publishers: %(draft)s funds %(other)s — the same work, reported by the funder "
+                 "and by the implementer", other=other, draft=draft)
+    if kind == "participating":
+        return _("Linked by the publishers: one names the other as a participating organisation's own record — "
+                 "the same work, reported twice")
+    if kind == "third_party":
+        return _("Linked by the publishers: one is another organisation's report on the other — the same work, "
+                 "reported twice")
+    if kind == "co_funded":
+        return _("Linked by the publishers: co-funded — the same work, funded by more than one organisation")
+    if kind == "parent":
+        return _("Linked by the publishers: %(other)s is the parent of %(draft)s — related work, not a duplicate",
+                 other=other, draft=draft)
+    if kind == "child":
+        return _("Linked by the publishers: %(other)s is part of %(draft)s — related work, not a duplicate",
+                 other=other, draft=draft)
+    if kind == "sibling":
+        return _("Linked by the publishers: %(draft)s and %(other)s are parts of the same whole — related work, "
+                 "not a duplicate", other=other, draft=draft)
+    return _("Linked by the publishers")
+
+
 def render_all(reasons: Iterable[Reason], sides: Mapping[str, str] | None = None,
                org_names: Mapping[str, str] | None = None, *, tr: Translator | None = None) -> list[ReasonText]:
-    """Evidence first, then what speaks against, then caveats (each group in the detector's order)."""
+    """Evidence first, then what speaks against, then caveats (each group in the detector's order); the
+    publishers' own link, the strongest evidence, before all."""
     tr = tr or Translator()
     rendered = [render(r, sides, org_names, tr=tr) for r in reasons]
     order = {"evidence": 0, "against": 1, "caveat": 2}
-    return sorted(rendered, key=lambda r: order[r.kind])
+    return sorted(rendered, key=lambda r: (order[r.kind], r.code != LINKED_BY_PUBLISHERS))
 
 
 def partner_keys(reasons: Iterable[Reason]) -> set[str]:

@@ -31,7 +31,7 @@ from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.i18n import Translator
 from app.notifications.services import notify
-from app.overlaps import initiatives
+from app.overlaps import initiatives, publisher_links
 from app.overlaps.index import detector as current_detector
 from app.overlaps.initiatives import Card, Viewer, card, contact_of, kind_label, owners, url_of
 from app.overlaps.models import (
@@ -173,14 +173,18 @@ def _visible_overlaps(detector, draft: Initiative, viewer: Viewer, k: int):
     """The best ``k`` matches the viewer may see. Usually one question to the detector; when some of the
     best are hidden from the viewer (private drafts, members-only work plans), a second, wider one.
 
+    Activities linked by their publishers come with that reason, first when they say the same work
+    (:func:`app.overlaps.publisher_links.with_links`), even when the detector did not find them.
+
     # NEEDS-ENGINE: a filter in ``find_overlaps`` (ids allowed, or a predicate) would spare the second
     # question and the explanations of matches the viewer will not see.
     """
+    links = publisher_links.links_of(draft.id)
     found = detector.find_overlaps(draft, k=k)
-    views = visible_matches(found, viewer, k)
+    views = visible_matches(publisher_links.with_links(detector, draft, found, links=links), viewer, k)
     if len(views) < len(found) and len(found) == k:
         found = detector.find_overlaps(draft, k=k * OVERFETCH)
-        views = visible_matches(found, viewer, k)
+        views = visible_matches(publisher_links.with_links(detector, draft, found, links=links), viewer, k)
     return found, views
 
 
@@ -306,7 +310,9 @@ def material_changes(before: dict | None, after: dict) -> list[str]:
 
 def scan(obj, *, now: datetime | None = None, detector=None) -> list[OverlapFlag]:
     """Flag the pairs ``obj`` forms with the initiatives above the line; clear its open flags that are not
-    any more. Pairs of two imported activities are not flagged (no one in the Hub can act on them).
+    any more. Pairs of two imported activities are not flagged (no one in the Hub can act on them), unless
+    their publishers linked them as the same work, or as parent and child across two publishers
+    (:attr:`app.overlaps.publisher_links.PublisherLink.is_flagged`): the secretariat reviews those.
 
     :return: the flags found above the line (new, updated or reopened).
     """
@@ -320,8 +326,13 @@ def scan(obj, *, now: datetime | None = None, detector=None) -> list[OverlapFlag
         if detector is None:
             return []  # the index is being rebuilt: the nightly job scans this initiative
         mine = obj.to_initiative()
-        for match in detector.find_overlaps(mine, k=SCAN_SIZE):
-            if match.tier is Tier.BELOW or (match.kind == "external_activity" and mine.kind == "external_activity"):
+        links = publisher_links.links_of(me)
+        for match in publisher_links.with_links(detector, mine, detector.find_overlaps(mine, k=SCAN_SIZE),
+                                                links=links, flagged_only=True):
+            if match.tier is Tier.BELOW:
+                continue
+            if (match.kind == "external_activity" and mine.kind == "external_activity"
+                    and not (match.id in links and links[match.id].is_flagged)):
                 continue
             found[match.id] = match
     others = initiatives.load([*found, *existing]) if found or existing else {}
@@ -472,6 +483,10 @@ def pair_view(flag: OverlapFlag, objects: dict) -> list[ReasonText]:
             reasons = list(detector.compare(a.to_initiative(), b.to_initiative()).reasons)
         except KeyError:
             pass
+        else:
+            link = publisher_links.links_of(flag.a_id).get(flag.b_id)
+            if link is not None:
+                reasons.insert(0, link.reason)
     sides = {"draft": f"“{a.title}”" if a is not None else flag.a_id,
              "other": f"“{b.title}”" if b is not None else flag.b_id, "both": _("both")}
     names = initiatives.organisation_names(partner_keys(reasons))
