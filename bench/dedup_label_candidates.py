@@ -20,8 +20,9 @@ Where candidates come from (the ``source`` column of ``iati_dev_labels.csv``):
 
 A pair found by several sources keeps the first in that order. The publishers' own links
 (``realdata.linked_pairs()``) are left out (labelled already), and so are pairs inside one publisher
-family (:func:`org_family`). At most ``PER_PUBLISHER_PAIR`` pairs per source and pair of publishers, so
-one publisher's template series cannot fill the set.
+family (:func:`org_family`). Each source is sampled (``QUOTAS``, seeded), with at most
+``PER_SOURCE_PUBLISHER_PAIR`` pairs per source and ``PER_PUBLISHER_PAIR`` in all for one pair of publisher
+families, so one publisher's template series cannot fill the set.
 """
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ LABEL_VALUES = ("same", "related", "distinct")
 SOURCES = ("detector_likely", "detector_possible", "use_top3", "random_same_country")
 LABEL_COLUMNS = ["activity_a", "activity_b", "label", "reason", "source"]
 PER_PUBLISHER_PAIR = 10
+PER_SOURCE_PUBLISHER_PAIR = 5
+# how many pairs of each source to read (about 360 in all)
+QUOTAS = {"detector_likely": 110, "detector_possible": 90, "use_top3": 110, "random_same_country": 50}
 SEED = 87
 
 # Sister identifiers of one organisation: a government's departments and agencies, the European
@@ -251,7 +255,8 @@ def use_neighbours(activities, publisher_family: dict[str, str], k: int = 3) -> 
     return found
 
 
-def candidates(out=sys.stdout, per_publisher_pair: int = PER_PUBLISHER_PAIR, randoms: int = 60) -> None:
+def candidates(out=sys.stdout, quotas: dict[str, int] | None = None) -> None:
+    """Write a sample of candidate pairs (``QUOTAS`` per source) as CSV, with both texts, for reading."""
     from app.dedup import DuplicateDetector
     from bench import realdata
 
@@ -272,6 +277,7 @@ def candidates(out=sys.stdout, per_publisher_pair: int = PER_PUBLISHER_PAIR, ran
     semantic = use_neighbours(activities, family)
     print(f"sentence model: {len(semantic)} top-3 cross-organisation pairs", file=sys.stderr)
 
+    quotas = QUOTAS if quotas is None else quotas
     rng = random.Random(SEED)
     by_country: dict[str, list[str]] = defaultdict(list)
     for a in activities:
@@ -279,8 +285,8 @@ def candidates(out=sys.stdout, per_publisher_pair: int = PER_PUBLISHER_PAIR, ran
             by_country[c].append(a.id)
     shared = [c for c, ids in sorted(by_country.items()) if len(ids) > 1]
     random_pairs: set[tuple[str, str]] = set()
-    for _ in range(randoms * 50):
-        if len(random_pairs) >= randoms * 3:
+    for _ in range(quotas["random_same_country"] * 100):
+        if len(random_pairs) >= quotas["random_same_country"] * 4:
             break
         ids = by_country[rng.choice(shared)]
         a, b = rng.sample(ids, 2)
@@ -292,9 +298,8 @@ def candidates(out=sys.stdout, per_publisher_pair: int = PER_PUBLISHER_PAIR, ran
     sourced += [("use_top3", k) for k in semantic]
     sourced += [("random_same_country", k) for k in sorted(random_pairs)]
     order = {s: i for i, s in enumerate(SOURCES)}
-    sourced.sort(key=lambda item: order[item[0]])
+    sourced.sort(key=lambda item: (order[item[0]], item[1]))
     taken: dict[tuple[str, str], str] = {}
-    per_pair: Counter = Counter()
     pools: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for source, key in sourced:
         if key not in taken and key not in linked:
@@ -302,32 +307,40 @@ def candidates(out=sys.stdout, per_publisher_pair: int = PER_PUBLISHER_PAIR, ran
             taken[key] = source
     writer = csv.writer(out)
     writer.writerow(["n", "source", "tier", "score", "use_cos", "activity_a", "activity_b", "org_a", "org_b",
-                     "countries_a", "countries_b", "dates_a", "dates_b", "title_a", "title_b", "desc_a", "desc_b"])
+                     "countries_a", "countries_b", "dates_a", "dates_b", "partners_a", "partners_b",
+                     "title_a", "title_b", "desc_a", "desc_b"])
+    per_pair: Counter = Counter()  # (source, publisher pair) and (None, publisher pair) for all sources
     n = 0
     for source in SOURCES:
         pool = pools[source]
         rng.shuffle(pool)
         kept = 0
         for key in pool:
-            pp = tuple(sorted((family[key[0]], family[key[1]])))
-            if per_pair[source, pp] >= per_publisher_pair:
-                continue
-            if source == "random_same_country" and kept >= randoms:
+            if kept >= quotas[source]:
                 break
+            pp = tuple(sorted((family[key[0]], family[key[1]])))
+            if per_pair[source, pp] >= PER_SOURCE_PUBLISHER_PAIR or per_pair[None, pp] >= PER_PUBLISHER_PAIR:
+                continue
             per_pair[source, pp] += 1
+            per_pair[None, pp] += 1
             kept += 1
             n += 1
             a, b = by_id[key[0]], by_id[key[1]]
             match = flagged.get(key)
             cos = semantic.get(key)
+
+            def partners(i):
+                return "; ".join(f"{o.get('role')}:{o.get('ref') or ''}:{(o.get('name') or '')[:40]}"
+                                 for o in records[i].participating_orgs)[:300]
+
             writer.writerow([n, source, match.tier.value if match else "", f"{match.score:.3f}" if match else "",
                              f"{cos:.3f}" if cos is not None else "", a.id, b.id,
                              f"{publisher[a.id]} {records[a.id].reporting_org_name}",
                              f"{publisher[b.id]} {records[b.id].reporting_org_name}",
                              " ".join(a.countries), " ".join(b.countries),
-                             f"{a.start}..{a.end}", f"{b.start}..{b.end}",
-                             a.title[:200], b.title[:200], (a.description or "")[:400],
-                             (b.description or "")[:400]])
+                             f"{a.start}..{a.end}", f"{b.start}..{b.end}", partners(a.id), partners(b.id),
+                             a.title[:200], b.title[:200], (a.description or "")[:500],
+                             (b.description or "")[:500]])
         print(f"{source}: {len(pool)} found, {kept} kept", file=sys.stderr)
 
 
