@@ -5,6 +5,7 @@ pairs of real IATI activities to label by hand.
 
     python -m bench.dedup_label_candidates check                 # schema of trilingual.jsonl and the label files
     python -m bench.dedup_label_candidates candidates > pairs.csv # candidate pairs to read (keep it OUT of the repo)
+    python -m bench.dedup_label_candidates family-candidates > family.csv  # sister-publisher pairs, likewise
 
 ``candidates`` needs the IATI development set (``bench.realdata``) and writes, for reading only, both
 activities' titles and the start of their descriptions: those texts must not be committed. The labelled
@@ -359,12 +360,54 @@ def candidates(out=sys.stdout, quotas: dict[str, int] | None = None) -> None:
         print(f"{source}: {len(pool)} found, {kept} kept", file=sys.stderr)
 
 
+def family_candidates(out=sys.stdout, quota: int = 40, per_ref_pair: int = 10) -> None:
+    """Write, for reading, a sample of the pairs the detector flags between two *different* identifiers of
+    one publisher family (``GB-GOV-1`` / ``GB-GOV-13``, ``XM-DAC-7`` / the Netherlands Enterprise Agency):
+    the sister-publisher pairs that should count as one organisation (``iati_dev_same_family.csv``)."""
+    from app.dedup import DuplicateDetector
+    from bench import realdata
+
+    records = {r.identifier: r for r, _ in realdata.iati_records()}
+    by_id = {a.id: a for a in realdata.iati_activities()}
+    detector = DuplicateDetector.build(list(by_id.values()))
+    found = []
+    for a_id, match in detector.pairs():
+        ra, rb = records[a_id], records[match.id]
+        if ra.reporting_org_ref != rb.reporting_org_ref and \
+                org_family(ra.reporting_org_ref) == org_family(rb.reporting_org_ref):
+            found.append((tuple(sorted((a_id, match.id))), match))
+    found.sort(key=lambda item: item[0])
+    rng = random.Random(SEED)
+    rng.shuffle(found)
+    per_pair: Counter = Counter()
+    writer = csv.writer(out)
+    writer.writerow(["n", "source", "tier", "score", "activity_a", "activity_b", "org_a", "org_b", "countries_a",
+                     "countries_b", "dates_a", "dates_b", "title_a", "title_b", "desc_a", "desc_b"])
+    n = 0
+    for key, match in found:
+        refs = tuple(sorted((records[key[0]].reporting_org_ref, records[key[1]].reporting_org_ref)))
+        if n >= quota or per_pair[refs] >= per_ref_pair:
+            continue
+        per_pair[refs] += 1
+        n += 1
+        a, b = by_id[key[0]], by_id[key[1]]
+        writer.writerow([n, "detector_likely" if match.tier.rank == 2 else "detector_possible", match.tier.value,
+                         f"{match.score:.3f}", a.id, b.id, records[a.id].reporting_org_ref,
+                         records[b.id].reporting_org_ref, " ".join(a.countries), " ".join(b.countries),
+                         f"{a.start}..{a.end}", f"{b.start}..{b.end}", a.title[:200], b.title[:200],
+                         (a.description or "")[:500], (b.description or "")[:500]])
+    print(f"same family, different identifiers: {len(found)} flagged, {n} kept", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "check":
         return check()
     if command == "candidates":
         candidates()
+        return 0
+    if command == "family-candidates":
+        family_candidates()
         return 0
     print(__doc__)
     return 2
