@@ -460,7 +460,7 @@ def meeting_ics(consultation: Consultation, method: str, now: datetime) -> bytes
     attendees = [ical.Attendee(i.user.email, i.user.full_name, i.partstat) for i in consultation.invitees
                  if i.user_id != consultation.convener_id]
     return ical.meeting_to_ical(consultation, meeting_url(consultation), now,
-                                ical.uid_domain(current_app.config["BASE_URL"]), method=method, organizer=organizer,
+                                ical.uid_domain(current_app.config), method=method, organizer=organizer,
                                 attendees=attendees)
 
 
