@@ -33,7 +33,7 @@ from app.i18n import Translator
 from app.notifications.services import notify
 from app.overlaps import initiatives
 from app.overlaps.index import detector as current_detector
-from app.overlaps.initiatives import Card, Viewer, card, contact_of, kind_label, owners, url_of
+from app.overlaps.initiatives import Card, Viewer, card, contact_of, kind_label, owners, reply_address, url_of
 from app.overlaps.models import (
     DECISION_LABELS, ChangeOp, Decision, FlagStatus, InitiativeChange, InitiativeLink, LinkRelation,
     OverlapDecision, OverlapFlag, ReviewVisit,
@@ -553,7 +553,8 @@ def revert_decision(actor, decision: OverlapDecision, *, now: datetime | None = 
 
 
 def _tell_to_coordinate(actor, decision: OverlapDecision, objects: dict, now: datetime) -> int:
-    """Tell the focal points of both sides to coordinate, each with the other side's contact."""
+    """Tell the focal points of both sides to coordinate, each with the other side's contact (a reply to the
+    e-mail reaches that contact) and the reviewer's note."""
     flag = decision.flag
     told = 0
     for mine_id, other_id in ((flag.a_id, flag.b_id), (flag.b_id, flag.a_id)):
@@ -562,8 +563,9 @@ def _tell_to_coordinate(actor, decision: OverlapDecision, objects: dict, now: da
             continue
         for person in owners(mine):
             if notify(person, "overlap_coordinate", key=f"overlap-coordinate:{decision.id}:user:{person.id}",
-                      url=url_of(mine), actor=actor, now=now, mine=mine.title, other=other.title,
-                      organisation=card(other).organisation, contact=contact_of(other)) is not None:
+                      url=url_of(mine), actor=actor, now=now, reply_to=reply_address(other), mine=mine.title,
+                      other=other.title, organisation=card(other).organisation, contact=contact_of(other),
+                      note=decision.note or "") is not None:
                 told += 1
     return told
 
@@ -661,7 +663,7 @@ def ask_to_coordinate(actor, target, message: str, *, now: datetime | None = Non
     told = 0
     for person in owners(target):
         if notify(person, "overlap_contact", key=f"overlap-contact:{target.initiative_id}:{actor.id}:"
-                  f"{now.isoformat()}:user:{person.id}", url=url_of(target), actor=actor, now=now,
+                  f"{now.isoformat()}:user:{person.id}", url=url_of(target), actor=actor, now=now, reply_to=actor,
                   other=target.title, contact=contact, message=message) is not None:
             told += 1
     record(actor, "overlap_contact", target, told=told)

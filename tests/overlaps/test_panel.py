@@ -266,6 +266,21 @@ def test_contacting_a_focal_point_sends_them_my_contact(signed_in, world, outbox
     assert any("shall we talk" in m.get_body().get_content() for m in outbox if m["To"] == "cocoa@example.org")
 
 
+def test_a_message_to_a_focal_point_has_a_short_subject_and_replies_reach_its_author(signed_in, world, outbox):
+    """The message and the contact details are in the body; the subject says who and about what; a reply to
+    the e-mail reaches the person who wrote, not the Hub's no-reply address."""
+    message = "We are planning the same in Ghana, with the district labour offices. " * 8
+    signed_in("outsider").post(f"/overlaps/contact/{world.pledge.initiative_id}", data={"message": message})
+    mail = next(m for m in outbox if m["To"] == "cocoa@example.org")
+    assert mail["Subject"].startswith("Olu Outsider would like to coordinate on “Child labour monitoring")
+    assert len(mail["Subject"]) <= 90
+    assert "outsider@example.org" not in mail["Subject"] and "Ghana" not in mail["Subject"]
+    assert mail["Reply-To"].addresses[0].addr_spec == "outsider@example.org"
+    assert mail["Reply-To"].addresses[0].display_name == "Olu Outsider"
+    body = mail.get_body().get_content()
+    assert "district labour offices" in body and "outsider@example.org" in body
+
+
 def test_an_empty_message_is_refused_next_to_the_field(signed_in, world):
     response = signed_in("outsider").post(f"/overlaps/contact/{world.pledge.initiative_id}", data={"message": " "})
     assert response.status_code == 200 and "Write a few words" in response.get_data(as_text=True)
