@@ -24,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.i18n import all_timezones, force_timezone
 from app.types import UTCDateTime
 from app.utils import utcnow
 
@@ -60,20 +61,28 @@ def subject_line(text: str, limit: int = SUBJECT_MAX) -> str:
 
 
 def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[str, bytes, str]] = (), *,
-                reply_to=None, **context) -> EmailMessage:
-    """Render an e-mail for ``recipient`` in their language and send it when the session commits.
+                zone: str | None = None, reply_to=None, **context) -> EmailMessage:
+    """Render an e-mail for ``recipient`` in their language and time zone; send it when the session commits.
 
-    :param recipient: a User (its ``locale`` picks the language) or a plain address string.
-    :param subject: a lazy string (``lazy_gettext``), so it is translated in the recipient's locale; cut
-        to :data:`SUBJECT_MAX` characters.
+    The subject and the body are rendered inside the recipient's language and zone, so anything the template
+    formats (dates with the ``date``/``datetime``/``clock`` filters, lazy strings) is in their terms: pass
+    dates and objects, never text formatted beforehand.
+
+    :param recipient: a User (its ``locale`` picks the language, its ``timezone`` the zone) or an address.
+    :param subject: a lazy string (``lazy_gettext``), translated in the recipient's language; cut to
+        :data:`SUBJECT_MAX` characters.
     :param template: name under ``templates/email/`` without ``.txt``.
     :param attachments: ``(filename, content, content type)`` triples; the content type may carry
         parameters, e.g. ``text/calendar; method=REQUEST`` for a calendar invitation.
+    :param zone: the zone for a recipient who has none (e.g. the meeting's), else the default zone.
     :param reply_to: a User or an address string: who a reply reaches (person-to-person messages).
     """
     address = getattr(recipient, "email", recipient)
     locale = getattr(recipient, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    own_zone = getattr(recipient, "timezone", None)
+    with force_locale(locale), force_timezone(own_zone if _is_zone(own_zone) else zone):
         body = render_template(f"email/{template}.txt", recipient=recipient, **context)
         subject_text = subject_line(str(subject))
     msg = EmailMessage()
@@ -93,6 +102,10 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
     msg["Content-Language"] = locale  # after set_content and attachments, which move Content-* headers
     db.session.info.setdefault(_PENDING, []).append(msg)
     return msg
+
+
+def _is_zone(name: str | None) -> bool:
+    return bool(name) and name in all_timezones()
 
 
 def _address(person) -> Address | str:
