@@ -84,10 +84,12 @@ def test_a_pledge_that_overlaps_is_flagged_reviewed_and_both_focal_points_told(p
     logout(page)
 
     # Both focal points are told, each with the other's contact, by e-mail and in the Hub.
-    mine = latest_email(live_server.outbox, AUTHOR, "please coordinate")
-    theirs = latest_email(live_server.outbox, OTHER, "please coordinate")
-    assert OTHER in mine["Subject"] + email_text(mine) and title in mine["Subject"]
-    assert AUTHOR in theirs["Subject"] + email_text(theirs) and EXISTING in theirs["Subject"]
+    mine = latest_email(live_server.outbox, AUTHOR, "Please coordinate")
+    theirs = latest_email(live_server.outbox, OTHER, "Please coordinate")
+    assert OTHER in email_text(mine) and title in mine["Subject"] and len(mine["Subject"]) <= 90
+    assert AUTHOR in email_text(theirs) and EXISTING in theirs["Subject"]
+    # A reply reaches the other side's focal point.
+    assert mine["Reply-To"].addresses[0].addr_spec == OTHER and theirs["Reply-To"].addresses[0].addr_spec == AUTHOR
     login_ok(page, AUTHOR, DEMO_PASSWORD)
     page.goto("/notifications")
     expect(page.locator("main")).to_contain_text(f"“{title}” and “{EXISTING}”")
