@@ -185,22 +185,28 @@ def _visible_overlaps(detector, draft: Initiative, viewer: Viewer, k: int):
 
 
 def compare_before_saving(draft: Initiative, user, form, *, before: Initiative | None = None) -> Panel | None:
-    """The compare step of a form without JavaScript: the matches to show before saving, or None to save.
+    """The compare step of the pledge and work item forms: the matches to show before saving, or None to save.
 
-    None when the person already saw them (``overlaps_compared``: the compare step was shown;
-    ``overlaps_checked``: the live panel showed them), when an edit changed nothing material, or when
-    nothing undecided and unlinked from another organisation overlaps the draft (the live panel shows
-    the organisation's own related initiatives too; the compare step is about other partners' work).
-    Never blocks: saving again saves.
+    None when the person already saw them: the compare step was shown (``overlaps_compared``), or the live
+    panel showed every one of them (``overlaps_seen``: the ids of the matches it displayed, which its
+    script keeps up to date; a panel that had not answered yet, or showed others, does not count). None too
+    when an edit changed nothing material, or when nothing undecided and unlinked from another
+    organisation overlaps the draft (the live panel shows the organisation's own related initiatives too;
+    the compare step is about other partners' work). Never blocks: saving again saves.
     """
-    if form.get("overlaps_compared") or form.get("overlaps_checked"):
+    if form.get("overlaps_compared"):
         return None
     if before is not None and not material_changes(material_fields(before), material_fields(draft)):
         return None
     panel = check_draft(draft, user)
     panel.matches = [m for m in panel.matches
                      if m.decision is None and m.link is None and not m.same_organisation]
-    return panel if panel.status == "ok" and panel.matches else None
+    if panel.status != "ok" or not panel.matches:
+        return None
+    seen = set(str(form.get("overlaps_seen") or "").split()[:4 * PANEL_SIZE])
+    if {m.card.id for m in panel.matches} <= seen:
+        return None
+    return panel
 
 
 def initiative_overlaps(obj, user, *, k: int = PANEL_SIZE) -> Panel:
