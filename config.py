@@ -64,6 +64,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+    # The domain part of calendar UIDs (consultation-12@<domain>). Calendar apps recognise an event again
+    # by its UID, so it must never change for a deployment: it is a constant, not the host the Hub is
+    # reached at (which changes with the port, a proxy or a new address).
+    CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "hub.alliance87.org")
 
     # Rate limits (Flask-Limiter). Memory storage by default; e.g. redis://host:6379 in production.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

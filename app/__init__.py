@@ -111,14 +111,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.i18n import LANGUAGE_NAMES, country_name, currency_name, format_dt, format_money, language_name
+    from app.i18n import (LANGUAGE_NAMES, country_name, currency_name, format_clock, format_dt, format_money,
+                          language_name)
     from app.markdown import render_markdown
     from app.taxonomy import area_labels
     from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS
     from app.notifications.services import current_unread_count
 
     app.jinja_env.filters.update(
-        markdown=render_markdown, country=country_name, datetime=format_dt, date=format_date,
+        markdown=render_markdown, country=country_name, datetime=format_dt, clock=format_clock, date=format_date,
         language=language_name, number=format_decimal, money=format_money, currency_name=currency_name,
         area_labels=area_labels,
     )

@@ -55,6 +55,26 @@ def run_service(action, success: str | None, form: FlaskForm | None = None) -> b
     return True
 
 
+def service_accepts(action, form: FlaskForm) -> bool:
+    """Whether the services would accept the form, keeping nothing: run ``action``, then roll everything back
+    (the e-mails it queued too). A DomainError is shown next to its field as :func:`run_service` shows it.
+
+    For a step a view shows before saving (the overlaps compare step), which must never hide an error the
+    save would show.
+    """
+    from app.errors import DomainError
+    from app.extensions import db
+
+    try:
+        action()
+    except DomainError as exc:
+        apply_domain_error(form, exc)
+        return False
+    finally:
+        db.session.rollback()
+    return True
+
+
 def apply_domain_error(form: FlaskForm, error) -> None:
     """Show a DomainError next to the field it names, or at the top of the form.
 

@@ -1,6 +1,8 @@
 """Language, time zone, country and date helpers (Flask-Babel, Babel's CLDR data, pycountry)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from functools import lru_cache
 from weakref import WeakKeyDictionary
@@ -9,7 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_datetime, get_locale, get_timezone, get_translations
+from flask_babel import format_currency, format_datetime, format_time, get_locale, get_timezone, get_translations
 from flask_login import current_user
 
 from app.utils import fold, utcnow
@@ -137,13 +139,41 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
+def zone_name() -> str:
+    """The IANA name of the reader's time zone (the viewer's, or an e-mail's recipient's)."""
+    tz = get_timezone()
+    return getattr(tz, "key", None) or getattr(tz, "zone", None) or str(tz)
+
+
 def format_dt(value: datetime | None, fmt: str = "medium") -> str:
-    """A UTC datetime shown in the viewer's time zone and language, with the zone named."""
+    """A UTC datetime shown in the reader's time zone and language, with the zone named."""
     if value is None:
         return ""
-    tz = get_timezone()
-    text = format_datetime(value, fmt)
-    return f"{text} ({getattr(tz, 'key', None) or str(tz)})"
+    return f"{format_datetime(value, fmt)} ({zone_name().replace('_', ' ')})"
+
+
+def format_clock(value: datetime | None, *, named: bool = True) -> str:
+    """The time of day of a UTC datetime in the reader's zone and language (15:00, 3:00 PM), the zone named."""
+    if value is None:
+        return ""
+    text = format_time(value, "short")
+    return f"{text} ({zone_name().replace('_', ' ')})" if named else text
+
+
+@contextmanager
+def force_timezone(zone: str | None) -> Iterator[None]:
+    """Show times in ``zone`` (an IANA name; the default zone if unknown) inside the block, whoever is signed
+    in: Flask-Babel's ``force_locale`` for time zones, used to write an e-mail in its recipient's zone."""
+    from flask_babel import _get_current_context  # where Flask-Babel keeps the zone it selected (babel_tzinfo)
+
+    zone = zone if zone in all_timezones() else current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    ctx = _get_current_context()
+    before = getattr(ctx, "babel_tzinfo", None)
+    ctx.babel_tzinfo = ZoneInfo(zone)
+    try:
+        yield
+    finally:
+        ctx.babel_tzinfo = before
 
 
 def format_money(amount, currency: str) -> str:

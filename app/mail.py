@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from email.message import EmailMessage
+from email.headerregistry import Address
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.i18n import all_timezones, force_timezone
 from app.types import UTCDateTime
 from app.utils import utcnow
 
@@ -42,26 +44,53 @@ class SentEmailKey(db.Model):
         return f"<SentEmailKey {self.key}>"
 
 
-def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[str, bytes, str]] = (),
-                **context) -> EmailMessage:
-    """Render an e-mail for ``recipient`` in their language and send it when the session commits.
+# A subject is a short summary: mail programs show about this much in a list, and the body says the rest.
+SUBJECT_MAX = 90
 
-    :param recipient: a User (its ``locale`` picks the language) or a plain address string.
-    :param subject: a lazy string (``lazy_gettext``), so it is translated in the recipient's locale.
+
+def subject_line(text: str, limit: int = SUBJECT_MAX) -> str:
+    """``text`` as one line of at most ``limit`` characters, cut at a word with "…" if it is longer (a newline
+    from user text would break the header; a long title would push the point out of sight)."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:–—-") + "…"
+
+
+def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[str, bytes, str]] = (), *,
+                zone: str | None = None, reply_to=None, **context) -> EmailMessage:
+    """Render an e-mail for ``recipient`` in their language and time zone; send it when the session commits.
+
+    The subject and the body are rendered inside the recipient's language and zone, so anything the template
+    formats (dates with the ``date``/``datetime``/``clock`` filters, lazy strings) is in their terms: pass
+    dates and objects, never text formatted beforehand.
+
+    :param recipient: a User (its ``locale`` picks the language, its ``timezone`` the zone) or an address.
+    :param subject: a lazy string (``lazy_gettext``), translated in the recipient's language; cut to
+        :data:`SUBJECT_MAX` characters.
     :param template: name under ``templates/email/`` without ``.txt``.
     :param attachments: ``(filename, content, content type)`` triples; the content type may carry
         parameters, e.g. ``text/calendar; method=REQUEST`` for a calendar invitation.
+    :param zone: the zone for a recipient who has none (e.g. the meeting's), else the default zone.
+    :param reply_to: a User or an address string: who a reply reaches (person-to-person messages).
     """
     address = getattr(recipient, "email", recipient)
     locale = getattr(recipient, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    own_zone = getattr(recipient, "timezone", None)
+    with force_locale(locale), force_timezone(own_zone if _is_zone(own_zone) else zone):
         body = render_template(f"email/{template}.txt", recipient=recipient, **context)
-        # A subject is one line: a newline from user text (a name, a message) would break the header.
-        subject_text = " ".join(str(subject).split())
+        subject_text = subject_line(str(subject))
     msg = EmailMessage()
     msg["Subject"] = subject_text
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = address
+    if reply_to is not None:
+        msg["Reply-To"] = _address(reply_to)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="hub.example.org")
     msg.set_content(body)
@@ -73,6 +102,19 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
     msg["Content-Language"] = locale  # after set_content and attachments, which move Content-* headers
     db.session.info.setdefault(_PENDING, []).append(msg)
     return msg
+
+
+def _is_zone(name: str | None) -> bool:
+    return bool(name) and name in all_timezones()
+
+
+def _address(person) -> Address | str:
+    """A header address for a User (with their name) or an address string."""
+    email = getattr(person, "email", None)
+    if email is None:
+        return str(person)
+    username, _, domain = email.partition("@")
+    return Address(display_name=" ".join((person.full_name or "").split()), username=username, domain=domain)
 
 
 def queue_email_once(key: str, recipient, subject, template: str, **context) -> bool:

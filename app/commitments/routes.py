@@ -16,7 +16,7 @@ from app.commitments.forms import DeliverableDoneForm, PledgeForm
 from app.commitments.models import Deliverable, Pledge, PledgeState
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
+from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service, service_accepts
 from app.i18n import country_name, viewer_today
 from app.overlaps import services as overlaps
 from app.taxonomy import ACTION_TYPES, AREAS, TARGET_GROUPS, labels
@@ -98,15 +98,23 @@ def _data(form: PledgeForm) -> services.PledgeData:
 
 
 def _compare_step(form: PledgeForm, pledge: Pledge | None):
-    """Without JavaScript, the initiatives like this one are shown once before saving (never blocking)."""
+    """What comes before saving: ``(compare step, save now)``. The compare step shows the initiatives like
+    this one once (never blocking); it is shown only for a form the services accept, so a validation error
+    (the SMART check on submitting) always comes first: then ``(None, False)``, the errors on the form.
+    """
     organisation_id = pledge.organisation_id if pledge else current_user.organisation_id
     draft = services.draft_initiative(_data(form), organisation_id, pledge)
-    return overlaps.compare_before_saving(draft, current_user, request.form,
-                                          before=pledge.to_initiative() if pledge is not None else None)
+    compare = overlaps.compare_before_saving(draft, current_user, request.form,
+                                             before=pledge.to_initiative() if pledge is not None else None)
+    if compare is None:
+        return None, True
+    if not service_accepts(_saving(form, pledge)[0], form):
+        return None, False
+    return compare, False
 
 
-def _save(form: PledgeForm, pledge: Pledge | None):
-    """Save the form (and submit it when asked); returns the pledge on success, None on an error."""
+def _saving(form: PledgeForm, pledge: Pledge | None):
+    """The service calls that save the form (and submit it when asked), and where the saved pledge is put."""
     wants_submit = request.form.get("intent") == "submit"
     saved: dict[str, Pledge] = {}
 
@@ -121,7 +129,13 @@ def _save(form: PledgeForm, pledge: Pledge | None):
             db.session.flush()
             services.submit_pledge(current_user, saved["pledge"])
 
-    if wants_submit:
+    return action, saved
+
+
+def _save(form: PledgeForm, pledge: Pledge | None):
+    """Save the form (and submit it when asked); returns the pledge on success, None on an error."""
+    action, saved = _saving(form, pledge)
+    if request.form.get("intent") == "submit":
         message = _("The pledge was submitted. The secretariat will review it and publish it or send it back "
                     "with comments.")
     elif pledge is not None and pledge.state is PledgeState.published:
@@ -140,9 +154,8 @@ def create():
     form = _form(None)
     compare = None
     if form.validate_on_submit():
-        compare = _compare_step(form, None)
-        pledge = _save(form, None) if compare is None else None
-        if pledge is not None:
+        compare, save_now = _compare_step(form, None)
+        if save_now and (pledge := _save(form, None)) is not None:
             return redirect(url_for(".detail", pledge_id=pledge.id))
     return render_template("commitments/form.html", form=form, pledge=None, compare=compare)
 
@@ -155,8 +168,8 @@ def edit(pledge_id: int):
     form = _form(pledge)
     compare = None
     if form.validate_on_submit():
-        compare = _compare_step(form, pledge)
-        if compare is None and _save(form, pledge) is not None:
+        compare, save_now = _compare_step(form, pledge)
+        if save_now and _save(form, pledge) is not None:
             return redirect(url_for(".detail", pledge_id=pledge.id))
     warnings = services.deliverable_warnings(pledge)
     return render_template("commitments/form.html", form=form, pledge=pledge, warnings=warnings, compare=compare)

@@ -274,14 +274,18 @@ def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str) ->
     subjects = {"invitation": _l("Your availability, please: %(title)s", title=consultation.title),
                 "reminder": _l("Reminder: your availability for %(title)s", title=consultation.title),
                 "new_link": _l("Your new personal link: %(title)s", title=consultation.title)}
-    queue_email(invitee.user, subjects[kind], "consultation_poll", consultation=consultation, kind=kind,
-                personal_url=personal_url(invitee),
+    zone = reader_zone(invitee.user, consultation)
+    # Times go to the template as datetimes: it writes them in the invitee's language and zone.
+    queue_email(invitee.user, subjects[kind], "consultation_poll", zone=zone, consultation=consultation,
+                kind=kind, personal_url=personal_url(invitee),
                 page_url=external_url("forums.consultation", consultation_id=consultation.id),
-                slots=[(times.show(s.starts_at, invitee.user.timezone if times.is_zone(invitee.user.timezone)
-                                   else consultation.timezone, "full"),
-                        times.is_night(s.starts_at, s.ends_at, invitee.user.timezone)) for s in consultation.slots],
-                deadline=times.show(consultation.deadline_at, invitee.user.timezone if times.is_zone(
-                    invitee.user.timezone) else consultation.timezone, "full"))
+                slots=[(s.starts_at, times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots],
+                deadline=consultation.deadline_at)
+
+
+def reader_zone(user: User, consultation: Consultation) -> str:
+    """The zone ``user`` reads the consultation's times in: their own, else the consultation's."""
+    return user.timezone if times.is_zone(user.timezone) else consultation.timezone
 
 
 # -- answering the poll ------------------------------------------------------------------------------------
@@ -460,20 +464,17 @@ def meeting_ics(consultation: Consultation, method: str, now: datetime) -> bytes
     attendees = [ical.Attendee(i.user.email, i.user.full_name, i.partstat) for i in consultation.invitees
                  if i.user_id != consultation.convener_id]
     return ical.meeting_to_ical(consultation, meeting_url(consultation), now,
-                                ical.uid_domain(current_app.config["BASE_URL"]), method=method, organizer=organizer,
+                                ical.uid_domain(current_app.config), method=method, organizer=organizer,
                                 attendees=attendees)
 
 
 def _send_meeting_email(consultation: Consultation, invitee: Invitee, method: str, template: str, subject,
                         ics: bytes | None = None, **context) -> None:
     ics = ics if ics is not None else meeting_ics(consultation, method, utcnow())
-    zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else consultation.timezone
-    queue_email(invitee.user, subject, template,
+    queue_email(invitee.user, subject, template, zone=reader_zone(invitee.user, consultation),
                 attachments=[("invite.ics" if method != "CANCEL" else "cancel.ics", ics,
                               f"text/calendar; method={method}; charset=UTF-8")],
                 consultation=consultation, page_url=meeting_url(consultation), personal_url=personal_url(invitee),
-                when=times.show(consultation.starts_at, zone, "full") if consultation.starts_at else "",
-                until=times.show_time(consultation.ends_at, zone, named=True) if consultation.ends_at else "",
                 **context)
 
 
@@ -614,8 +615,8 @@ def save_minutes(actor: User, consultation: Consultation, text: str, *, send: bo
         for invitee in consultation.invitees:
             if invitee.user.is_approved and invitee.response is not Response.declined:
                 queue_email(invitee.user, _l("Minutes: %(title)s", title=consultation.title), "meeting_minutes",
-                            consultation=consultation, page_url=meeting_url(consultation),
-                            items=consultation.action_items)
+                            zone=reader_zone(invitee.user, consultation), consultation=consultation,
+                            page_url=meeting_url(consultation), items=consultation.action_items)
                 sent += 1
     return sent
 

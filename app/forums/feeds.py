@@ -69,7 +69,7 @@ def personal_events(user: User, now: datetime) -> list[bytes]:
     """The iCalendar bytes of every event of the person's feed: their agenda and registered sessions, the Forums
     they registered for, the meetings they are invited to (with their answer) or convene, open polls' deadlines,
     and the report and deliverable due dates of the pledges they coordinate. Four queries."""
-    domain = ical.uid_domain(current_app.config["BASE_URL"])
+    domain = ical.uid_domain(current_app.config)
     base = external_url("forums.index").rstrip("/")
     since = now - PAST
     events = []
@@ -191,7 +191,7 @@ def personal_feed(user: User, now: datetime) -> bytes:
 
 # -- the programme and group feeds ----------------------------------------------------------------------------
 def programme_feed(forum: Forum, sessions, now: datetime, session_url: Callable) -> bytes:
-    return ical.programme_to_ical(forum, sessions, session_url, ical.uid_domain(current_app.config["BASE_URL"]),
+    return ical.programme_to_ical(forum, sessions, session_url, ical.uid_domain(current_app.config),
                                   speakers_label=_("Speakers"))
 
 
@@ -208,6 +208,6 @@ def group_meetings(group, viewer, now: datetime) -> list[Consultation]:
 
 
 def meetings_feed(name: str, meetings, now: datetime, meeting_url: Callable) -> bytes:
-    domain = ical.uid_domain(current_app.config["BASE_URL"])
+    domain = ical.uid_domain(current_app.config)
     return ical.feed_to_ical(name, [ical.meeting_event(m, meeting_url(m), now, domain, organizer=None,
                                                        cancelled=m.is_cancelled) for m in meetings])

@@ -1,27 +1,36 @@
 """iCalendar (RFC 5545) serialisers: pure functions of objects and addresses, no queries, no request.
 
-Every component has UID, DTSTAMP and, for events, DTSTART/DTEND in UTC (so no VTIMEZONE is needed) or as
-dates for all-day events (a multi-day event is one event). The link back to the Hub is in URL and in
-DESCRIPTION (calendar apps show one or the other). Updates of the same thing keep its UID and raise its
+Every component has UID (``<kind>-<id>@CALENDAR_UID_DOMAIN``), DTSTAMP and, for events, DTSTART/DTEND in UTC
+(so no VTIMEZONE is needed) or as dates for all-day events (a multi-day event is one event). The link back to
+the Hub is in URL and in DESCRIPTION (calendar apps show one or the other); DESCRIPTION is plain text (people
+write Markdown, which calendar apps would show as typed). Updates of the same thing keep its UID and raise its
 SEQUENCE; a cancelled meeting is sent with METHOD:CANCEL and STATUS:CANCELLED (RFC 5546).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from app.forums.cache import Memory
+from app.markdown import markdown_to_text
 
 PRODID = "-//Alliance 8.7 Hub//Forums//EN"
+_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?")
 
 
-def uid_domain(base_url: str) -> str:
-    """The host part of UIDs (``forum-session-12@hub.example.org``): stable for a deployment."""
-    return (urlsplit(base_url).hostname or "hub.invalid").lower()
+def uid_domain(config) -> str:
+    """The domain part of UIDs (``forum-session-12@hub.alliance87.org``): the configured constant
+    ``CALENDAR_UID_DOMAIN``, never the host name the Hub is reached at, so an event keeps its UID for
+    good (a calendar app would otherwise show it twice)."""
+    domain = str(config.get("CALENDAR_UID_DOMAIN") or "").strip().lower()
+    if not _DOMAIN.fullmatch(domain):
+        raise RuntimeError(f"CALENDAR_UID_DOMAIN must be a domain name such as hub.alliance87.org, not {domain!r}")
+    return domain
 
 
 def new_calendar(name: str | None = None, *, method: str | None = None) -> Calendar:
@@ -93,7 +102,7 @@ def session_event(session, forum, url: str, dtstamp: datetime, domain: str, *, s
     location = ", ".join(p for p in (session.room.name if session.room else "", forum.venue_name) if p)
     speakers = speakers_text(session) if with_speakers else ""
     description = "\n\n".join(p for p in (
-        f"{speakers_label}: {speakers}" if speakers else "", session.description,
+        f"{speakers_label}: {speakers}" if speakers else "", markdown_to_text(session.description),
         session.online_url) if p)
     return timed_event(f"forum-session-{session.id}@{domain}", f"{summary_prefix}{session.title}", session.starts_at,
                        session.ends_at, dtstamp, url, description=description,
@@ -147,7 +156,8 @@ def meeting_event(consultation, url: str, dtstamp: datetime, domain: str, *, org
     location = consultation.place or consultation.online_url
     event = timed_event(f"consultation-{consultation.id}@{domain}", consultation.title, consultation.starts_at,
                         consultation.ends_at, dtstamp, url,
-                        description="\n\n".join(p for p in (consultation.purpose, consultation.agenda,
+                        description="\n\n".join(p for p in (markdown_to_text(consultation.purpose),
+                                                             markdown_to_text(consultation.agenda),
                                                              consultation.online_url) if p),
                         location=location, sequence=consultation.sequence,
                         status="CANCELLED" if cancelled else "CONFIRMED")

@@ -94,9 +94,8 @@ def send_meeting_reminders(now: datetime) -> int:
     for reminder, meeting, invitee in wanted:
         if reminder.key not in won:
             continue
-        zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else meeting.timezone
         queue_email(invitee.user, _l("Reminder: %(title)s", title=meeting.title), "meeting_reminder",
-                    consultation=meeting, when=times.show(meeting.starts_at, zone, "full"),
+                    zone=consultations.reader_zone(invitee.user, meeting), consultation=meeting,
                     page_url=consultations.meeting_url(meeting))
         sent += 1
     return sent
@@ -124,7 +123,7 @@ def send_forum_reminders(now: datetime) -> int:
     sent = 0
     for reminder, forum, person in wanted:
         if reminder.key in won:
-            queue_email(person, _l("Soon: %(title)s", title=forum.title), "forum_reminder", forum=forum,
-                        page_url=external_url("forums.programme", slug=forum.slug))
+            queue_email(person, _l("Soon: %(title)s", title=forum.title), "forum_reminder", zone=forum.timezone,
+                        forum=forum, page_url=external_url("forums.programme", slug=forum.slug))
             sent += 1
     return sent

@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.mail import queue_email, queue_email_once
 from app.members.models import User, UserStatus
-from app.notifications.kinds import KINDS, render
+from app.notifications.kinds import KINDS, subject
 from app.notifications.models import Delivery, Notification, NotificationPreference
 from app.urls import external_url
 from app.utils import is_safe_next, utcnow
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None = None,
-           now: datetime | None = None, **params) -> Notification | None:
+           now: datetime | None = None, reply_to=None, **params) -> Notification | None:
     """Tell ``recipient`` that something happened, in the Hub and, if they want it now, by e-mail.
 
     Nothing happens when the recipient is the actor, is not an approved member, already has a
@@ -32,6 +32,8 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
     :param kind: a name from :data:`app.notifications.kinds.KINDS`.
     :param key: names the event for this recipient, e.g. ``f"reply:{post.id}:user:{user.id}"``.
     :param url: a path inside the Hub where the thing can be seen, e.g. ``/actiongroups/x/workspace``.
+    :param reply_to: for a message from one person to another, who a reply to the e-mail reaches (a User
+        or an address); the e-mail sent at once carries it.
     :param params: plain strings and integers for the message's placeholders; ``actor`` defaults to
         the actor's name.
     :return: the new notification, or None when nothing was recorded.
@@ -63,7 +65,8 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
     db.session.flush()
     if delivery is Delivery.immediately:
         # The subject is rendered lazily, inside queue_email's switch to the recipient's language.
-        queue_email(recipient, LazyString(render, notification), "notification", notification=notification,
+        queue_email(recipient, LazyString(subject, notification), "notification", reply_to=reply_to,
+                    notification=notification,
                     link=absolute_url(notification.url), preferences_url=external_url("notifications.preferences"))
         notification.emailed_at = now
     logger.info("Notification %r for %s (%s)", notification, recipient, delivery.value)

@@ -289,6 +289,16 @@ def contact_of(obj) -> str:
     return ", ".join(p for p in (person.full_name, person.email, org) if p)
 
 
+def reply_address(obj):
+    """Who a reply about an initiative should reach: its first owner (a User), the contact address an
+    imported activity publishes, or None."""
+    if isinstance(obj, ExternalActivity):
+        email = str((obj.contact or {}).get("email") or "").strip()
+        return email if "@" in email and not any(c in email for c in "\r\n,;<>\"") else None
+    people = owners(obj)
+    return people[0] if people else None
+
+
 def organisation_names(keys: Iterable[str]) -> dict[str, str]:
     """Names of the detector's organisation keys (``org:<id>``; imported ones carry their own ref)."""
     ids = {whole_number(k[4:]) for k in keys if k.startswith("org:")} - {None}

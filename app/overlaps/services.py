@@ -33,7 +33,7 @@ from app.i18n import Translator
 from app.notifications.services import notify
 from app.overlaps import initiatives, publisher_links
 from app.overlaps.index import detector as current_detector
-from app.overlaps.initiatives import Card, Viewer, card, contact_of, kind_label, owners, url_of
+from app.overlaps.initiatives import Card, Viewer, card, contact_of, kind_label, owners, reply_address, url_of
 from app.overlaps.models import (
     DECISION_LABELS, ChangeOp, Decision, FlagStatus, InitiativeChange, InitiativeLink, LinkRelation,
     OverlapDecision, OverlapFlag, ReviewVisit,
@@ -189,22 +189,28 @@ def _visible_overlaps(detector, draft: Initiative, viewer: Viewer, k: int):
 
 
 def compare_before_saving(draft: Initiative, user, form, *, before: Initiative | None = None) -> Panel | None:
-    """The compare step of a form without JavaScript: the matches to show before saving, or None to save.
+    """The compare step of the pledge and work item forms: the matches to show before saving, or None to save.
 
-    None when the person already saw them (``overlaps_compared``: the compare step was shown;
-    ``overlaps_checked``: the live panel showed them), when an edit changed nothing material, or when
-    nothing undecided and unlinked from another organisation overlaps the draft (the live panel shows
-    the organisation's own related initiatives too; the compare step is about other partners' work).
-    Never blocks: saving again saves.
+    None when the person already saw them: the compare step was shown (``overlaps_compared``), or the live
+    panel showed every one of them (``overlaps_seen``: the ids of the matches it displayed, which its
+    script keeps up to date; a panel that had not answered yet, or showed others, does not count). None too
+    when an edit changed nothing material, or when nothing undecided and unlinked from another
+    organisation overlaps the draft (the live panel shows the organisation's own related initiatives too;
+    the compare step is about other partners' work). Never blocks: saving again saves.
     """
-    if form.get("overlaps_compared") or form.get("overlaps_checked"):
+    if form.get("overlaps_compared"):
         return None
     if before is not None and not material_changes(material_fields(before), material_fields(draft)):
         return None
     panel = check_draft(draft, user)
     panel.matches = [m for m in panel.matches
                      if m.decision is None and m.link is None and not m.same_organisation]
-    return panel if panel.status == "ok" and panel.matches else None
+    if panel.status != "ok" or not panel.matches:
+        return None
+    seen = set(str(form.get("overlaps_seen") or "").split()[:4 * PANEL_SIZE])
+    if {m.card.id for m in panel.matches} <= seen:
+        return None
+    return panel
 
 
 def initiative_overlaps(obj, user, *, k: int = PANEL_SIZE) -> Panel:
@@ -568,7 +574,8 @@ def revert_decision(actor, decision: OverlapDecision, *, now: datetime | None = 
 
 
 def _tell_to_coordinate(actor, decision: OverlapDecision, objects: dict, now: datetime) -> int:
-    """Tell the focal points of both sides to coordinate, each with the other side's contact."""
+    """Tell the focal points of both sides to coordinate, each with the other side's contact (a reply to the
+    e-mail reaches that contact) and the reviewer's note."""
     flag = decision.flag
     told = 0
     for mine_id, other_id in ((flag.a_id, flag.b_id), (flag.b_id, flag.a_id)):
@@ -577,8 +584,9 @@ def _tell_to_coordinate(actor, decision: OverlapDecision, objects: dict, now: da
             continue
         for person in owners(mine):
             if notify(person, "overlap_coordinate", key=f"overlap-coordinate:{decision.id}:user:{person.id}",
-                      url=url_of(mine), actor=actor, now=now, mine=mine.title, other=other.title,
-                      organisation=card(other).organisation, contact=contact_of(other)) is not None:
+                      url=url_of(mine), actor=actor, now=now, reply_to=reply_address(other), mine=mine.title,
+                      other=other.title, organisation=card(other).organisation, contact=contact_of(other),
+                      note=decision.note or "") is not None:
                 told += 1
     return told
 
@@ -676,7 +684,7 @@ def ask_to_coordinate(actor, target, message: str, *, now: datetime | None = Non
     told = 0
     for person in owners(target):
         if notify(person, "overlap_contact", key=f"overlap-contact:{target.initiative_id}:{actor.id}:"
-                  f"{now.isoformat()}:user:{person.id}", url=url_of(target), actor=actor, now=now,
+                  f"{now.isoformat()}:user:{person.id}", url=url_of(target), actor=actor, now=now, reply_to=actor,
                   other=target.title, contact=contact, message=message) is not None:
             told += 1
     record(actor, "overlap_contact", target, told=told)

@@ -206,3 +206,13 @@ def first_url(msg: EmailMessage) -> str:
     match = re.search(r"https?://\S+", email_text(msg))
     assert match, f"No link in the e-mail {msg['Subject']!r}:\n{email_text(msg)}"
     return match.group(0)
+
+
+# -- the live "possible overlaps" panel --------------------------------------------------------------------
+def panel_answered(page) -> None:
+    """Wait until the overlaps panel of a pledge or work item form has answered for what is typed now (its
+    ``data-state``, set by its script: an explicit state, never a delay), so that saving shows no compare
+    step for the matches it shows."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#overlaps-panel")).to_have_attribute("data-state", "answered")

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from .conftest import email_text, latest_email
+from .conftest import email_text, latest_email, panel_answered
 from .test_journeys import ADMIN_EMAIL, DEMO_PASSWORD, assert_no_axe_violations, login_ok, logout
 
 AUTHOR = "focal@ndca.example.org"       # Nordic Development Cooperation Agency (demo): no other browser test uses it
@@ -57,6 +57,7 @@ def test_a_pledge_that_overlaps_is_flagged_reviewed_and_both_focal_points_told(p
     page.locator("#indicators-0-target").fill("800")
     page.get_by_label("Amount committed").fill("300000")
     page.get_by_label("Currency").select_option("EUR")
+    panel_answered(page)  # it has answered for everything typed: what it shows is what she saw
     page.get_by_role("button", name="Save and submit for review").click()
     expect(page.get_by_role("status").filter(has_text="The pledge was submitted")).to_be_visible()
     overlaps = page.locator("#overlaps")
@@ -84,10 +85,12 @@ def test_a_pledge_that_overlaps_is_flagged_reviewed_and_both_focal_points_told(p
     logout(page)
 
     # Both focal points are told, each with the other's contact, by e-mail and in the Hub.
-    mine = latest_email(live_server.outbox, AUTHOR, "please coordinate")
-    theirs = latest_email(live_server.outbox, OTHER, "please coordinate")
-    assert OTHER in mine["Subject"] + email_text(mine) and title in mine["Subject"]
-    assert AUTHOR in theirs["Subject"] + email_text(theirs) and EXISTING in theirs["Subject"]
+    mine = latest_email(live_server.outbox, AUTHOR, "Please coordinate")
+    theirs = latest_email(live_server.outbox, OTHER, "Please coordinate")
+    assert OTHER in email_text(mine) and title in mine["Subject"] and len(mine["Subject"]) <= 90
+    assert AUTHOR in email_text(theirs) and EXISTING in theirs["Subject"]
+    # A reply reaches the other side's focal point.
+    assert mine["Reply-To"].addresses[0].addr_spec == OTHER and theirs["Reply-To"].addresses[0].addr_spec == AUTHOR
     login_ok(page, AUTHOR, DEMO_PASSWORD)
     page.goto("/notifications")
     expect(page.locator("main")).to_contain_text(f"“{title}” and “{EXISTING}”")

@@ -35,12 +35,12 @@ def test_session_times_across_the_change_to_summer_time(client, forum, make_sess
     after = make_session("Monday", day=date(2027, 3, 29), start=time(10, 0), end=time(11, 0))
     raw = client.get(f"/forums/{forum.slug}/programme.ics").data
     events, other = parse(raw)
-    assert events[f"forum-session-{before.id}@127.0.0.1"].decoded("dtstart") == datetime(2027, 3, 27, 9, 0,
-                                                                                        tzinfo=timezone.utc)
-    assert events[f"forum-session-{after.id}@127.0.0.1"].decoded("dtstart") == datetime(2027, 3, 29, 8, 0,
-                                                                                       tzinfo=timezone.utc)
+    assert events[f"forum-session-{before.id}@hub.alliance87.org"].decoded("dtstart") == datetime(
+        2027, 3, 27, 9, 0, tzinfo=timezone.utc)
+    assert events[f"forum-session-{after.id}@hub.alliance87.org"].decoded("dtstart") == datetime(
+        2027, 3, 29, 8, 0, tzinfo=timezone.utc)
     starts = {e.uid.value: e.dtstart.value for e in other.vevent_list}
-    assert starts[f"forum-session-{after.id}@127.0.0.1"] == datetime(2027, 3, 29, 8, 0, tzinfo=timezone.utc)
+    assert starts[f"forum-session-{after.id}@hub.alliance87.org"] == datetime(2027, 3, 29, 8, 0, tzinfo=timezone.utc)
     # And the page shows 10:00 both days, the zone named.
     page = client.get(f"/forums/{forum.slug}?view=list").text
     assert page.count("10:00") >= 2 and "Europe/Zurich" in page
@@ -49,11 +49,20 @@ def test_session_times_across_the_change_to_summer_time(client, forum, make_sess
 def test_session_ics_has_the_link_back_speakers_and_location(client, forum, make_session):
     session = make_session()
     events, _other = parse(client.get(f"/forums/{forum.slug}/sessions/{session.id}.ics").data)
-    event = events[f"forum-session-{session.id}@127.0.0.1"]
+    event = events[f"forum-session-{session.id}@hub.alliance87.org"]
     url = f"http://localhost/forums/{forum.slug}/sessions/{session.id}"
     assert str(event["url"]) == url and url in str(event["description"])
     assert "Dana Speaker (ILO)" in str(event["description"])
     assert "Room XVII" in str(event["location"])
+
+
+def test_a_session_description_written_in_markdown_is_plain_text_in_calendars(client, forum, make_session):
+    session = make_session(description="**Who** should come: _labour inspectors_.\n\n- one\n- two")
+    events, other = parse(client.get(f"/forums/{forum.slug}/sessions/{session.id}.ics").data)
+    description = str(events[f"forum-session-{session.id}@hub.alliance87.org"]["description"])
+    assert "Who should come: labour inspectors.\n\n- one\n- two" in description
+    assert "**" not in description and "_labour" not in description
+    assert other.vevent.description.value == description
 
 
 def test_a_draft_forum_has_no_public_feed(client, people):
@@ -93,14 +102,14 @@ def test_the_personal_feed_has_agenda_forum_meetings_deadlines_and_pledge_dates(
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "text/calendar"
     events, _other = parse(response.data)
-    assert f"forum-session-{session.id}@127.0.0.1" in events
-    whole = events[f"forum-{forum.id}@127.0.0.1"]
+    assert f"forum-session-{session.id}@hub.alliance87.org" in events
+    whole = events[f"forum-{forum.id}@hub.alliance87.org"]
     assert whole.decoded("dtstart") == date(2027, 3, 27) and whole.decoded("dtend") == date(2027, 3, 30)  # one event
-    assert str(events[f"consultation-{poll.id}-deadline@127.0.0.1"]["summary"]).startswith("Poll closes")
-    attendee = events[f"consultation-{meeting.id}@127.0.0.1"]["attendee"]
+    assert str(events[f"consultation-{poll.id}-deadline@hub.alliance87.org"]["summary"]).startswith("Poll closes")
+    attendee = events[f"consultation-{meeting.id}@hub.alliance87.org"]["attendee"]
     assert attendee.params["PARTSTAT"] == "TENTATIVE"
     deliverable = pledge.deliverables[0]
-    due = events[f"deliverable-{deliverable.id}-2027-06-30@127.0.0.1"]
+    due = events[f"deliverable-{deliverable.id}-2027-06-30@hub.alliance87.org"]
     assert due.decoded("dtstart") == date(2027, 6, 30)
     assert any(uid.startswith(f"pledge-{pledge.id}-report-") for uid in events)
 
@@ -119,7 +128,7 @@ def test_a_wrong_or_reset_secret_is_404_like_an_unknown_feed(client, people):
 def test_a_private_meeting_is_only_in_its_invitees_feeds(client, people, group, forum, make_session):
     _session, _poll, meeting = _personal_world(people, forum, make_session, group)
     events, _ = parse(client.get(_feed_url(people.partner)).data)
-    assert f"consultation-{meeting.id}@127.0.0.1" not in events
+    assert f"consultation-{meeting.id}@hub.alliance87.org" not in events
     assert client.get(f"/forums/consultations/{meeting.id}.ics").status_code in (302, 401)
 
 
@@ -199,6 +208,6 @@ def test_a_changed_session_is_changed_in_the_feed(client, people, forum, make_se
         now=NOW + timedelta(minutes=1))
     db.session.commit()
     events, _other = parse(client.get(url).data)
-    event = events[f"forum-session-{session.id}@127.0.0.1"]
+    event = events[f"forum-session-{session.id}@hub.alliance87.org"]
     assert str(event["summary"]) == "Opening plenary, moved" and int(event["sequence"]) == 1
     assert event.decoded("dtstart") == datetime(2027, 3, 27, 11, 0, tzinfo=timezone.utc)

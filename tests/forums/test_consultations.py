@@ -140,7 +140,7 @@ def test_confirm_sends_every_invitee_a_request_with_a_stable_uid(poll, people, o
     assert str(cal["method"]) == "REQUEST" and vcal.method.value == "REQUEST"
     assert event.decoded("dtstart") == slot.starts_at == vevent.dtstart.value
     assert event.decoded("dtend") == slot.starts_at + timedelta(minutes=60)
-    assert str(event["uid"]) == f"consultation-{poll.id}@127.0.0.1" == vevent.uid.value
+    assert str(event["uid"]) == f"consultation-{poll.id}@hub.alliance87.org" == vevent.uid.value
     assert int(event["sequence"]) == 0
     assert str(event["organizer"]) == f"mailto:{people.convener.email}"
     attendees = {str(a): a.params["PARTSTAT"] for a in event.get("attendee")}
@@ -159,7 +159,7 @@ def test_reschedule_keeps_the_uid_and_raises_the_sequence_then_cancel(poll, peop
     consultations.reschedule(people.convener, poll, new_start, now=NOW)
     db.session.commit()
     _cal, event, _v, vevent = _read_both(_calendar_parts(outbox[0]).get_payload(decode=True))
-    assert str(event["uid"]) == f"consultation-{poll.id}@127.0.0.1"
+    assert str(event["uid"]) == f"consultation-{poll.id}@hub.alliance87.org"
     assert int(event["sequence"]) == 1 == int(vevent.sequence.value)
     assert event.decoded("dtstart") == new_start
     assert _invitee(poll, people.invitee).response is Response.needs_action  # asked again
@@ -170,6 +170,57 @@ def test_reschedule_keeps_the_uid_and_raises_the_sequence_then_cancel(poll, peop
     cal, event, vcal, _ve = _read_both(part.get_payload(decode=True))
     assert str(cal["method"]) == "CANCEL" and part.get_param("method") == "CANCEL"
     assert str(event["status"]) == "CANCELLED" and int(event["sequence"]) == 2
+
+
+def test_a_reschedule_says_the_answers_were_reset_and_asks_again(poll, people, outbox):
+    consultations.confirm_slot(people.convener, poll, poll.slots[0], now=NOW)
+    consultations.respond(_invitee(poll, people.invitee), "accepted", now=NOW)
+    db.session.commit()
+    outbox.clear()
+    consultations.reschedule(people.convener, poll, datetime(2026, 12, 11, 14, 0, tzinfo=timezone.utc), now=NOW)
+    db.session.commit()
+    mail = next(m for m in outbox if m["To"] == people.invitee.email)
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "answers were reset: please say again whether you will come" in body
+    _cal, event, _v, vevent = _read_both(_calendar_parts(mail).get_payload(decode=True))
+    attendees = {str(a): (a.params["PARTSTAT"], a.params["RSVP"]) for a in event.get("attendee")}
+    assert attendees[f"mailto:{people.invitee.email}"] == ("NEEDS-ACTION", "TRUE")  # asked again, in the file too
+
+
+def test_the_invitation_describes_the_meeting_in_plain_text_not_markdown(people, group, outbox):
+    poll = consultations.create_consultation(people.convener, poll_data(
+        group, purpose="Agree the **due diligence** guidance, see [the draft](https://example.org/draft).",
+        agenda="## Agenda\n\n1. Welcome\n2. The *guidance*\n\n<script>alert(1)</script>"), now=NOW)
+    consultations.confirm_slot(people.convener, poll, poll.slots[0], now=NOW)
+    db.session.commit()
+    _cal, event, _v, vevent = _read_both(_calendar_parts(outbox[-1]).get_payload(decode=True))
+    description = str(event["description"])
+    assert description == vevent.description.value
+    assert "Agree the due diligence guidance, see the draft (https://example.org/draft)." in description
+    assert "Agenda\n\n1. Welcome\n2. The guidance" in description
+    assert not any(mark in description for mark in ("**", "##", "*guidance*", "[the draft]", "<", "alert"))
+
+
+def test_calendar_uids_do_not_depend_on_the_address_the_hub_is_reached_at(make_app, make_user, make_org):
+    """The same meeting has the same UID whatever BASE_URL (a new port, a proxy, a new host name) and whatever
+    host the request came to; only the configured CALENDAR_UID_DOMAIN names it."""
+    uids = []
+    for base_url, host in (("http://127.0.0.1:5000", "127.0.0.1:5000"), ("https://hub.example.net:8443", "x.test")):
+        app = make_app(BASE_URL=base_url)
+        org = make_org()
+        convener = make_user(org=org, admin=True)
+        guest = make_user(org=org)
+        poll = consultations.create_consultation(convener, poll_data(emails=guest.email), now=NOW)
+        consultations.confirm_slot(convener, poll, poll.slots[0], now=NOW)
+        db.session.commit()
+        with app.test_request_context("/", base_url=f"http://{host}/"):
+            raw = consultations.meeting_ics(poll, "REQUEST", NOW)
+        uids.append((poll.id, str(icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]["uid"])))
+    assert [uid for _id, uid in uids] == [f"consultation-{poll_id}@hub.alliance87.org" for poll_id, _uid in uids]
+    assert consultations.ical.uid_domain({"CALENDAR_UID_DOMAIN": "calendar.alliance87.example"}) == \
+        "calendar.alliance87.example"
+    with pytest.raises(RuntimeError):
+        consultations.ical.uid_domain({"CALENDAR_UID_DOMAIN": "not a domain"})
 
 
 def test_a_slot_everyone_said_no_to_cannot_be_confirmed(poll, people):

@@ -167,10 +167,54 @@ def test_saving_again_after_the_compare_step_saves_and_links_what_was_ticked(sig
     assert "Linked initiatives" in page and world.pledge.title in page and "Remove the link" in page
 
 
-def test_with_javascript_the_panel_was_seen_and_there_is_no_compare_step(signed_in, world):
+def test_with_javascript_the_panel_showed_the_matches_and_there_is_no_compare_step(signed_in, world):
     client = signed_in("outsider")
-    data = {**PLEDGE_FORM, "coordinator_id": world.people.outsider.id, "overlaps_checked": "1"}
+    shown = matched(check(client, PLEDGE_FORM))
+    data = {**PLEDGE_FORM, "coordinator_id": world.people.outsider.id, "overlaps_seen": " ".join(shown)}
+    before = pledge_count()
     assert client.post("/pledges/new", data=data).status_code == 302
+    assert pledge_count() == before + 1
+
+
+@pytest.mark.parametrize("seen", ["", "1", "pledge:999999"])
+def test_a_panel_that_had_not_shown_the_matches_yet_does_not_skip_the_compare_step(signed_in, world, seen):
+    """Saved before the panel answered (or after it showed other matches): the compare step is shown."""
+    client = signed_in("outsider")
+    data = {**PLEDGE_FORM, "coordinator_id": world.people.outsider.id, "overlaps_seen": seen,
+            "overlaps_checked": "1"}  # what the page's script sent before: no longer enough
+    response = client.post("/pledges/new", data=data)
+    assert response.status_code == 200 and "Before you save" in response.get_data(as_text=True)
+    shown = matched(check(client, PLEDGE_FORM))
+    data["overlaps_seen"] = " ".join(shown[1:])  # all but one of them
+    assert "Before you save" in client.post("/pledges/new", data=data).get_data(as_text=True)
+
+
+def test_validation_errors_come_before_the_compare_step(signed_in, world):
+    """Submitted without an indicator, before the panel answered: the SMART errors are shown, not the
+    compare step, and nothing is saved; fixed, the compare step comes."""
+    client = signed_in("outsider")
+    before = pledge_count()
+    data = {**PLEDGE_FORM, "coordinator_id": world.people.outsider.id, "intent": "submit",
+            "indicators-0-name": "", "indicators-0-unit": "", "indicators-0-baseline": "", "indicators-0-target": ""}
+    html = client.post("/pledges/new", data=data).get_data(as_text=True)
+    assert "Measurable: add at least one indicator" in html
+    assert "Before you save" not in html and 'name="overlaps_compared"' not in html
+    assert pledge_count() == before
+    html = client.post("/pledges/new", data={**data, **PLEDGE_FORM}).get_data(as_text=True)
+    assert "Before you save" in html and "Measurable: add at least one indicator" not in html
+    assert pledge_count() == before
+
+
+def test_the_compare_step_queues_no_email_and_keeps_nothing(signed_in, world, outbox):
+    """The services run to check the form, then everything is undone: no pledge, no notification."""
+    client = signed_in("outsider")
+    outbox.clear()
+    data = {**PLEDGE_FORM, "coordinator_id": world.people.outsider.id, "intent": "submit"}
+    before = pledge_count()
+    notes = db.session.scalar(sa.select(sa.func.count(Notification.id)))
+    assert "Before you save" in client.post("/pledges/new", data=data).get_data(as_text=True)
+    assert pledge_count() == before and outbox == []
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == notes
 
 
 def test_no_compare_step_when_nothing_overlaps(signed_in, world):
@@ -216,11 +260,27 @@ def test_the_work_item_form_has_the_panel_and_the_compare_step(signed_in, world)
     assert db.session.scalar(sa.select(sa.func.count(InitiativeLink.id))) == 1
 
 
+def test_a_work_item_with_an_error_shows_it_not_the_compare_step_and_a_valid_one_saves_once(signed_in, world):
+    client = signed_in("member")
+    base = f"/actiongroups/{world.group.slug}/workplan"
+    data = {"title": COCOA_DRAFT["title"], "description": COCOA_DRAFT["description"], "countries": ["GHA", "CIV"],
+            "areas": ["child_labour"], "status": "planned", "lead_organisation_id": str(world.third.id),
+            "start_date": "2026-09-01", "due_date": "2026-03-01"}
+    count = db.session.scalar(sa.select(sa.func.count(WorkItem.id)))
+    html = client.post(f"{base}/new", data=data).get_data(as_text=True)
+    assert "The due date cannot be before the start date." in html and "Before you save" not in html
+    data["due_date"] = "2027-03-01"
+    shown = matched(check(client, data, kind="work_item"))
+    response = client.post(f"{base}/new", data={**data, "overlaps_seen": " ".join(shown)})
+    assert response.status_code == 302  # one Save: the panel had shown the matches
+    assert db.session.scalar(sa.select(sa.func.count(WorkItem.id))) == count + 1
+
+
 def test_the_pledge_form_has_the_live_panel(signed_in, world):
     html = signed_in("cocoa").get(f"/pledges/{world.pledge.id}/edit").get_data(as_text=True)
     assert 'id="overlaps-panel"' in html
     assert f"/overlaps/check?kind=pledge&amp;id={world.pledge.id}" in html
-    assert 'name="overlaps_checked"' in html and "They are shown when you save" in html
+    assert 'name="overlaps_seen"' in html and "They are shown when you save" in html
 
 
 # -- each initiative's page ---------------------------------------------------------------------------------
@@ -264,6 +324,21 @@ def test_contacting_a_focal_point_sends_them_my_contact(signed_in, world, outbox
     assert note.recipient_id == world.people.cocoa.id
     assert "outsider@example.org" in note.params["contact"] and "Other Org" in note.params["contact"]
     assert any("shall we talk" in m.get_body().get_content() for m in outbox if m["To"] == "cocoa@example.org")
+
+
+def test_a_message_to_a_focal_point_has_a_short_subject_and_replies_reach_its_author(signed_in, world, outbox):
+    """The message and the contact details are in the body; the subject says who and about what; a reply to
+    the e-mail reaches the person who wrote, not the Hub's no-reply address."""
+    message = "We are planning the same in Ghana, with the district labour offices. " * 8
+    signed_in("outsider").post(f"/overlaps/contact/{world.pledge.initiative_id}", data={"message": message})
+    mail = next(m for m in outbox if m["To"] == "cocoa@example.org")
+    assert mail["Subject"].startswith("Olu Outsider would like to coordinate on “Child labour monitoring")
+    assert len(mail["Subject"]) <= 90
+    assert "outsider@example.org" not in mail["Subject"] and "Ghana" not in mail["Subject"]
+    assert mail["Reply-To"].addresses[0].addr_spec == "outsider@example.org"
+    assert mail["Reply-To"].addresses[0].display_name == "Olu Outsider"
+    body = mail.get_body().get_content()
+    assert "district labour offices" in body and "outsider@example.org" in body
 
 
 def test_an_empty_message_is_refused_next_to_the_field(signed_in, world):

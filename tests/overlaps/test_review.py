@@ -184,6 +184,22 @@ def test_related_tells_both_focal_points_with_each_others_contact(flagged, outbo
     assert "member@example.org" in mails["cocoa@example.org"] and "cocoa@example.org" in mails["member@example.org"]
 
 
+def test_the_reviewers_note_reaches_both_focal_points_and_a_reply_reaches_the_other_side(flagged, outbox):
+    world = flagged
+    flag = flag_between(world.pledge, world.item)
+    note = "Both of you plan facilitators in the same districts of Ashanti: share the household lists."
+    services.decide(world.people.admin, flag, Decision.related, note=note, now=NOW)
+    db.session.commit()
+    mails = {m["To"]: m for m in outbox}
+    assert set(mails) == {"cocoa@example.org", "member@example.org"}
+    for mine, other in (("cocoa@example.org", "member@example.org"), ("member@example.org", "cocoa@example.org")):
+        mail = mails[mine]
+        assert note in mail.get_body().get_content()
+        assert mail["Reply-To"].addresses[0].addr_spec == other
+        assert len(mail["Subject"]) <= 90 and other not in mail["Subject"] and "Ashanti" not in mail["Subject"]
+        assert mail["Subject"].startswith("Please coordinate: ")
+
+
 def test_related_with_an_imported_activity_gives_the_publishers_contact(flagged):
     world = flagged
     services.decide(world.people.admin, flag_between(world.pledge, world.activity), "related", now=NOW)

@@ -17,6 +17,7 @@ from app.actiongroups.workplan.models import (
     STATUS_ORDER, WORK_ITEM_STATUS_LABELS, WorkItem, WorkItemStatus,
 )
 from app.extensions import db
+from app.forms import service_accepts
 from app.overlaps import services as overlaps
 from app.taxonomy import area_labels
 from app.utils import csv_cell, is_safe_next
@@ -135,10 +136,18 @@ def detail(slug: str, item_id: int):
 
 
 # -- changing -----------------------------------------------------------------------------------------------
-def _compare_step(form: WorkItemForm, item: WorkItem | None):
-    """Without JavaScript, the initiatives like this one are shown once before saving (never blocking)."""
-    return overlaps.compare_before_saving(services.draft_initiative(_data(form), item), current_user, request.form,
-                                          before=item.to_initiative() if item is not None else None)
+def _compare_step(form: WorkItemForm, item: WorkItem | None, action):
+    """What comes before saving: ``(compare step, save now)``. The compare step shows the initiatives like
+    this one once (never blocking); it is shown only for a form the services accept (``action`` run and
+    rolled back), so a validation error always comes first: then ``(None, False)``, the errors on the form.
+    """
+    compare = overlaps.compare_before_saving(services.draft_initiative(_data(form), item), current_user,
+                                             request.form, before=item.to_initiative() if item is not None else None)
+    if compare is None:
+        return None, True
+    if not service_accepts(action, form):
+        return None, False
+    return compare, False
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -148,14 +157,14 @@ def create(slug: str):
     form = _form(group)
     compare = None
     if form.validate_on_submit():
-        compare = _compare_step(form, None)
         created = {}
 
         def action():
             created["item"] = services.create_work_item(current_user, group, _data(form))
             overlaps.link_related(current_user, created["item"], request.form.getlist("link_related"))
 
-        if compare is None and run_service(action, _("The work item was added."), form):
+        compare, save_now = _compare_step(form, None, action)
+        if save_now and run_service(action, _("The work item was added."), form):
             return redirect(url_for(".detail", slug=slug, item_id=created["item"].id))
     return render_template("workplan/form.html", group=group, form=form, item=None, compare=compare)
 
@@ -168,13 +177,12 @@ def edit(slug: str, item_id: int):
     form = _form(group, item)
     compare = None
     if form.validate_on_submit():
-        compare = _compare_step(form, item)
-
         def action():
             services.update_work_item(current_user, item, _data(form))
             overlaps.link_related(current_user, item, request.form.getlist("link_related"))
 
-        if compare is None and run_service(action, _("The work item was saved."), form):
+        compare, save_now = _compare_step(form, item, action)
+        if save_now and run_service(action, _("The work item was saved."), form):
             return redirect(url_for(".detail", slug=slug, item_id=item.id))
     return render_template("workplan/form.html", group=group, form=form, item=item, compare=compare)
 

@@ -4,7 +4,10 @@
    script asks /overlaps/check (JSON) as the person types — debounced, the previous question cancelled —
    and lists the initiatives that look like theirs, best first, with the reasons. It builds the list
    with textContent only (no HTML from the server), keeps the "link as related" boxes ticked across
-   updates, and tells the server the panel was seen (so no compare step is shown on saving). All the
+   updates, and tells the server which matches the person saw (``overlaps_seen``: their ids), so the
+   server shows no compare step for matches already shown, and does show one for any the panel had not
+   shown yet (the form saved before the panel answered). The panel's ``data-state`` says where it is:
+   "idle" (nothing asked yet), "waiting" (a change not answered yet), "answered", "failed". All the
    words come from the panel's data-label-* attributes, in the page's language. */
 (function () {
   "use strict";
@@ -17,7 +20,7 @@
   var status = document.getElementById("overlaps-status");
   var results = document.getElementById("overlaps-results");
   var notes = document.getElementById("overlaps-notes");
-  var checked = document.getElementById("overlaps-checked");
+  var seen = document.getElementById("overlaps-seen");
   if (!form || !status || !results) {
     return;
   }
@@ -27,6 +30,14 @@
   var timer = null;
   var inFlight = null;
   var lastSent = null;
+  var lastState = "idle";
+
+  function setState(state) {
+    panel.dataset.state = state;
+    if (state !== "waiting") {
+      lastState = state;
+    }
+  }
 
   function text(tag, className, content) {
     var el = document.createElement(tag);
@@ -131,12 +142,10 @@
         notes.appendChild(text("li", null, note.text));
       });
     }
+    var matches = data.status === "warming" ? [] : data.matches || [];
     if (data.status === "warming") {
       status.textContent = labels.labelWarming;
-      return;
-    }
-    var matches = data.matches || [];
-    if (!matches.length) {
+    } else if (!matches.length) {
       status.textContent = labels.labelNone;
     } else {
       status.textContent = matches.length === 1 ? labels.labelOne : fill(labels.labelMany, matches.length);
@@ -144,15 +153,21 @@
         results.appendChild(matchItem(match, keep));
       });
     }
-    if (checked) {
-      checked.value = "1";
+    if (seen) {
+      seen.value = matches.map(function (match) {
+        return match.id;
+      }).join(" ");
     }
+    // Answered for what is typed now, unless a newer change is still waiting for its question.
+    lastState = "answered";
+    setState(timer === null ? "answered" : "waiting");
   }
 
   function payload() {
     var data = new FormData(form);
     data.delete("link_related");
-    data.delete("overlaps_checked");
+    data.delete("overlaps_seen");
+    data.delete("overlaps_compared");
     return data;
   }
 
@@ -167,31 +182,46 @@
   }
 
   function ask() {
+    timer = null;
     var data = payload();
     var sig = signature(data);
     if (sig === lastSent) {
+      if (!inFlight) {
+        setState(lastState); // nothing changed since the last question: its answer stands
+      }
       return;
     }
     lastSent = sig;
     if (inFlight) {
       inFlight.abort();
     }
-    inFlight = new AbortController();
+    var controller = new AbortController();
+    inFlight = controller;
+    setState("waiting");
     status.textContent = labels.labelChecking;
     fetch(panel.dataset.endpoint, {
-      method: "POST", body: data, credentials: "same-origin", signal: inFlight.signal,
+      method: "POST", body: data, credentials: "same-origin", signal: controller.signal,
       headers: {"Accept": "application/json", "X-Requested-With": "fetch"}
     }).then(function (response) {
       if (!response.ok) {
         throw new Error("HTTP " + response.status);
       }
       return response.json();
-    }).then(show).catch(function (error) {
+    }).then(function (answer) {
+      if (inFlight === controller) {
+        inFlight = null;
+        show(answer);
+      }
+    }).catch(function (error) {
       if (error && error.name === "AbortError") {
         return;
       }
-      lastSent = null;
-      status.textContent = labels.labelError;
+      if (inFlight === controller) {
+        inFlight = null;
+        lastSent = null;
+        status.textContent = labels.labelError;
+        setState("failed");
+      }
     });
   }
 
@@ -200,6 +230,7 @@
       return; // ticking "link as related" is not a change to the draft
     }
     window.clearTimeout(timer);
+    setState("waiting");
     timer = window.setTimeout(ask, DELAY);
   }
 
@@ -208,6 +239,7 @@
   });
   form.addEventListener("input", later);
   form.addEventListener("change", later);
+  setState("idle");
   var title = form.querySelector("[name=title]");
   if (title && title.value.trim()) {
     ask();
