@@ -15,6 +15,12 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str] | None:
+    """A comma-separated setting as a list, or None when unset or empty."""
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or None
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
@@ -31,8 +37,14 @@ class Config:
     # statistics `flask import-iati` refreshes: a connection plans with those it read when it opened.
     DB_POOL_RECYCLE = _int("DB_POOL_RECYCLE", 300)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
-    # Used to build links in e-mails sent outside a request (CLI, scheduled jobs).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # The Hub's public address: every absolute link (e-mails, invitations, password resets, calendar
+    # feeds, exports) is built on it, never on the Host header a request came with. `make run PORT=...`
+    # sets it for the web server and the worker alike.
+    BASE_URL = (os.environ.get("BASE_URL")
+                or f"http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT') or os.environ.get('PORT') or 5000}")
+    # Host names the web server answers to; any other Host header gets 400. Comma-separated; empty: any
+    # host (development). In production the default is BASE_URL's host.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
 
     # Sessions: HttpOnly and SameSite=Lax always, Secure when served over https.
     SESSION_COOKIE_HTTPONLY = True
@@ -118,6 +130,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    BASE_URL = "http://127.0.0.1:5000"  # whatever PORT the shell running the tests has
     WTF_CSRF_ENABLED = False
     MAIL_BACKEND = "memory"
     RATELIMIT_ENABLED = False
@@ -133,10 +146,12 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # Without TRUSTED_HOSTS, answer only to BASE_URL's host (app/__init__.py).
+    TRUSTED_HOSTS_FROM_BASE_URL = True
 
     @classmethod
     def check(cls) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(f"ProductionConfig refuses to start: set {', '.join(missing)} in the environment.")
         # The file outbox shows every password-reset and invitation link to admins: fine on a

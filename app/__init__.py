@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_babel import format_date, format_decimal, get_locale
@@ -24,6 +25,7 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
     app.config.update(overrides or {})
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY is not set.")
+    _trust_the_base_url_host(app)
     _configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -35,6 +37,15 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
 
         init_scheduler(app)
     return app
+
+
+def _trust_the_base_url_host(app: Flask) -> None:
+    """In production answer only to BASE_URL's host unless TRUSTED_HOSTS names others: a request with any
+    other Host header gets 400 (Flask checks ``TRUSTED_HOSTS`` before routing)."""
+    if not app.config.get("TRUSTED_HOSTS") and app.config.get("TRUSTED_HOSTS_FROM_BASE_URL"):
+        host = urlsplit(app.config["BASE_URL"]).hostname
+        if host:
+            app.config["TRUSTED_HOSTS"] = [host]
 
 
 def _configure_logging(app: Flask) -> None:
@@ -114,6 +125,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.i18n import LANGUAGE_NAMES, country_name, currency_name, format_dt, format_money, language_name
     from app.markdown import render_markdown
     from app.taxonomy import area_labels
+    from app.urls import external_url
     from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS
     from app.notifications.services import current_unread_count
 
@@ -123,6 +135,7 @@ def register_template_helpers(app: Flask) -> None:
         area_labels=area_labels,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["external_url"] = external_url
 
     @app.context_processor
     def inject_globals():

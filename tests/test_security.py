@@ -220,6 +220,7 @@ def test_nul_characters_in_forms_are_dropped(client, make_user, login):
 def test_production_refuses_the_file_mail_backend(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BASE_URL", "https://hub.example.org")
     monkeypatch.setenv("MAIL_BACKEND", "file")
     with pytest.raises(RuntimeError, match="MAIL_BACKEND must be smtp"):
         create_app(ProductionConfig)

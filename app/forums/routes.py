@@ -30,6 +30,7 @@ from app.forums.models import (
     SESSION_KIND_LABELS, AgendaEntry, Forum, ForumSession, Registration, RegistrationState, SessionKind,
 )
 from app.forums.services import ForumData, SessionData, SpeakerData
+from app.urls import external_url
 from app.utils import csv_cell, utcnow
 
 
@@ -208,7 +209,7 @@ def _timetable(forum: Forum, state: tuple, track, kind, view: str, holes: bool) 
     """The timetable's HTML (with a hole for each session's buttons if ``holes``) and its sessions, remembered."""
     zone = viewer_zone()
     key = (forum.id, forum.updated_at, forum.registered_count, state, track, kind, view, str(get_locale()), zone,
-           holes, request.host_url)
+           holes)
 
     def make() -> tuple[str, list[_Line]]:
         sessions = programme_sessions(forum, track, kind)
@@ -272,7 +273,7 @@ def programme(slug: str):
     if current_user.is_authenticated or session_has_messages():
         mine, agenda, my_sessions = _my_forum_state(forum)
         return _programme_page(forum, state, mine, agenda, my_sessions)
-    key = (request.full_path, request.host_url, str(get_locale()), forum.id, forum.updated_at,
+    key = (request.full_path, str(get_locale()), forum.id, forum.updated_at,
            forum.registered_count, state)
     page = _visitor_pages.get(key, lambda: _programme_page(forum, state, csrf_token=lambda: _TOKEN_HOLE))
     return page.replace(_TOKEN_HOLE, generate_csrf())
@@ -292,7 +293,7 @@ def session_detail(slug: str, session_id: int):
     mine, agenda, my_sessions = _my_forum_state(forum)
     from app.forums.ical import google_link, outlook_link
 
-    url = url_for(".session_detail", slug=forum.slug, session_id=session.id, _external=True)
+    url = external_url("forums.session_detail", slug=forum.slug, session_id=session.id)
     return render_template("forums/session.html", forum=forum, session=session, mine=mine, agenda=agenda,
                            registration=my_sessions.get(session.id), zone=viewer_zone(), form=EmptyForm(),
                            google=google_link(session.title, session.starts_at, session.ends_at, url,
