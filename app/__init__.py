@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_babel import format_date, format_decimal, get_locale
 from sqlalchemy.engine import make_url
 
-from app.http import HubRequest
+from app.http import HubRequest, IdConverter
 from app.utils import whole_number
 from config import Config, config_from_env
 
@@ -21,6 +21,7 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
     config_class.check()
     app = Flask(__name__)
     app.request_class = HubRequest
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     if not app.config.get("SECRET_KEY"):

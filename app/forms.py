@@ -3,10 +3,55 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectMultipleField, TextAreaField, widgets
+from wtforms import HiddenField, IntegerField, SelectChoice, SelectMultipleField, TextAreaField, widgets
 from wtforms.validators import Length
 
-from app.utils import whole_number
+from app.utils import MAX_ID, whole_number
+
+# The largest number a number field accepts: the database's integers are 32-bit on PostgreSQL.
+MAX_WHOLE_NUMBER = 2**31 - 1
+
+
+def id_choice(value) -> int:
+    """A select's value as an id (``coerce=`` of a select): 0..MAX_ID through the bounded parser.
+
+    ``coerce=int`` let ``partner_ids=9223372036854775808`` reach the database (OverflowError, a 500);
+    a ValueError here is shown by WTForms as an invalid choice.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value if 0 <= value <= MAX_ID else None
+    else:
+        number = whole_number(value, 0, MAX_ID)
+    if number is None:
+        raise ValueError("not an id")
+    return number
+
+
+def optional_id_choice(value) -> int | None:
+    """A select's value as an id: "" (nothing chosen) is None; anything else must be an id."""
+    if value in (None, "", "None"):
+        return None
+    return id_choice(value)
+
+
+class WholeNumberField(IntegerField):
+    """A number field for a whole number from 0 to ``high``, read through the project's bounded parser.
+
+    WTForms' IntegerField takes any ``int()``: ``9`` * 30 passed and failed in the database.
+    """
+
+    def __init__(self, label=None, validators=None, *, high: int = MAX_WHOLE_NUMBER, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.high = high
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            return
+        number = whole_number(valuelist[0], 0, self.high)
+        if number is None:
+            self.data = None
+            raise ValueError(_l("Enter a whole number from 0 to %(high)s, for example 12.", high=self.high))
+        self.data = number
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+    BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField,
     SelectMultipleField, StringField, TextAreaField, TimeField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments.forms import optional_int, region_choices
-from app.forms import choices
+from app.forms import WholeNumberField, choices, id_choice
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
 from app.i18n import country_choices, timezone_choices
@@ -36,7 +36,7 @@ class ForumForm(FlaskForm):
     registration_opens_time = TimeField(_l("at (venue time)"), validators=[Optional()])
     registration_closes_on = DateField(_l("Registration closes on"), validators=[Optional()])
     registration_closes_time = TimeField(_l("at (venue time)"), validators=[Optional()])
-    capacity = IntegerField(_l("Capacity (people)"), validators=[Optional()],
+    capacity = WholeNumberField(_l("Capacity (people)"), validators=[Optional()],
                             description=_l("Leave empty for no limit. Beyond it, people join a waiting list."))
     tracks = TextAreaField(_l("Tracks"), validators=[Length(max=5000)], description=_l("One per line."))
     rooms = TextAreaField(_l("Rooms"), validators=[Length(max=5000)], description=_l("One per line."))
@@ -64,7 +64,7 @@ class SessionForm(FlaskForm):
     track_id = SelectField(_l("Track"), coerce=optional_int, validate_choice=False)
     room_id = SelectField(_l("Room"), coerce=optional_int, validate_choice=False)
     online_url = StringField(_l("Online link (optional)"), validators=[Length(max=500)])
-    capacity = IntegerField(_l("Capacity (people)"), validators=[Optional()],
+    capacity = WholeNumberField(_l("Capacity (people)"), validators=[Optional()],
                             description=_l("Only for sessions that need registration; leave empty otherwise."))
     group_id = SelectField(_l("Action group (optional)"), coerce=optional_int, validate_choice=False)
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
@@ -97,7 +97,7 @@ class ConsultationForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=20000)])
     agenda = TextAreaField(_l("Agenda"), validators=[Length(max=20000)], description=_l("Markdown is allowed."))
-    duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
+    duration_minutes = WholeNumberField(_l("Duration (minutes)"), default=60,
                                     validators=[Optional(), NumberRange(min=5, max=24 * 60)])
     online_url = StringField(_l("Online link"), validators=[Length(max=500)])
     place = StringField(_l("Place (if people meet in person)"), validators=[Length(max=300)])
@@ -105,7 +105,7 @@ class ConsultationForm(FlaskForm):
     group_id = SelectField(_l("Action group"), coerce=optional_int, validate_choice=False,
                            description=_l("Its members are invited when the audience is the group; its work plan "
                                           "gets the meeting's action items."))
-    organisation_ids = SelectMultipleField(_l("Organisations"), coerce=int, validate_choice=False,
+    organisation_ids = SelectMultipleField(_l("Organisations"), coerce=id_choice, validate_choice=False,
                                            description=_l("Hold Ctrl (or Cmd) to choose several."))
     emails = TextAreaField(_l("Invite people by e-mail"), validators=[Length(max=20000)],
                            description=_l("The e-mail addresses of people with a Hub account, one per line or "
@@ -162,7 +162,7 @@ class RescheduleForm(FlaskForm):
     day = DateField(_l("New date"), validators=[Optional()])
     time = TimeField(_l("New start time"), validators=[Optional()])
     timezone = SelectField(_l("Time zone"), validate_choice=False)
-    duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(min=5, max=1440)])
+    duration_minutes = WholeNumberField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(min=5, max=1440)])
     message = TextAreaField(_l("Message to the invitees (optional)"), validators=[Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
@@ -185,9 +185,9 @@ class CountriesForm(FlaskForm):
 
 
 class RemindersForm(FlaskForm):
-    first_hours = IntegerField(_l("First reminder (hours before)"), validators=[Optional(), NumberRange(min=1, max=168)],
+    first_hours = WholeNumberField(_l("First reminder (hours before)"), validators=[Optional(), NumberRange(min=1, max=168)],
                                description=_l("Leave empty for none."))
-    second_minutes = IntegerField(_l("Second reminder (minutes before)"),
+    second_minutes = WholeNumberField(_l("Second reminder (minutes before)"),
                                   validators=[Optional(), NumberRange(min=5, max=1440)],
                                   description=_l("Leave empty for none."))
 

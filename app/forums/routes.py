@@ -31,7 +31,7 @@ from app.forums.models import (
 )
 from app.forums.services import ForumData, SessionData, SpeakerData
 from app.urls import external_url
-from app.utils import csv_cell, utcnow
+from app.utils import csv_cell, id_number, utcnow
 
 
 # -- loaders ------------------------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def edit(slug: str):
 
 # -- the programme ------------------------------------------------------------------------------------------
 def _filters(forum: Forum) -> tuple[int | None, SessionKind | None]:
-    track = request.args.get("track", type=int)
+    track = id_number(request.args.get("track"))
     track = track if track in {t.id for t in forum.tracks} else None
     kind = request.args.get("kind", "")
     return track, (SessionKind(kind) if kind in SessionKind.__members__ else None)
@@ -483,8 +483,8 @@ def participants(slug: str):
     forum = get_forum_or_404(slug)
     _require(forum.can_manage(current_user))
     session = None
-    if request.args.get("session", type=int):
-        session = get_session_or_404(forum, request.args.get("session", type=int))
+    if id_number(request.args.get("session")):
+        session = get_session_or_404(forum, id_number(request.args.get("session")))
     find = (request.args.get("find") or "").strip()[:100]
     rows = services.participants(forum, session, find)
     sessions = programme_sessions(forum)
@@ -525,8 +525,8 @@ def participants_csv(slug: str):
     forum = get_forum_or_404(slug)
     _require(forum.can_manage(current_user))
     session = None
-    if request.args.get("session", type=int):
-        session = get_session_or_404(forum, request.args.get("session", type=int))
+    if id_number(request.args.get("session")):
+        session = get_session_or_404(forum, id_number(request.args.get("session")))
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with a BOM
     writer = csv.writer(out)

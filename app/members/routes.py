@@ -16,7 +16,7 @@ from app.members.forms import (
 )
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
 from app.i18n import chosen_language, country_name, is_country, remember_language
-from app.utils import fold, is_safe_next, like_pattern
+from app.utils import fold, id_number, is_safe_next, like_pattern
 
 
 def get_organisation_or_404(org_id: int) -> Organisation:
@@ -140,7 +140,7 @@ def apply_join():
     form = JoinOrganisationForm(organisations=active_organisations())
     if request.method == "GET":
         form.locale.data = str(_current_locale())
-        chosen = request.args.get("organisation", type=int)
+        chosen = id_number(request.args.get("organisation"))
         if chosen:
             form.organisation_id.data = chosen
     if form.validate_on_submit():

@@ -7,16 +7,12 @@ from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, St
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.actiongroups.workplan.models import WORK_ITEM_STATUS_LABELS
-from app.forms import MultiCheckboxField, choices
+from app.forms import MultiCheckboxField, choices, optional_id_choice
 from app.i18n import country_choices
 from app.taxonomy import AREAS
 
 
-def optional_id(value) -> int | None:
-    """A select's value as an id: "" (nothing chosen) is None; anything else must be a number."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+optional_id = optional_id_choice  # a select's value as an id, "" (nothing chosen) as None
 
 
 def status_choices():
