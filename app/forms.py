@@ -1,12 +1,14 @@
 """Form pieces shared by every feature."""
 from __future__ import annotations
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectChoice, SelectMultipleField, TextAreaField, widgets
-from wtforms.validators import Length
+from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectMultipleField, TextAreaField, widgets
+from wtforms.validators import Length, ValidationError
 
-from app.utils import MAX_ID, whole_number
+from app.utils import FIRST_DATE, LAST_DATE, MAX_ID, date_in_range, whole_number
 
 # The largest number a number field accepts: the database's integers are 32-bit on PostgreSQL.
 MAX_WHOLE_NUMBER = 2**31 - 1
@@ -32,6 +34,25 @@ def optional_id_choice(value) -> int | None:
     if value in (None, "", "None"):
         return None
     return id_choice(value)
+
+
+class DateInRange:
+    """Validator: the date lies between FIRST_DATE and LAST_DATE (every date field has it, see BoundedDateField).
+
+    An end date of 9999-12-31 was accepted, and the pledge's page then failed adding months to it.
+    """
+
+    def __call__(self, form, field):
+        if field.data is not None and not date_in_range(field.data):
+            raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
+                                    first=format_date(FIRST_DATE, "long"), last=format_date(LAST_DATE, "long")))
+
+
+class BoundedDateField(DateField):
+    """The date field of every form: a date within the accepted range (DateInRange), else an error by it."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [*(validators or []), DateInRange()], **kwargs)
 
 
 class WholeNumberField(IntegerField):

@@ -3,8 +3,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
+
+
+# The dates the Hub accepts from people and imports: anything outside is a typing mistake ("9999-12-31"),
+# and leaves room for the date arithmetic (reporting periods, open-ended periods) to stay within date.max.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
+
+
+def date_in_range(day: date | None) -> bool:
+    """Whether ``day`` is a date the Hub accepts (FIRST_DATE..LAST_DATE)."""
+    return isinstance(day, date) and FIRST_DATE <= (day.date() if isinstance(day, datetime) else day) <= LAST_DATE
+
+
+def parse_date(value) -> date | None:
+    """``value`` (text from a form, a query or a file) as an ISO date within the accepted range, else None."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value if date_in_range(value) else None
+    try:
+        parsed = date.fromisoformat(str(value or "").strip()[:10])
+    except ValueError:
+        return None
+    return parsed if date_in_range(parsed) else None
 
 
 def utcnow() -> datetime:

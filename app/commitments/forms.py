@@ -11,13 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField,
+    BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments import schedule
-from app.forms import MultiCheckboxField, WholeNumberField, choices, id_choice, optional_id_choice
+from app.forms import BoundedDateField, MultiCheckboxField, WholeNumberField, choices, id_choice, optional_id_choice
 from app.i18n import country_choices, currency_name
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS
 
@@ -73,7 +73,7 @@ optional_int = optional_id_choice  # a select's value as an id, "" (nothing chos
 class DeliverableForm(Form):
     id = HiddenField()
     title = StringField(_l("Deliverable"), validators=[Optional(), Length(max=300)])
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = BoundedDateField(_l("Due date"), validators=[Optional()])
 
 
 class IndicatorForm(Form):
@@ -99,8 +99,8 @@ class PledgeForm(FlaskForm):
                                                    "all its countries."))
     is_global = BooleanField(_l("Global: the pledge is not tied to particular countries"))
     target_groups = MultiCheckboxField(_l("Who the pledge is for"), validate_choice=False)
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
+    start_date = BoundedDateField(_l("Start date"), validators=[Optional()])
+    end_date = BoundedDateField(_l("End date"), validators=[Optional()])
     resources_amount = NumberField(_l("Amount committed"))
     resources_currency = SelectField(_l("Currency"), validate_choice=False)
     resources_in_kind = TextAreaField(_l("In-kind resources"), validators=[Length(max=20000)],
@@ -151,7 +151,7 @@ def currency_choices() -> list[tuple[str, str]]:
 
 
 class DeliverableDoneForm(FlaskForm):
-    done_on = DateField(_l("Done on"), validators=[Optional()])
+    done_on = BoundedDateField(_l("Done on"), validators=[Optional()])
     evidence_url = StringField(_l("Link to evidence (optional)"), validators=[Optional(), Length(max=500)],
                                description=_l("A report, a photo album, a news item: a web address."))
     evidence = FileField(_l("Evidence file (optional)"),

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, HiddenField, SelectField,
+    BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
     SelectMultipleField, StringField, TextAreaField, TimeField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments.forms import optional_int, region_choices
-from app.forms import WholeNumberField, choices, id_choice
+from app.forms import BoundedDateField, WholeNumberField, choices, id_choice
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
 from app.i18n import country_choices, timezone_choices
@@ -25,16 +25,16 @@ class ForumForm(FlaskForm):
                        description=_l("Lower-case letters, digits and hyphens: /forums/<slug>."))
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)],
                                 description=_l("Markdown is allowed."))
-    starts_on = DateField(_l("First day"), validators=[Optional()])
-    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    starts_on = BoundedDateField(_l("First day"), validators=[Optional()])
+    ends_on = BoundedDateField(_l("Last day"), validators=[Optional()])
     timezone = SelectField(_l("Time zone of the venue"), default="Europe/Zurich", validate_choice=False,
                            description=_l("Session times are entered and shown in this zone."))
     venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
     venue_address = StringField(_l("Venue address"), validators=[Length(max=500)])
     online_url = StringField(_l("Online link (optional)"), validators=[Length(max=500)])
-    registration_opens_on = DateField(_l("Registration opens on"), validators=[Optional()])
+    registration_opens_on = BoundedDateField(_l("Registration opens on"), validators=[Optional()])
     registration_opens_time = TimeField(_l("at (venue time)"), validators=[Optional()])
-    registration_closes_on = DateField(_l("Registration closes on"), validators=[Optional()])
+    registration_closes_on = BoundedDateField(_l("Registration closes on"), validators=[Optional()])
     registration_closes_time = TimeField(_l("at (venue time)"), validators=[Optional()])
     capacity = WholeNumberField(_l("Capacity (people)"), validators=[Optional()],
                             description=_l("Leave empty for no limit. Beyond it, people join a waiting list."))
@@ -89,7 +89,7 @@ class SessionForm(FlaskForm):
 
 # -- consultations ------------------------------------------------------------------------------------------
 class SlotForm(Form):
-    day = DateField(_l("Date"), validators=[Optional()])
+    day = BoundedDateField(_l("Date"), validators=[Optional()])
     time = TimeField(_l("Start time"), validators=[Optional()])
 
 
@@ -113,7 +113,7 @@ class ConsultationForm(FlaskForm):
     timezone = SelectField(_l("Time zone of the slots"), validate_choice=False,
                            description=_l("The slots below are in this zone; each invitee sees them in their own."))
     slots = FieldList(FormField(SlotForm), min_entries=SLOT_ROWS)
-    deadline_on = DateField(_l("Answers wanted by (date)"), validators=[Optional()])
+    deadline_on = BoundedDateField(_l("Answers wanted by (date)"), validators=[Optional()])
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
     is_public = BooleanField(_l("Show the meeting on the group's public page once it is scheduled"))
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
@@ -159,7 +159,7 @@ class ConfirmForm(FlaskForm):
 
 
 class RescheduleForm(FlaskForm):
-    day = DateField(_l("New date"), validators=[Optional()])
+    day = BoundedDateField(_l("New date"), validators=[Optional()])
     time = TimeField(_l("New start time"), validators=[Optional()])
     timezone = SelectField(_l("Time zone"), validate_choice=False)
     duration_minutes = WholeNumberField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(min=5, max=1440)])
@@ -204,7 +204,7 @@ class MinutesForm(FlaskForm):
 class ActionItemForm(FlaskForm):
     title = StringField(_l("What"), validators=[Length(max=200)])
     responsible_id = SelectField(_l("Who"), coerce=optional_int, validate_choice=False)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = BoundedDateField(_l("Due date"), validators=[Optional()])
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,7 @@ from app.forums.models import (
 )
 from app.forums.services import ForumData, SessionData, SpeakerData
 from app.urls import external_url
-from app.utils import csv_cell, id_number, utcnow
+from app.utils import csv_cell, id_number, parse_date, utcnow
 
 
 # -- loaders ------------------------------------------------------------------------------------------------
@@ -303,10 +303,7 @@ def session_detail(slug: str, session_id: int):
 
 
 def _session_data(form: SessionForm) -> SessionData:
-    try:
-        day = date.fromisoformat(form.day.data) if form.day.data else None
-    except ValueError:
-        day = None
+    day = parse_date(form.day.data)
     return SessionData(
         title=form.title.data or "", day=day, start=form.start.data, end=form.end.data, kind=form.kind.data or "",
         description=form.description.data or "", track_id=form.track_id.data, room_id=form.room_id.data,
