@@ -26,10 +26,36 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+# Keys written in this file, in the project's scripts or in tutorials: known to anyone, so never secret.
+KNOWN_KEYS = frozenset({
+    "dev-only-not-secret", "dev-only-links-not-secret", "testing-only", "testing-links-only", "e2e-secret",
+    "bench-secret", "bench", "secret", "secret-key", "secret_key", "secretkey", "mysecret", "supersecret",
+    "changeme", "change-me", "change_me", "changethis", "please-change-me", "your-secret-key", "your_secret_key",
+    "development", "dev", "default", "password", "flask", "hub", "x",
+})
+MIN_KEY_LENGTH = 32
+
+
+def weak_key(value: str | None) -> str | None:
+    """Why ``value`` is not fit to sign anything in production (None when it is)."""
+    if not value:
+        return "it is not set"
+    if value.strip().lower() in KNOWN_KEYS:
+        return "it is a well-known key"
+    if len(value) < MIN_KEY_LENGTH:
+        return f"it is shorter than {MIN_KEY_LENGTH} characters"
+    if len(set(value)) < 10:
+        return "it repeats too few characters"
+    return None
+
+
 class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Signs the long-lived personal links (calendar feeds, consultation links): its own key, so that
+    # rotating SECRET_KEY (sessions, e-mailed tokens) does not break every calendar subscription.
+    LINK_SECRET_KEY = os.environ.get("LINK_SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'hub.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Database connections are replaced after this many seconds (never an in-memory SQLite one, which
@@ -124,11 +150,13 @@ class DevelopmentConfig(Config):
     DEBUG = False
     # A development key is fine on a laptop; ProductionConfig refuses to run without a real one.
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    LINK_SECRET_KEY = os.environ.get("LINK_SECRET_KEY") or "dev-only-links-not-secret"
 
 
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only"
+    LINK_SECRET_KEY = "testing-links-only"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     BASE_URL = "http://127.0.0.1:5000"  # whatever PORT the shell running the tests has
     WTF_CSRF_ENABLED = False
@@ -151,9 +179,15 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "BASE_URL") if not os.environ.get(name)]
+        missing = [name for name in ("SECRET_KEY", "LINK_SECRET_KEY", "DATABASE_URL", "BASE_URL")
+                   if not os.environ.get(name)]
         if missing:
             raise RuntimeError(f"ProductionConfig refuses to start: set {', '.join(missing)} in the environment.")
+        for name in ("SECRET_KEY", "LINK_SECRET_KEY"):
+            reason = weak_key(os.environ.get(name))
+            if reason:
+                raise RuntimeError(f"ProductionConfig refuses to start: {name} is weak ({reason}). Generate one "
+                                   "with: python -c 'import secrets; print(secrets.token_hex(32))'")
         # The file outbox shows every password-reset and invitation link to admins: fine on a
         # laptop, an account takeover path in production.
         if os.environ.get("MAIL_BACKEND", "smtp") != "smtp":

@@ -24,8 +24,9 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
     app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(config_class)
     app.config.update(overrides or {})
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY is not set.")
+    for name in ("SECRET_KEY", "LINK_SECRET_KEY"):
+        if not app.config.get(name):
+            raise RuntimeError(f"{name} is not set.")
     _trust_the_base_url_host(app)
     _configure_logging(app)
     register_extensions(app)

@@ -64,6 +64,7 @@ STRONG_KEY = "8c7d0a5e3f9b41c6a2e87d1f0b6c5a49e3d2f1a0b9c8d7e6"
 @pytest.fixture
 def production_env(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("LINK_SECRET_KEY", STRONG_KEY[::-1])
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("BASE_URL", "https://hub.example.org")
     monkeypatch.setenv("MAIL_BACKEND", "smtp")
@@ -71,7 +72,7 @@ def production_env(monkeypatch):
 
 def test_production_refuses_requests_for_unknown_hosts(production_env):
     app = create_app(ProductionConfig, {"BASE_URL": "https://hub.example.org", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                                        "SECRET_KEY": STRONG_KEY})
+                                        "SECRET_KEY": STRONG_KEY, "LINK_SECRET_KEY": STRONG_KEY[::-1]})
     assert app.config["TRUSTED_HOSTS"] == ["hub.example.org"]
     client = app.test_client()
     assert client.get("/healthz", headers=EVIL).status_code == 400
@@ -80,7 +81,7 @@ def test_production_refuses_requests_for_unknown_hosts(production_env):
 
 def test_production_trusts_the_hosts_it_is_told_to(production_env):
     app = create_app(ProductionConfig, {"TRUSTED_HOSTS": ["hub.example.org", "hub.internal"],
-                                        "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": STRONG_KEY})
+                                        "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": STRONG_KEY, "LINK_SECRET_KEY": STRONG_KEY[::-1]})
     client = app.test_client()
     assert client.get("/healthz", headers={"Host": "hub.internal"}).status_code == 200
     assert client.get("/healthz", headers=EVIL).status_code == 400

@@ -130,14 +130,40 @@ def test_no_inline_scripts_or_styles_in_pages(client):
     assert " style=" not in html
 
 
+STRONG_KEY = "8c7d0a5e3f9b41c6a2e87d1f0b6c5a49e3d2f1a0b9c8d7e6"
+OTHER_STRONG_KEY = "f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899"
+
+
 def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+    for name in ("SECRET_KEY", "LINK_SECRET_KEY", "DATABASE_URL", "BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, LINK_SECRET_KEY, DATABASE_URL, BASE_URL"):
         create_app(ProductionConfig)
-    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("LINK_SECRET_KEY", OTHER_STRONG_KEY)
     with pytest.raises(RuntimeError, match="DATABASE_URL"):
         create_app(ProductionConfig)
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "LINK_SECRET_KEY"])
+@pytest.mark.parametrize("key", ["x", "x" * 64, "dev-only-not-secret", "changeme", "testing-only", "secret",
+                                 "a1b2c3d4e5f6", "abababababababababababababababababab"])
+def test_production_refuses_weak_or_known_keys(monkeypatch, name, key):
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("LINK_SECRET_KEY", OTHER_STRONG_KEY)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BASE_URL", "https://hub.example.org")
+    monkeypatch.setenv("MAIL_BACKEND", "smtp")
+    monkeypatch.setenv(name, key)
+    with pytest.raises(RuntimeError, match=f"{name} is weak"):
+        create_app(ProductionConfig)
+
+
+def test_the_development_key_in_config_py_is_known():
+    from config import DevelopmentConfig, weak_key
+
+    assert weak_key(DevelopmentConfig.SECRET_KEY) and weak_key(DevelopmentConfig.LINK_SECRET_KEY)
+    assert weak_key(STRONG_KEY) is None
 
 
 def test_passwords_are_never_logged(client, make_user, caplog):
@@ -218,7 +244,8 @@ def test_nul_characters_in_forms_are_dropped(client, make_user, login):
 
 
 def test_production_refuses_the_file_mail_backend(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("LINK_SECRET_KEY", OTHER_STRONG_KEY)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("BASE_URL", "https://hub.example.org")
     monkeypatch.setenv("MAIL_BACKEND", "file")

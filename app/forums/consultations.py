@@ -250,9 +250,15 @@ def personal_url(invitee: Invitee) -> str | None:
 def invitee_by_link(invitee_id: int, token: str) -> Invitee | None:
     """The invitee a personal link stands for; None for a tampered, revoked or unknown link."""
     invitee = db.session.get(Invitee, invitee_id)
-    if invitee is None or not invitee.check_token(token):
+    if invitee is None or not invitee.check_token(token) or not invitee.user.may_use_secret_links:
         return None
     return invitee
+
+
+def revoke_links_of(user: User) -> None:
+    """Revoke every personal consultation link of ``user`` (their access ended)."""
+    for invitee in db.session.scalars(sa.select(Invitee).where(Invitee.user_id == user.id)):
+        invitee.revoke_link()
 
 
 def revoke_link(actor: User, invitee: Invitee) -> None:
