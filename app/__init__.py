@@ -127,6 +127,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.i18n import LANGUAGE_NAMES, country_name, currency_name, format_dt, format_money, language_name
     from app.markdown import render_markdown
     from app.taxonomy import area_labels
+    from app.forms import error_fields, own_errors
     from app.urls import external_url
     from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS
     from app.notifications.services import current_unread_count
@@ -138,6 +139,8 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["error_fields"] = error_fields
+    app.jinja_env.filters["own_errors"] = own_errors
 
     @app.context_processor
     def inject_globals():

@@ -135,6 +135,31 @@ def apply_domain_error(form: FlaskForm, error) -> None:
             form.form_errors.append(message)
 
 
+def own_errors(field) -> list[str]:
+    """A field's own error messages. A list of sub-forms (FieldList) also holds one dict of its entries'
+    errors per entry: those are shown next to the entries' fields, never as ``{'baseline': [...]}``."""
+    return [str(e) for e in (field.errors or []) if not isinstance(e, (dict, list, tuple))]
+
+
+def error_fields(form) -> list[tuple]:
+    """Every field with an error, the fields of sub-forms included, as (field, messages): the summary at
+    the top of a form links each message to its field."""
+    out = []
+    for field in form:
+        if field.type == "FormField":
+            out.extend(error_fields(field.form))
+            continue
+        if messages := own_errors(field):
+            out.append((field, messages))
+        if field.type == "FieldList":
+            for entry in field:
+                if entry.type == "FormField":
+                    out.extend(error_fields(entry.form))
+                elif messages := own_errors(entry):
+                    out.append((entry, messages))
+    return out
+
+
 def _find_field(form, name: str):
     """The field called ``name`` (``title``, or ``indicators-0-unit`` inside a FieldList of FormFields)."""
     node = form
