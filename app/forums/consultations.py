@@ -255,9 +255,14 @@ def invitee_by_link(invitee_id: int, token: str) -> Invitee | None:
     return invitee
 
 
-def revoke_links_of(user: User) -> None:
-    """Revoke every personal consultation link of ``user`` (their access ended)."""
-    for invitee in db.session.scalars(sa.select(Invitee).where(Invitee.user_id == user.id)):
+def revoke_links_of(user: User, *, group: ActionGroup | None = None) -> None:
+    """Revoke every personal consultation link of ``user`` (their access ended), or only those to ``group``'s
+    consultations (they left it)."""
+    query = sa.select(Invitee).where(Invitee.user_id == user.id)
+    if group is not None:
+        query = query.join(Consultation, Consultation.id == Invitee.consultation_id).where(
+            Consultation.group_id == group.id)
+    for invitee in db.session.scalars(query):
         invitee.revoke_link()
 
 

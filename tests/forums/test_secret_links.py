@@ -112,3 +112,18 @@ def test_rotating_the_link_key_changes_every_link(make_app, links):
     client = rotated.test_client()
     assert client.get(links["feed"]).status_code == 404
     assert client.get(links["personal"]).status_code == 404
+
+
+def test_leaving_a_group_revokes_the_links_to_its_consultations(client, people, group, links):
+    from app.actiongroups import services as groups
+
+    poll = consultations.create_consultation(people.convener, poll_data(group), now=NOW)
+    db.session.flush()
+    group_link = _path(consultations.personal_url(next(i for i in poll.invitees if i.user_id == people.invitee.id)))
+    db.session.commit()
+    assert client.get(group_link).status_code == 200
+    groups.leave_group(people.invitee, group)
+    db.session.commit()
+    assert client.get(group_link).status_code == 404
+    assert client.get(links["personal"]).status_code == 200  # a consultation outside the group is not affected
+    assert client.get(links["feed"]).status_code == 200
