@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 export FLASK_APP := wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Every absolute link (e-mails from the web server and from the worker alike) is built on it.
+BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
 .PHONY: run test bench semantic translations compile-translations db-upgrade seed clean help
@@ -41,8 +43,8 @@ seed: db-upgrade
 
 run: $(VENV)/.runtime compile-translations seed
 	@echo "Serving the Hub at http://$(HOST):$(PORT) with the scheduler in its own process (Ctrl-C to stop)"
-	$(BIN)/flask run-scheduler & SCHEDULER_PID=$$!; trap 'kill $$SCHEDULER_PID' EXIT INT TERM; \
-	$(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
+	BASE_URL=$(BASE_URL) $(BIN)/flask run-scheduler & SCHEDULER_PID=$$!; trap 'kill $$SCHEDULER_PID' EXIT INT TERM; \
+	BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 test: $(VENV)/.dev compile-translations
 	$(BIN)/python -m pytest --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)

@@ -15,15 +15,47 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str) -> list[str] | None:
+    """A comma-separated setting as a list, or None when unset or empty."""
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or None
+
+
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+# Keys written in this file, in the project's scripts or in tutorials: known to anyone, so never secret.
+KNOWN_KEYS = frozenset({
+    "dev-only-not-secret", "dev-only-links-not-secret", "testing-only", "testing-links-only", "e2e-secret",
+    "bench-secret", "bench", "secret", "secret-key", "secret_key", "secretkey", "mysecret", "supersecret",
+    "changeme", "change-me", "change_me", "changethis", "please-change-me", "your-secret-key", "your_secret_key",
+    "development", "dev", "default", "password", "flask", "hub", "x",
+})
+MIN_KEY_LENGTH = 32
+
+
+def weak_key(value: str | None) -> str | None:
+    """Why ``value`` is not fit to sign anything in production (None when it is)."""
+    if not value:
+        return "it is not set"
+    if value.strip().lower() in KNOWN_KEYS:
+        return "it is a well-known key"
+    if len(value) < MIN_KEY_LENGTH:
+        return f"it is shorter than {MIN_KEY_LENGTH} characters"
+    if len(set(value)) < 10:
+        return "it repeats too few characters"
+    return None
 
 
 class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Signs the long-lived personal links (calendar feeds, consultation links): its own key, so that
+    # rotating SECRET_KEY (sessions, e-mailed tokens) does not break every calendar subscription.
+    LINK_SECRET_KEY = os.environ.get("LINK_SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'hub.sqlite3'}"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Database connections are replaced after this many seconds (never an in-memory SQLite one, which
@@ -31,8 +63,14 @@ class Config:
     # statistics `flask import-iati` refreshes: a connection plans with those it read when it opened.
     DB_POOL_RECYCLE = _int("DB_POOL_RECYCLE", 300)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
-    # Used to build links in e-mails sent outside a request (CLI, scheduled jobs).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # The Hub's public address: every absolute link (e-mails, invitations, password resets, calendar
+    # feeds, exports) is built on it, never on the Host header a request came with. `make run PORT=...`
+    # sets it for the web server and the worker alike.
+    BASE_URL = (os.environ.get("BASE_URL")
+                or f"http://127.0.0.1:{os.environ.get('FLASK_RUN_PORT') or os.environ.get('PORT') or 5000}")
+    # Host names the web server answers to; any other Host header gets 400. Comma-separated; empty: any
+    # host (development). In production the default is BASE_URL's host.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS")
 
     # Sessions: HttpOnly and SameSite=Lax always, Secure when served over https.
     SESSION_COOKIE_HTTPONLY = True
@@ -73,7 +111,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins: per account and address (a stranger cannot lock the owner out from elsewhere), and
+    # per address over all accounts (one address guessing many accounts).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per 15 minutes")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per hour")
 
     # Tokens sent by e-mail.
@@ -116,12 +157,15 @@ class DevelopmentConfig(Config):
     DEBUG = False
     # A development key is fine on a laptop; ProductionConfig refuses to run without a real one.
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    LINK_SECRET_KEY = os.environ.get("LINK_SECRET_KEY") or "dev-only-links-not-secret"
 
 
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only"
+    LINK_SECRET_KEY = "testing-links-only"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    BASE_URL = "http://127.0.0.1:5000"  # whatever PORT the shell running the tests has
     WTF_CSRF_ENABLED = False
     MAIL_BACKEND = "memory"
     RATELIMIT_ENABLED = False
@@ -137,12 +181,20 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    # Without TRUSTED_HOSTS, answer only to BASE_URL's host (app/__init__.py).
+    TRUSTED_HOSTS_FROM_BASE_URL = True
 
     @classmethod
     def check(cls) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [name for name in ("SECRET_KEY", "LINK_SECRET_KEY", "DATABASE_URL", "BASE_URL")
+                   if not os.environ.get(name)]
         if missing:
             raise RuntimeError(f"ProductionConfig refuses to start: set {', '.join(missing)} in the environment.")
+        for name in ("SECRET_KEY", "LINK_SECRET_KEY"):
+            reason = weak_key(os.environ.get(name))
+            if reason:
+                raise RuntimeError(f"ProductionConfig refuses to start: {name} is weak ({reason}). Generate one "
+                                   "with: python -c 'import secrets; print(secrets.token_hex(32))'")
         # The file outbox shows every password-reset and invitation link to admins: fine on a
         # laptop, an account takeover path in production.
         if os.environ.get("MAIL_BACKEND", "smtp") != "smtp":

@@ -4,12 +4,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from flask_babel import format_date, format_decimal, get_locale
 from sqlalchemy.engine import make_url
 
-from app.http import HubRequest
+from app.http import HubRequest, IdConverter
 from app.utils import whole_number
 from config import Config, config_from_env
 
@@ -20,10 +21,13 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
     config_class.check()
     app = Flask(__name__)
     app.request_class = HubRequest
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(config_class)
     app.config.update(overrides or {})
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY is not set.")
+    for name in ("SECRET_KEY", "LINK_SECRET_KEY"):
+        if not app.config.get(name):
+            raise RuntimeError(f"{name} is not set.")
+    _trust_the_base_url_host(app)
     _configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -35,6 +39,15 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
 
         init_scheduler(app)
     return app
+
+
+def _trust_the_base_url_host(app: Flask) -> None:
+    """In production answer only to BASE_URL's host unless TRUSTED_HOSTS names others: a request with any
+    other Host header gets 400 (Flask checks ``TRUSTED_HOSTS`` before routing)."""
+    if not app.config.get("TRUSTED_HOSTS") and app.config.get("TRUSTED_HOSTS_FROM_BASE_URL"):
+        host = urlsplit(app.config["BASE_URL"]).hostname
+        if host:
+            app.config["TRUSTED_HOSTS"] = [host]
 
 
 def _configure_logging(app: Flask) -> None:
@@ -115,6 +128,8 @@ def register_template_helpers(app: Flask) -> None:
                           language_name)
     from app.markdown import render_markdown
     from app.taxonomy import area_labels
+    from app.forms import error_fields, own_errors
+    from app.urls import external_url
     from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS, STATUS_LABELS
     from app.notifications.services import current_unread_count
 
@@ -124,6 +139,9 @@ def register_template_helpers(app: Flask) -> None:
         area_labels=area_labels,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["error_fields"] = error_fields
+    app.jinja_env.filters["own_errors"] = own_errors
 
     @app.context_processor
     def inject_globals():

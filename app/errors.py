@@ -70,6 +70,12 @@ def csrf_error(error):
 
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    from flask import globals as flask_globals
+
+    if flask_globals.request_ctx.url_adapter is None:
+        # The request came for a host the Hub does not serve (TRUSTED_HOSTS): no page of ours can be built
+        # for it, since every link on it would need that host.
+        return error
     if error.code in ERROR_TEXTS:
         return render_error(error.code)
     return error

@@ -30,7 +30,26 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class HubSQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True, count=True):
+        """Flask-SQLAlchemy's paginate, with ``page=`` read through the project's bounded parser.
+
+        Left to itself it reads ``page`` and ``per_page`` from the query string with ``int()``, so
+        ``?page=9223372036854775808`` became an OFFSET the database refused (a 500 on every list page).
+        """
+        from flask import current_app, has_request_context, request
+
+        from app.utils import page_number
+
+        if page is None:
+            page = page_number(request.args.get("page")) if has_request_context() else 1
+        if per_page is None:
+            per_page = current_app.config["PAGE_SIZE"]
+        return super().paginate(select, page=page, per_page=per_page, max_per_page=max_per_page,
+                                error_out=error_out, count=count)
+
+
+db = HubSQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_item)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,12 +1,78 @@
 """Form pieces shared by every feature."""
 from __future__ import annotations
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectMultipleField, TextAreaField, widgets
-from wtforms.validators import Length
+from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectMultipleField, TextAreaField, widgets
+from wtforms.validators import Length, ValidationError
 
-from app.utils import whole_number
+from app.utils import FIRST_DATE, LAST_DATE, MAX_ID, date_in_range, whole_number
+
+# The largest number a number field accepts: the database's integers are 32-bit on PostgreSQL.
+MAX_WHOLE_NUMBER = 2**31 - 1
+
+
+def id_choice(value) -> int:
+    """A select's value as an id (``coerce=`` of a select): 0..MAX_ID through the bounded parser.
+
+    ``coerce=int`` let ``partner_ids=9223372036854775808`` reach the database (OverflowError, a 500);
+    a ValueError here is shown by WTForms as an invalid choice.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value if 0 <= value <= MAX_ID else None
+    else:
+        number = whole_number(value, 0, MAX_ID)
+    if number is None:
+        raise ValueError("not an id")
+    return number
+
+
+def optional_id_choice(value) -> int | None:
+    """A select's value as an id: "" (nothing chosen) is None; anything else must be an id."""
+    if value in (None, "", "None"):
+        return None
+    return id_choice(value)
+
+
+class DateInRange:
+    """Validator: the date lies between FIRST_DATE and LAST_DATE (every date field has it, see BoundedDateField).
+
+    An end date of 9999-12-31 was accepted, and the pledge's page then failed adding months to it.
+    """
+
+    def __call__(self, form, field):
+        if field.data is not None and not date_in_range(field.data):
+            raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
+                                    first=format_date(FIRST_DATE, "long"), last=format_date(LAST_DATE, "long")))
+
+
+class BoundedDateField(DateField):
+    """The date field of every form: a date within the accepted range (DateInRange), else an error by it."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [*(validators or []), DateInRange()], **kwargs)
+
+
+class WholeNumberField(IntegerField):
+    """A number field for a whole number from 0 to ``high``, read through the project's bounded parser.
+
+    WTForms' IntegerField takes any ``int()``: ``9`` * 30 passed and failed in the database.
+    """
+
+    def __init__(self, label=None, validators=None, *, high: int = MAX_WHOLE_NUMBER, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.high = high
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            return
+        number = whole_number(valuelist[0], 0, self.high)
+        if number is None:
+            self.data = None
+            raise ValueError(_l("Enter a whole number from 0 to %(high)s, for example 12.", high=self.high))
+        self.data = number
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -87,6 +153,31 @@ def apply_domain_error(form: FlaskForm, error) -> None:
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
         else:
             form.form_errors.append(message)
+
+
+def own_errors(field) -> list[str]:
+    """A field's own error messages. A list of sub-forms (FieldList) also holds one dict of its entries'
+    errors per entry: those are shown next to the entries' fields, never as ``{'baseline': [...]}``."""
+    return [str(e) for e in (field.errors or []) if not isinstance(e, (dict, list, tuple))]
+
+
+def error_fields(form) -> list[tuple]:
+    """Every field with an error, the fields of sub-forms included, as (field, messages): the summary at
+    the top of a form links each message to its field."""
+    out = []
+    for field in form:
+        if field.type == "FormField":
+            out.extend(error_fields(field.form))
+            continue
+        if messages := own_errors(field):
+            out.append((field, messages))
+        if field.type == "FieldList":
+            for entry in field:
+                if entry.type == "FormField":
+                    out.extend(error_fields(entry.form))
+                elif messages := own_errors(entry):
+                    out.append((entry, messages))
+    return out
 
 
 def _find_field(form, name: str):

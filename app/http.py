@@ -1,4 +1,4 @@
-"""The request class: submitted text without NUL characters.
+"""The request class (submitted text without NUL characters) and the ``int`` URL converter.
 
 No person types U+0000, PostgreSQL refuses it in text ("cannot contain NUL characters"), and SQLite
 would store it. Dropping it from every form field and query parameter at the door means no view, form
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.routing import IntegerConverter, ValidationError
 from werkzeug.utils import cached_property
+
+from app.utils import MAX_ID, whole_number
 
 
 def _without_nul(values: ImmutableMultiDict) -> ImmutableMultiDict:
@@ -26,3 +29,17 @@ class HubRequest(Request):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: an id from 0 to MAX_ID, through the project's one bounded parser.
+
+    Werkzeug's own converter accepts any length of digits, so ``/pledges/9223372036854775808`` reached
+    the database and failed there (OverflowError, a 500) instead of naming nothing (404).
+    """
+
+    def to_python(self, value: str) -> int:
+        number = whole_number(value, 0, MAX_ID)
+        if number is None:
+            raise ValidationError()
+        return number

@@ -3,8 +3,30 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
+
+
+# The dates the Hub accepts from people and imports: anything outside is a typing mistake ("9999-12-31"),
+# and leaves room for the date arithmetic (reporting periods, open-ended periods) to stay within date.max.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2200, 12, 31)
+
+
+def date_in_range(day: date | None) -> bool:
+    """Whether ``day`` is a date the Hub accepts (FIRST_DATE..LAST_DATE)."""
+    return isinstance(day, date) and FIRST_DATE <= (day.date() if isinstance(day, datetime) else day) <= LAST_DATE
+
+
+def parse_date(value) -> date | None:
+    """``value`` (text from a form, a query or a file) as an ISO date within the accepted range, else None."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value if date_in_range(value) else None
+    try:
+        parsed = date.fromisoformat(str(value or "").strip()[:10])
+    except ValueError:
+        return None
+    return parsed if date_in_range(parsed) else None
 
 
 def utcnow() -> datetime:
@@ -71,11 +93,19 @@ def search_text_of(*parts: str) -> str:
     return " ".join(search_words(" ".join(part or "" for part in parts)))
 
 
+# The largest id a row can have (ids are 32-bit integers on PostgreSQL); a larger one names nothing.
+MAX_ID = 2**31 - 1
+# The largest page number a list accepts (`?page=`): further pages are empty anyway.
+MAX_PAGE = 99_999
+
+
 def whole_number(value, low: int | None = None, high: int | None = None) -> int | None:
     """``value`` (text from a form, a URL or a file) as a whole number within ``low``..``high``, else None.
 
-    Only ASCII digits count. ``str.isdigit`` is not the test to use before ``int``: ``"²".isdigit()`` is
-    true and ``int("²")`` raises, which made ``?page=²`` a server error on several pages.
+    This is the one parser for every number that comes from outside: ids in URLs (the ``int`` converter),
+    ``page=``, select values, number fields. Only ASCII digits count. ``str.isdigit`` is not the test to
+    use before ``int``: ``"²".isdigit()`` is true and ``int("²")`` raises, which made ``?page=²`` a server
+    error on several pages; and a number past the database's integers (``2**63``) made an OverflowError.
     """
     text = str(value if value is not None else "").strip()
     if not text or len(text) > 18 or not (text.isascii() and text.isdigit()):
@@ -84,3 +114,13 @@ def whole_number(value, low: int | None = None, high: int | None = None) -> int 
     if (low is not None and number < low) or (high is not None and number > high):
         return None
     return number
+
+
+def id_number(value) -> int | None:
+    """``value`` as the id of a row (1..MAX_ID), else None: an id no row can have is no id."""
+    return whole_number(value, 1, MAX_ID)
+
+
+def page_number(value) -> int:
+    """``value`` (a ``page=`` parameter) as a page number: 1..MAX_PAGE, the first page when it is not one."""
+    return whole_number(value, 1, MAX_PAGE) or 1

@@ -56,12 +56,13 @@ def test_post_with_csrf_token_is_accepted(csrf_app, make_user):
 def limited_app(app, make_app):
     # Built after the default `app`: the limiter is one object per process and the last
     # init_app decides whether it is enabled.
-    return make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per 15 minutes")
+    return make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per 15 minutes",
+                    LOGIN_ADDRESS_RATE_LIMIT="6 per 15 minutes")
 
 
 def test_failed_logins_from_one_address_are_rate_limited(limited_app, make_user):
     client = limited_app.test_client()
-    for n in range(3):
+    for n in range(6):
         email = f"nobody{n}@example.org"
         assert client.post("/login", data={"email": email, "password": "wrong password"}).status_code == 200
     response = client.post("/login", data={"email": "other@example.org", "password": "wrong password"})
@@ -69,15 +70,42 @@ def test_failed_logins_from_one_address_are_rate_limited(limited_app, make_user)
     assert "too many times" in response.text
 
 
-def test_failed_logins_for_one_account_are_rate_limited_across_addresses(limited_app, make_user):
+def _attempt(client, user, password, address):
+    return client.post("/login", data={"email": user.email, "password": password},
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_a_stranger_guessing_an_account_cannot_lock_its_owner_out(limited_app, make_user):
+    """Issue 14, item 4: failures are counted per account and address, and per address; not per account."""
+    user = make_user()
+    attacker, owner = limited_app.test_client(), limited_app.test_client()
+    codes = [_attempt(attacker, user, f"guess {n}", "203.0.113.7") for n in range(10)]
+    assert codes[:3] == [200, 200, 200] and set(codes[3:]) == {429}   # the attacker is slowed down...
+    assert _attempt(owner, user, PASSWORD, "198.51.100.20") == 302    # ...the owner signs in from elsewhere
+    assert _attempt(attacker, user, PASSWORD, "203.0.113.7") == 429   # and the attacker's address stays limited
+
+
+def test_guesses_spread_over_many_addresses_each_stop_after_the_limit(limited_app, make_user):
     user = make_user()
     client = limited_app.test_client()
-    for n in range(3):
-        env = {"REMOTE_ADDR": f"10.0.0.{n}"}
-        client.post("/login", data={"email": user.email, "password": "wrong"}, environ_base=env)
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD},
-                           environ_base={"REMOTE_ADDR": "10.0.0.99"})
-    assert response.status_code == 429
+    for n in range(5):
+        address = f"10.0.0.{n}"
+        assert [_attempt(client, user, "wrong", address) for _ in range(4)] == [200, 200, 200, 429]
+    assert _attempt(client, user, PASSWORD, "10.0.0.99") == 302
+
+
+def test_a_password_reset_lets_the_owner_in_from_a_limited_address(limited_app, make_user):
+    from app.members import services
+    from app.members.tokens import make_token
+
+    user = make_user()
+    client = limited_app.test_client()
+    for _ in range(3):
+        _attempt(client, user, "wrong", "192.0.2.1")
+    assert _attempt(client, user, PASSWORD, "192.0.2.1") == 429
+    services.reset_password(make_token(user, "reset"), "a fresh phrase for me")
+    db.session.commit()
+    assert _attempt(client, user, "a fresh phrase for me", "192.0.2.1") == 302
 
 
 def test_successful_logins_do_not_count(limited_app, make_user):
@@ -130,14 +158,40 @@ def test_no_inline_scripts_or_styles_in_pages(client):
     assert " style=" not in html
 
 
+STRONG_KEY = "8c7d0a5e3f9b41c6a2e87d1f0b6c5a49e3d2f1a0b9c8d7e6"
+OTHER_STRONG_KEY = "f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899"
+
+
 def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+    for name in ("SECRET_KEY", "LINK_SECRET_KEY", "DATABASE_URL", "BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, LINK_SECRET_KEY, DATABASE_URL, BASE_URL"):
         create_app(ProductionConfig)
-    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("LINK_SECRET_KEY", OTHER_STRONG_KEY)
     with pytest.raises(RuntimeError, match="DATABASE_URL"):
         create_app(ProductionConfig)
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "LINK_SECRET_KEY"])
+@pytest.mark.parametrize("key", ["x", "x" * 64, "dev-only-not-secret", "changeme", "testing-only", "secret",
+                                 "a1b2c3d4e5f6", "abababababababababababababababababab"])
+def test_production_refuses_weak_or_known_keys(monkeypatch, name, key):
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("LINK_SECRET_KEY", OTHER_STRONG_KEY)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BASE_URL", "https://hub.example.org")
+    monkeypatch.setenv("MAIL_BACKEND", "smtp")
+    monkeypatch.setenv(name, key)
+    with pytest.raises(RuntimeError, match=f"{name} is weak"):
+        create_app(ProductionConfig)
+
+
+def test_the_development_key_in_config_py_is_known():
+    from config import DevelopmentConfig, weak_key
+
+    assert weak_key(DevelopmentConfig.SECRET_KEY) and weak_key(DevelopmentConfig.LINK_SECRET_KEY)
+    assert weak_key(STRONG_KEY) is None
 
 
 def test_passwords_are_never_logged(client, make_user, caplog):
@@ -218,8 +272,10 @@ def test_nul_characters_in_forms_are_dropped(client, make_user, login):
 
 
 def test_production_refuses_the_file_mail_backend(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("LINK_SECRET_KEY", OTHER_STRONG_KEY)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("BASE_URL", "https://hub.example.org")
     monkeypatch.setenv("MAIL_BACKEND", "file")
     with pytest.raises(RuntimeError, match="MAIL_BACKEND must be smtp"):
         create_app(ProductionConfig)

@@ -31,6 +31,16 @@ def register_tab(endpoint: str, label, prefix: str, order: int) -> None:
     WORKSPACE_TABS.sort(key=lambda tab: tab.order)
 
 
+# What other features do when a person leaves a group (e.g. revoke their links to its consultations).
+LEFT_GROUP_HOOKS: list = []
+
+
+def on_left_group(hook):
+    """Register ``hook(person, group)``, called inside the service's transaction when a person leaves."""
+    LEFT_GROUP_HOOKS.append(hook)
+    return hook
+
+
 def register_public_section(template: str) -> None:
     if template not in PUBLIC_SECTIONS:
         PUBLIC_SECTIONS.append(template)

@@ -291,6 +291,10 @@ def leave_group(person: User, group: ActionGroup) -> None:
     record_activity(group, person, "member_left", url=group_url(group, "members"))
     db.session.delete(membership)
     group.remember_membership(person.id, None)
+    from app.actiongroups import LEFT_GROUP_HOOKS
+
+    for hook in LEFT_GROUP_HOOKS:
+        hook(person, group)
 
 
 def change_role(actor: User, membership: Membership, role: str, *, now: datetime | None = None) -> Membership:

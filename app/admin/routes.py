@@ -22,7 +22,7 @@ from app.members.decorators import admin_required
 from app.members.forms import InviteForm
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.members.routes import active_organisations
-from app.utils import fold, is_safe_next, like_pattern
+from app.utils import fold, id_number, is_safe_next, like_pattern
 
 
 def _back(default: str):
@@ -170,8 +170,8 @@ def organisations():
 @admin_required
 def invite():
     form = InviteForm(organisations=active_organisations())
-    if request.method == "GET" and request.args.get("organisation", type=int):
-        form.organisation_id.data = request.args.get("organisation", type=int)
+    if request.method == "GET" and id_number(request.args.get("organisation")):
+        form.organisation_id.data = id_number(request.args.get("organisation"))
     if form.validate_on_submit():
         org = db.session.get(Organisation, form.organisation_id.data)
         person = services.PersonData(full_name=form.full_name.data, email=form.email.data,

@@ -11,13 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+    BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments import schedule
-from app.forms import MultiCheckboxField, choices
+from app.forms import BoundedDateField, MultiCheckboxField, WholeNumberField, choices, id_choice, optional_id_choice
 from app.i18n import country_choices, currency_name
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS
 
@@ -67,17 +67,13 @@ class NumberField(StringField):
         return format_decimal(self.data, format="#0.####", locale=str(get_locale() or "en"))
 
 
-def optional_int(value) -> int | None:
-    """A select's value as an id: "" (nothing chosen) is None."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+optional_int = optional_id_choice  # a select's value as an id, "" (nothing chosen) as None
 
 
 class DeliverableForm(Form):
     id = HiddenField()
     title = StringField(_l("Deliverable"), validators=[Optional(), Length(max=300)])
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = BoundedDateField(_l("Due date"), validators=[Optional()])
 
 
 class IndicatorForm(Form):
@@ -103,20 +99,20 @@ class PledgeForm(FlaskForm):
                                                    "all its countries."))
     is_global = BooleanField(_l("Global: the pledge is not tied to particular countries"))
     target_groups = MultiCheckboxField(_l("Who the pledge is for"), validate_choice=False)
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()])
+    start_date = BoundedDateField(_l("Start date"), validators=[Optional()])
+    end_date = BoundedDateField(_l("End date"), validators=[Optional()])
     resources_amount = NumberField(_l("Amount committed"))
     resources_currency = SelectField(_l("Currency"), validate_choice=False)
     resources_in_kind = TextAreaField(_l("In-kind resources"), validators=[Length(max=20000)],
                                       description=_l("Staff time, expertise, premises, materials…"))
-    partner_ids = SelectMultipleField(_l("Partner organisations (joint pledge)"), coerce=int, validate_choice=False,
+    partner_ids = SelectMultipleField(_l("Partner organisations (joint pledge)"), coerce=id_choice, validate_choice=False,
                                       description=_l("Hold Ctrl (or Cmd) to choose several. Your organisation "
                                                      "coordinates the pledge."))
     coordinator_id = SelectField(_l("Coordinating focal point"), coerce=optional_int, validate_choice=False,
                                  description=_l("A focal point of your organisation; reporting reminders go "
                                                 "to them."))
     group_id = SelectField(_l("Action group (optional)"), coerce=optional_int, validate_choice=False)
-    report_every_months = IntegerField(
+    report_every_months = WholeNumberField(
         _l("Report progress every (months)"), default=schedule.DEFAULT_EVERY_MONTHS,
         validators=[Optional(), NumberRange(*schedule.EVERY_MONTHS_RANGE)])
     deliverables = FieldList(FormField(DeliverableForm), min_entries=1)
@@ -155,7 +151,7 @@ def currency_choices() -> list[tuple[str, str]]:
 
 
 class DeliverableDoneForm(FlaskForm):
-    done_on = DateField(_l("Done on"), validators=[Optional()])
+    done_on = BoundedDateField(_l("Done on"), validators=[Optional()])
     evidence_url = StringField(_l("Link to evidence (optional)"), validators=[Optional(), Length(max=500)],
                                description=_l("A report, a photo album, a news item: a web address."))
     evidence = FileField(_l("Evidence file (optional)"),

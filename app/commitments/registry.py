@@ -28,7 +28,7 @@ from app.i18n import country_name, is_country
 from app.members.models import Organisation, StakeholderType
 from app.sqltools import json_list_contains, json_list_contains_any
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS, labels, region_countries
-from app.utils import as_utc, csv_cell, search_words, whole_number
+from app.utils import as_utc, csv_cell, page_number, search_words, whole_number
 
 SORTS = ("newest", "end")
 # The lights a visitor can filter by (a public pledge never has Light.none).
@@ -81,7 +81,7 @@ class RegistryFilters:
             status=pick("status", STATUSES),
             light=pick("light", LIGHTS),
             sort=pick("sort", SORTS) or "newest",
-            page=whole_number(page, 1, 99_999) or 1,
+            page=page_number(page),
         )
 
     def args(self, **changes) -> dict[str, str | int]:

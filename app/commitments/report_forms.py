@@ -6,22 +6,19 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.commitments import reports
 from app.commitments.forms import NumberField
 from app.commitments.models import Deliverable, Indicator, ProgressReport
+from app.forms import BoundedDateField
+from app.utils import parse_date
 
 
 def optional_date(value) -> date | None:
     """A radio's value as a date: anything that is not an ISO date is None (the service says so)."""
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_date(value)
 
 
 def period_label(start: date, end: date) -> str:
@@ -50,7 +47,7 @@ class ReportForm(FlaskForm):
 
     # Filled by report_form(): (indicator, value field, comment field) and (deliverable, date field, note field).
     indicator_rows: list[tuple[Indicator, NumberField, StringField]] = []
-    deliverable_rows: list[tuple[Deliverable, DateField, TextAreaField]] = []
+    deliverable_rows: list[tuple[Deliverable, BoundedDateField, TextAreaField]] = []
 
     def report_data(self) -> reports.ReportData:
         """What was entered, for :func:`app.commitments.reports.save_report`."""
@@ -100,7 +97,7 @@ def report_form(report: ProgressReport, *, with_data: bool) -> ReportForm:
                 StringField(_l("Comment on this value"), validators=[Optional(), Length(max=reports.COMMENT_MAX)]))
     for deliverable in deliverables:
         setattr(PledgeReportForm, reports.done_on_field(deliverable.id),
-                DateField(_l("Done on"), validators=[Optional()],
+                BoundedDateField(_l("Done on"), validators=[Optional()],
                           description=_l("Leave empty if it is not done yet.")))
         setattr(PledgeReportForm, f"note_{deliverable.id}",
                 TextAreaField(_l("Note"), validators=[Optional(), Length(max=reports.NOTE_MAX)]))

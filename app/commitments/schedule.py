@@ -61,8 +61,15 @@ NO_DEADLINES = Deadlines(None, None, None)
 
 
 def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months; the 31st becomes the last day of a shorter month."""
-    return day + relativedelta(months=months)
+    """``day`` plus whole months; the 31st becomes the last day of a shorter month.
+
+    Never raises on stored data: past the calendar's last (or first) day it stays there. Forms keep dates
+    within 1900–2200, but a pledge ending 9999-12-31 once made its own page fail ("year 10000").
+    """
+    try:
+        return day + relativedelta(months=months)
+    except (OverflowError, ValueError):
+        return date.max if months > 0 else date.min
 
 
 def periods(start: date | None, end: date | None, every: int) -> list[Period]:

@@ -1,12 +1,31 @@
 """Partnership Forum, consultations and calendars."""
 from flask import Blueprint
 
-from app.actiongroups import register_public_section
+from app.actiongroups import on_left_group, register_public_section
+from app.members import on_access_ended
 
 bp = Blueprint("forums", __name__, url_prefix="/forums", template_folder="templates")
 
 # The group's public page lists its upcoming public meetings; the template asks for them itself.
 register_public_section("forums/_group_meetings.html")
+
+
+@on_access_ended
+def _revoke_secret_links(user) -> None:
+    """A suspended or declined person keeps no working calendar feed or consultation link."""
+    from app.forums.consultations import revoke_links_of
+    from app.forums.feeds import revoke_feed
+
+    revoke_links_of(user)
+    revoke_feed(user)
+
+
+@on_left_group
+def _revoke_group_links(person, group) -> None:
+    """Someone who leaves a group keeps no personal link to the group's consultations."""
+    from app.forums.consultations import revoke_links_of
+
+    revoke_links_of(person, group=group)
 
 
 @bp.app_template_filter("in_zone")

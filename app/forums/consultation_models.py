@@ -8,14 +8,12 @@ calendar UID) or cancelled (METHOD:CANCEL).
 from __future__ import annotations
 
 import enum
-import hashlib
 import hmac
 import secrets
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -271,8 +269,9 @@ class Invitee(db.Model):
         """The secret part of this invitee's personal link; None once revoked."""
         if not self.link_nonce:
             return None
-        key = current_app.config["SECRET_KEY"].encode()
-        return hmac.new(key, f"poll-link:{self.id}:{self.link_nonce}".encode(), hashlib.sha256).hexdigest()[:40]
+        from app.members.tokens import link_digest
+
+        return link_digest(f"poll-link:{self.id}:{self.link_nonce}")
 
     def check_token(self, token: str) -> bool:
         expected = self.link_token()

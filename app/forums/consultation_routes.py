@@ -19,7 +19,7 @@ from app.forums.forms import (
 )
 from app.forums.routes import viewer_zone
 from app.members.models import Organisation, OrganisationStatus
-from app.utils import utcnow
+from app.utils import id_number, utcnow
 
 
 def get_consultation_or_404(consultation_id: int) -> Consultation:
@@ -54,7 +54,7 @@ def consultation_create():
     data = None
     if request.method == "GET":
         data = {"timezone": current_user.timezone if times.is_zone(current_user.timezone) else "UTC",
-                "group_id": request.args.get("group", type=int) or (groups[0].id if len(groups) == 1 else None),
+                "group_id": id_number(request.args.get("group")) or (groups[0].id if len(groups) == 1 else None),
                 "audience": "group" if groups else "people"}
     form = ConsultationForm(data=data, groups=groups, organisations=organisations)
     saved = {}
@@ -240,7 +240,7 @@ def consultation_remind(consultation_id: int):
 @login_required
 def consultation_confirm(consultation_id: int):
     consultation = _managed(consultation_id)
-    slot = next((s for s in consultation.slots if s.id == request.form.get("slot_id", type=int)), None)
+    slot = next((s for s in consultation.slots if s.id == id_number(request.form.get("slot_id"))), None)
     if slot is None:
         abort(404)
     if EmptyForm().validate_on_submit():

@@ -250,9 +250,20 @@ def personal_url(invitee: Invitee) -> str | None:
 def invitee_by_link(invitee_id: int, token: str) -> Invitee | None:
     """The invitee a personal link stands for; None for a tampered, revoked or unknown link."""
     invitee = db.session.get(Invitee, invitee_id)
-    if invitee is None or not invitee.check_token(token):
+    if invitee is None or not invitee.check_token(token) or not invitee.user.may_use_secret_links:
         return None
     return invitee
+
+
+def revoke_links_of(user: User, *, group: ActionGroup | None = None) -> None:
+    """Revoke every personal consultation link of ``user`` (their access ended), or only those to ``group``'s
+    consultations (they left it)."""
+    query = sa.select(Invitee).where(Invitee.user_id == user.id)
+    if group is not None:
+        query = query.join(Consultation, Consultation.id == Invitee.consultation_id).where(
+            Consultation.group_id == group.id)
+    for invitee in db.session.scalars(query):
+        invitee.revoke_link()
 
 
 def revoke_link(actor: User, invitee: Invitee) -> None:

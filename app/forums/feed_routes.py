@@ -11,6 +11,7 @@ from app.forms import EmptyForm, run_service
 from app.forums import bp, consultations, feeds, ical
 from app.forums.consultation_routes import get_consultation_or_404
 from app.forums.routes import get_forum_or_404, get_session_or_404, programme_sessions
+from app.urls import external_url
 from app.utils import utcnow
 
 
@@ -27,8 +28,8 @@ def ics_response(body: bytes, filename: str, *, private: bool = True) -> Respons
 def programme_ics(slug: str):
     forum = get_forum_or_404(slug)
     sessions = programme_sessions(forum)
-    body = feeds.programme_feed(forum, sessions, utcnow(), lambda s: url_for(
-        ".session_detail", slug=forum.slug, session_id=s.id, _external=True))
+    body = feeds.programme_feed(forum, sessions, utcnow(), lambda s: external_url(
+        "forums.session_detail", slug=forum.slug, session_id=s.id))
     return ics_response(body, f"{forum.slug}.ics", private=not forum.is_published)
 
 
@@ -36,8 +37,8 @@ def programme_ics(slug: str):
 def session_ics(slug: str, session_id: int):
     forum = get_forum_or_404(slug)
     session = get_session_or_404(forum, session_id)
-    body = feeds.programme_feed(forum, [session], utcnow(), lambda s: url_for(
-        ".session_detail", slug=forum.slug, session_id=s.id, _external=True))
+    body = feeds.programme_feed(forum, [session], utcnow(), lambda s: external_url(
+        "forums.session_detail", slug=forum.slug, session_id=s.id))
     return ics_response(body, f"{forum.slug}-session-{session.id}.ics", private=not forum.is_published)
 
 
@@ -61,8 +62,8 @@ def group_meetings_ics(slug: str):
         abort(404)
     now = utcnow()
     meetings = feeds.group_meetings(group, current_user, now)
-    body = feeds.meetings_feed(_("%(group)s: meetings", group=group.name), meetings, now, lambda m: url_for(
-        ".consultation", consultation_id=m.id, _external=True))
+    body = feeds.meetings_feed(_("%(group)s: meetings", group=group.name), meetings, now, lambda m: external_url(
+        "forums.consultation", consultation_id=m.id))
     return ics_response(body, f"{group.slug}-meetings.ics", private=group.can_view_workspace(current_user))
 
 
@@ -99,7 +100,7 @@ def feed_urls(user) -> dict[str, str] | None:
     token = feeds.feed_token(user)
     if token is None:
         return None
-    https = url_for("forums.personal_feed", user_id=user.id, token=token, _external=True)
+    https = external_url("forums.personal_feed", user_id=user.id, token=token)
     return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]}
 
 

@@ -2,7 +2,6 @@
 address, the group and programme feeds. The iCalendar text itself is written by app/forums/ical.py."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from types import SimpleNamespace
@@ -10,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -21,7 +21,8 @@ from app.forums.consultation_models import Consultation, ConsultationState, Invi
 from app.forums.models import (
     ACTIVE_STATES, AgendaEntry, CalendarKey, Forum, ForumRoom, ForumSession, ForumTrack, Registration, RegistrationState,
 )
-from app.members.models import User, UserStatus
+from app.members.models import Organisation, User
+from app.members.tokens import link_digest
 from app.urls import external_url
 
 # Feeds carry what ended in the last four weeks and everything to come (as Indico's category feeds do).
@@ -30,8 +31,7 @@ PAST = timedelta(weeks=4)
 
 # -- the secret address -------------------------------------------------------------------------------------
 def _token(user_id: int, secret: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, f"calendar:{user_id}:{secret}".encode(), hashlib.sha256).hexdigest()[:40]
+    return link_digest(f"calendar:{user_id}:{secret}")
 
 
 def feed_token(user: User) -> str | None:
@@ -51,15 +51,22 @@ def reset_feed(user: User) -> str:
     return _token(user.id, key.secret)
 
 
+def revoke_feed(user: User) -> None:
+    """The person's feed address stops working (their access ended); a new one can be made later."""
+    db.session.execute(sa.delete(CalendarKey).where(CalendarKey.user_id == user.id))
+
+
 def user_for_feed(user_id: int, token: str) -> User | None:
     """The approved person a feed address stands for; None for a wrong secret, a reset one, or no one
     (all three look the same from outside: 404)."""
     row = db.session.execute(sa.select(CalendarKey, User).join(User, User.id == CalendarKey.user_id)
+                             .outerjoin(Organisation, Organisation.id == User.organisation_id)
+                             .options(so.contains_eager(User.organisation))  # may_use_secret_links reads it
                              .where(CalendarKey.user_id == user_id)).first()
     if row is None:
         return None
     key, user = row
-    if user.status is not UserStatus.active or not hmac.compare_digest(_token(user_id, key.secret), token or ""):
+    if not user.may_use_secret_links or not hmac.compare_digest(_token(user_id, key.secret), token or ""):
         return None
     return user
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField,
+    BooleanField, FieldList, Form, FormField, HiddenField, SelectField,
     SelectMultipleField, StringField, TextAreaField, TimeField,
 )
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments.forms import optional_int, region_choices
-from app.forms import choices
+from app.forms import BoundedDateField, WholeNumberField, choices, id_choice
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
 from app.i18n import country_choices, timezone_choices
@@ -25,18 +25,18 @@ class ForumForm(FlaskForm):
                        description=_l("Lower-case letters, digits and hyphens: /forums/<slug>."))
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)],
                                 description=_l("Markdown is allowed."))
-    starts_on = DateField(_l("First day"), validators=[Optional()])
-    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    starts_on = BoundedDateField(_l("First day"), validators=[Optional()])
+    ends_on = BoundedDateField(_l("Last day"), validators=[Optional()])
     timezone = SelectField(_l("Time zone of the venue"), default="Europe/Zurich", validate_choice=False,
                            description=_l("Session times are entered and shown in this zone."))
     venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
     venue_address = StringField(_l("Venue address"), validators=[Length(max=500)])
     online_url = StringField(_l("Online link (optional)"), validators=[Length(max=500)])
-    registration_opens_on = DateField(_l("Registration opens on"), validators=[Optional()])
+    registration_opens_on = BoundedDateField(_l("Registration opens on"), validators=[Optional()])
     registration_opens_time = TimeField(_l("at (venue time)"), validators=[Optional()])
-    registration_closes_on = DateField(_l("Registration closes on"), validators=[Optional()])
+    registration_closes_on = BoundedDateField(_l("Registration closes on"), validators=[Optional()])
     registration_closes_time = TimeField(_l("at (venue time)"), validators=[Optional()])
-    capacity = IntegerField(_l("Capacity (people)"), validators=[Optional()],
+    capacity = WholeNumberField(_l("Capacity (people)"), validators=[Optional()],
                             description=_l("Leave empty for no limit. Beyond it, people join a waiting list."))
     tracks = TextAreaField(_l("Tracks"), validators=[Length(max=5000)], description=_l("One per line."))
     rooms = TextAreaField(_l("Rooms"), validators=[Length(max=5000)], description=_l("One per line."))
@@ -64,7 +64,7 @@ class SessionForm(FlaskForm):
     track_id = SelectField(_l("Track"), coerce=optional_int, validate_choice=False)
     room_id = SelectField(_l("Room"), coerce=optional_int, validate_choice=False)
     online_url = StringField(_l("Online link (optional)"), validators=[Length(max=500)])
-    capacity = IntegerField(_l("Capacity (people)"), validators=[Optional()],
+    capacity = WholeNumberField(_l("Capacity (people)"), validators=[Optional()],
                             description=_l("Only for sessions that need registration; leave empty otherwise."))
     group_id = SelectField(_l("Action group (optional)"), coerce=optional_int, validate_choice=False)
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
@@ -89,7 +89,7 @@ class SessionForm(FlaskForm):
 
 # -- consultations ------------------------------------------------------------------------------------------
 class SlotForm(Form):
-    day = DateField(_l("Date"), validators=[Optional()])
+    day = BoundedDateField(_l("Date"), validators=[Optional()])
     time = TimeField(_l("Start time"), validators=[Optional()])
 
 
@@ -97,7 +97,7 @@ class ConsultationForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=20000)])
     agenda = TextAreaField(_l("Agenda"), validators=[Length(max=20000)], description=_l("Markdown is allowed."))
-    duration_minutes = IntegerField(_l("Duration (minutes)"), default=60,
+    duration_minutes = WholeNumberField(_l("Duration (minutes)"), default=60,
                                     validators=[Optional(), NumberRange(min=5, max=24 * 60)])
     online_url = StringField(_l("Online link"), validators=[Length(max=500)])
     place = StringField(_l("Place (if people meet in person)"), validators=[Length(max=300)])
@@ -105,7 +105,7 @@ class ConsultationForm(FlaskForm):
     group_id = SelectField(_l("Action group"), coerce=optional_int, validate_choice=False,
                            description=_l("Its members are invited when the audience is the group; its work plan "
                                           "gets the meeting's action items."))
-    organisation_ids = SelectMultipleField(_l("Organisations"), coerce=int, validate_choice=False,
+    organisation_ids = SelectMultipleField(_l("Organisations"), coerce=id_choice, validate_choice=False,
                                            description=_l("Hold Ctrl (or Cmd) to choose several."))
     emails = TextAreaField(_l("Invite people by e-mail"), validators=[Length(max=20000)],
                            description=_l("The e-mail addresses of people with a Hub account, one per line or "
@@ -113,7 +113,7 @@ class ConsultationForm(FlaskForm):
     timezone = SelectField(_l("Time zone of the slots"), validate_choice=False,
                            description=_l("The slots below are in this zone; each invitee sees them in their own."))
     slots = FieldList(FormField(SlotForm), min_entries=SLOT_ROWS)
-    deadline_on = DateField(_l("Answers wanted by (date)"), validators=[Optional()])
+    deadline_on = BoundedDateField(_l("Answers wanted by (date)"), validators=[Optional()])
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
     is_public = BooleanField(_l("Show the meeting on the group's public page once it is scheduled"))
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
@@ -159,10 +159,10 @@ class ConfirmForm(FlaskForm):
 
 
 class RescheduleForm(FlaskForm):
-    day = DateField(_l("New date"), validators=[Optional()])
+    day = BoundedDateField(_l("New date"), validators=[Optional()])
     time = TimeField(_l("New start time"), validators=[Optional()])
     timezone = SelectField(_l("Time zone"), validate_choice=False)
-    duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(min=5, max=1440)])
+    duration_minutes = WholeNumberField(_l("Duration (minutes)"), validators=[Optional(), NumberRange(min=5, max=1440)])
     message = TextAreaField(_l("Message to the invitees (optional)"), validators=[Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
@@ -185,9 +185,9 @@ class CountriesForm(FlaskForm):
 
 
 class RemindersForm(FlaskForm):
-    first_hours = IntegerField(_l("First reminder (hours before)"), validators=[Optional(), NumberRange(min=1, max=168)],
+    first_hours = WholeNumberField(_l("First reminder (hours before)"), validators=[Optional(), NumberRange(min=1, max=168)],
                                description=_l("Leave empty for none."))
-    second_minutes = IntegerField(_l("Second reminder (minutes before)"),
+    second_minutes = WholeNumberField(_l("Second reminder (minutes before)"),
                                   validators=[Optional(), NumberRange(min=5, max=1440)],
                                   description=_l("Leave empty for none."))
 
@@ -204,7 +204,7 @@ class MinutesForm(FlaskForm):
 class ActionItemForm(FlaskForm):
     title = StringField(_l("What"), validators=[Length(max=200)])
     responsible_id = SelectField(_l("Who"), coerce=optional_int, validate_choice=False)
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    due_date = BoundedDateField(_l("Due date"), validators=[Optional()])
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)

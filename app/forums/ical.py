@@ -84,7 +84,7 @@ def all_day_event(uid: str, summary: str, first: date, last: date, dtstamp: date
     """One event over whole days, ``first`` to ``last`` included (DTEND is the day after, as RFC 5545 says)."""
     event = _event(uid, summary, dtstamp, url, sequence=sequence)
     event.add("dtstart", first)
-    event.add("dtend", last + timedelta(days=1))
+    event.add("dtend", last + timedelta(days=1) if last < date.max else last)  # stored data never raises
     event.add("description", _description(description, url=url))
     event.add("transp", "TRANSPARENT")  # a deadline or a whole Forum does not make the person busy all day
     if location:

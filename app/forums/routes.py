@@ -30,7 +30,8 @@ from app.forums.models import (
     SESSION_KIND_LABELS, AgendaEntry, Forum, ForumSession, Registration, RegistrationState, SessionKind,
 )
 from app.forums.services import ForumData, SessionData, SpeakerData
-from app.utils import csv_cell, utcnow
+from app.urls import external_url
+from app.utils import csv_cell, id_number, parse_date, utcnow
 
 
 # -- loaders ------------------------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def edit(slug: str):
 
 # -- the programme ------------------------------------------------------------------------------------------
 def _filters(forum: Forum) -> tuple[int | None, SessionKind | None]:
-    track = request.args.get("track", type=int)
+    track = id_number(request.args.get("track"))
     track = track if track in {t.id for t in forum.tracks} else None
     kind = request.args.get("kind", "")
     return track, (SessionKind(kind) if kind in SessionKind.__members__ else None)
@@ -208,7 +209,7 @@ def _timetable(forum: Forum, state: tuple, track, kind, view: str, holes: bool) 
     """The timetable's HTML (with a hole for each session's buttons if ``holes``) and its sessions, remembered."""
     zone = viewer_zone()
     key = (forum.id, forum.updated_at, forum.registered_count, state, track, kind, view, str(get_locale()), zone,
-           holes, request.host_url)
+           holes)
 
     def make() -> tuple[str, list[_Line]]:
         sessions = programme_sessions(forum, track, kind)
@@ -272,7 +273,7 @@ def programme(slug: str):
     if current_user.is_authenticated or session_has_messages():
         mine, agenda, my_sessions = _my_forum_state(forum)
         return _programme_page(forum, state, mine, agenda, my_sessions)
-    key = (request.full_path, request.host_url, str(get_locale()), forum.id, forum.updated_at,
+    key = (request.full_path, str(get_locale()), forum.id, forum.updated_at,
            forum.registered_count, state)
     page = _visitor_pages.get(key, lambda: _programme_page(forum, state, csrf_token=lambda: _TOKEN_HOLE))
     return page.replace(_TOKEN_HOLE, generate_csrf())
@@ -292,7 +293,7 @@ def session_detail(slug: str, session_id: int):
     mine, agenda, my_sessions = _my_forum_state(forum)
     from app.forums.ical import google_link, outlook_link
 
-    url = url_for(".session_detail", slug=forum.slug, session_id=session.id, _external=True)
+    url = external_url("forums.session_detail", slug=forum.slug, session_id=session.id)
     return render_template("forums/session.html", forum=forum, session=session, mine=mine, agenda=agenda,
                            registration=my_sessions.get(session.id), zone=viewer_zone(), form=EmptyForm(),
                            google=google_link(session.title, session.starts_at, session.ends_at, url,
@@ -302,10 +303,7 @@ def session_detail(slug: str, session_id: int):
 
 
 def _session_data(form: SessionForm) -> SessionData:
-    try:
-        day = date.fromisoformat(form.day.data) if form.day.data else None
-    except ValueError:
-        day = None
+    day = parse_date(form.day.data)
     return SessionData(
         title=form.title.data or "", day=day, start=form.start.data, end=form.end.data, kind=form.kind.data or "",
         description=form.description.data or "", track_id=form.track_id.data, room_id=form.room_id.data,
@@ -482,8 +480,8 @@ def participants(slug: str):
     forum = get_forum_or_404(slug)
     _require(forum.can_manage(current_user))
     session = None
-    if request.args.get("session", type=int):
-        session = get_session_or_404(forum, request.args.get("session", type=int))
+    if id_number(request.args.get("session")):
+        session = get_session_or_404(forum, id_number(request.args.get("session")))
     find = (request.args.get("find") or "").strip()[:100]
     rows = services.participants(forum, session, find)
     sessions = programme_sessions(forum)
@@ -524,8 +522,8 @@ def participants_csv(slug: str):
     forum = get_forum_or_404(slug)
     _require(forum.can_manage(current_user))
     session = None
-    if request.args.get("session", type=int):
-        session = get_session_or_404(forum, request.args.get("session", type=int))
+    if id_number(request.args.get("session")):
+        session = get_session_or_404(forum, id_number(request.args.get("session")))
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with a BOM
     writer = csv.writer(out)

@@ -6,14 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField, SelectMultipleField, StringField,
+    BooleanField, FieldList, Form, FormField, SelectField, SelectMultipleField, StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
 from app.commitments.forms import optional_int, region_choices
-from app.forms import MultiCheckboxField, choices
+from app.forms import BoundedDateField, MultiCheckboxField, WholeNumberField, choices
 from app.i18n import country_choices
 from app.knowledge.models import LICENCES, RESOURCE_TYPES
 from app.knowledge.services import SUMMARY_MAX, TITLE_MAX, URL_MAX
@@ -36,7 +36,7 @@ class ResourceForm(FlaskForm):
                                     description=_l("Hold Ctrl (or Cmd) to choose several. Choosing a region adds "
                                                    "all its countries. Leave empty for a global resource."))
     language = SelectField(_l("Language"), validate_choice=False, default="en")
-    publication_year = IntegerField(_l("Year of publication"), validators=[Optional(), NumberRange(1900, 9999)])
+    publication_year = WholeNumberField(_l("Year of publication"), validators=[Optional(), NumberRange(1900, 9999)])
     publisher_id = SelectField(_l("Publisher (a partner organisation)"), coerce=optional_int,
                                validate_choice=False)
     publisher_name = StringField(_l("Or the publisher's name"), validators=[Length(max=200)],
@@ -76,13 +76,13 @@ class CuratorForm(FlaskForm):
 
 class MilestoneForm(Form):
     title = StringField(_l("Milestone"), validators=[Optional(), Length(max=300)])
-    due_date = DateField(_l("Due date"), validators=[Optional()])
-    done_on = DateField(_l("Done on"), validators=[Optional()])
+    due_date = BoundedDateField(_l("Due date"), validators=[Optional()])
+    done_on = BoundedDateField(_l("Done on"), validators=[Optional()])
 
 
 class PathfinderForm(FlaskForm):
     is_pathfinder = BooleanField(_l("This is a Pathfinder country"))
-    since = DateField(_l("Pathfinder country since"), validators=[Optional()])
+    since = BoundedDateField(_l("Pathfinder country since"), validators=[Optional()])
     roadmap_resource_id = SelectField(_l("Roadmap (a resource of the library)"), coerce=optional_int,
                                       validate_choice=False)
     notes = TextAreaField(_l("Notes on the roadmap"), validators=[Length(max=20000)],

@@ -29,7 +29,7 @@ from app.members.models import Organisation, OrganisationStatus, User
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
 from app.uploads import StoredFile, delete_stored
-from app.utils import one_line, utcnow, whole_number
+from app.utils import one_line, page_number, utcnow, whole_number
 
 logger = logging.getLogger(__name__)
 
@@ -364,7 +364,7 @@ class LibraryFilters:
                    country=country if is_country(country) else "", language=pick("language", DOCUMENT_LANGUAGES),
                    year=whole_number(year, FIRST_YEAR, 9999),
                    sort=pick("sort", SORTS) or ("relevance" if q else "newest"),
-                   page=whole_number(page, 1, 99_999) or 1)
+                   page=page_number(page))
 
     def args(self, **changes) -> dict:
         values = {"q": self.q, "type": self.type, "area": self.area, "country": self.country,

@@ -8,7 +8,7 @@ from wtforms.validators import (
     URL, DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError,
 )
 
-from app.forms import choices
+from app.forms import choices, id_choice
 from app.i18n import LANGUAGE_NAMES, country_choices, timezone_choices
 from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS
 
@@ -82,7 +82,7 @@ class ApplyOrganisationForm(_Choices, OrganisationFieldsMixin, PersonFieldsMixin
 
 
 class JoinOrganisationForm(_Choices, PersonFieldsMixin, FlaskForm):
-    organisation_id = SelectField(_l("Organisation"), coerce=int, validators=[
+    organisation_id = SelectField(_l("Organisation"), coerce=id_choice, validators=[
         InputRequired(_l("Choose your organisation."))], validate_choice=False)
     password, confirm = _new_password_fields()
 
@@ -136,7 +136,7 @@ class ProfileForm(_Choices, FlaskForm):
 
 
 class InviteForm(_Choices, FlaskForm):
-    organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False,
+    organisation_id = SelectField(_l("Organisation"), coerce=id_choice, validate_choice=False,
                                   validators=[InputRequired(_l("Choose an organisation."))])
     full_name = _name_field(_l("Full name"))
     email = _email_field()

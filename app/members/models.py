@@ -185,6 +185,12 @@ class User(UserMixin, db.Model):
         return self.status is UserStatus.active
 
     @property
+    def may_use_secret_links(self) -> bool:
+        """Whether links that work without signing in (calendar feed, consultation link) may act for them:
+        only an approved person of an organisation that is not suspended."""
+        return self.is_approved and (self.organisation is None or self.organisation.is_active)
+
+    @property
     def is_focal_point(self) -> bool:
         return self.is_approved and self.org_role is OrgRole.focal_point
 

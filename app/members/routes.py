@@ -4,19 +4,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import EmptyForm, run_service
-from app.members import bp, services
+from app.members import bp, services, tokens
 from app.members.forms import (
     ApplyOrganisationForm, ChangePasswordForm, ForgotPasswordForm, JoinOrganisationForm, LoginForm,
     OrganisationForm, ProfileForm, SetPasswordForm,
 )
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
 from app.i18n import chosen_language, country_name, is_country, remember_language
-from app.utils import fold, is_safe_next, like_pattern
+from app.utils import fold, id_number, is_safe_next, like_pattern
 
 
 def get_organisation_or_404(org_id: int) -> Organisation:
@@ -140,7 +141,7 @@ def apply_join():
     form = JoinOrganisationForm(organisations=active_organisations())
     if request.method == "GET":
         form.locale.data = str(_current_locale())
-        chosen = request.args.get("organisation", type=int)
+        chosen = id_number(request.args.get("organisation"))
         if chosen:
             form.organisation_id.data = chosen
     if form.validate_on_submit():
@@ -167,8 +168,18 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return "login:" + services.normalise_email(request.form.get("email", ""))
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def _account_and_address() -> str:
+    """Failed sign-ins are counted per account *and* address, never per account alone: a stranger guessing
+    from their own address slows themselves down, and cannot lock the owner out from another one. The
+    count starts again when the password changes (a password reset lets the owner in at once)."""
+    email = services.normalise_email(request.form.get("email", ""))
+    user = services.find_user_by_email(email)
+    state = tokens.fingerprint(user) if user is not None else "-"
+    return f"login:{fold(email)}:{state}:{get_remote_address()}"
 
 
 def _failed(response) -> bool:
@@ -177,8 +188,8 @@ def _failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_submitted_email)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed, key_func=_account_and_address)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("members.account"))

@@ -19,7 +19,7 @@ from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotA
 from app.extensions import db
 from app.i18n import all_timezones, is_country
 from app.mail import queue_email
-from app.members import tokens
+from app.members import access_ended, tokens
 from app.members.models import (
     Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus,
 )
@@ -241,6 +241,7 @@ def _activate(actor: User, user: User, now: datetime) -> None:
 def _decline(actor: User, user: User, reason: str) -> None:
     user.status = UserStatus.declined
     user.decline_reason = reason
+    access_ended(user)
     audit.record(actor, "user.decline", user, reason=reason)
     queue_email(user, _l("Your application to the Alliance 8.7 Hub"), "application_declined",
                 user=user, reason=reason)
@@ -254,6 +255,7 @@ def suspend_user(actor: User, user: User, reason: str = "") -> User:
         raise InvalidTransitionError(_("Only an active account can be suspended."))
     user.status = UserStatus.suspended
     user.rotate_session_token()  # signs the person out everywhere
+    access_ended(user)  # and revokes every secret link they hold
     audit.record(actor, "user.suspend", user, reason=reason.strip())
     return user
 
@@ -272,6 +274,8 @@ def suspend_organisation(actor: User, org: Organisation, reason: str = "") -> Or
     if org.status is not OrganisationStatus.active:
         raise InvalidTransitionError(_("Only an active organisation can be suspended."))
     org.status = OrganisationStatus.suspended
+    for user in db.session.scalars(org.users.select()):
+        access_ended(user)
     audit.record(actor, "organisation.suspend", org, reason=reason.strip())
     return org
 

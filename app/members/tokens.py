@@ -7,6 +7,7 @@ each link works once.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from datetime import datetime
 
 from flask import current_app
@@ -23,6 +24,16 @@ def _serializer(purpose: str, now: datetime | None) -> URLSafeTimedSerializer:
             return moment
 
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"hub-{purpose}", signer=_Signer)
+
+
+def link_digest(message: str) -> str:
+    """The secret part of a long-lived personal link (calendar feed, consultation link) for ``message``.
+
+    Signed with LINK_SECRET_KEY, not SECRET_KEY: rotating the session key must not break every calendar
+    subscription and personal link (and a leaked link key cannot forge a session).
+    """
+    key = current_app.config["LINK_SECRET_KEY"].encode()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def fingerprint(user) -> str:

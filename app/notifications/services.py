@@ -16,7 +16,7 @@ from app.mail import queue_email, queue_email_once
 from app.members.models import User, UserStatus
 from app.notifications.kinds import KINDS, subject
 from app.notifications.models import Delivery, Notification, NotificationPreference
-from app.urls import external_url
+from app.urls import absolute_url, external_url
 from app.utils import is_safe_next, utcnow
 
 logger = logging.getLogger(__name__)
@@ -71,11 +71,6 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
         notification.emailed_at = now
     logger.info("Notification %r for %s (%s)", notification, recipient, delivery.value)
     return notification
-
-
-def absolute_url(path: str) -> str:
-    """The full address of a Hub path, for e-mails (also outside a request: scheduled jobs)."""
-    return external_url("pages.home").rstrip("/") + path
 
 
 # -- preferences -----------------------------------------------------------------------------------

@@ -12,24 +12,16 @@ from datetime import date
 from app.actiongroups.workplan.models import work_item_initiative
 from app.commitments.models import pledge_initiative
 from app.dedup import Initiative
-from app.utils import whole_number
+from app.utils import parse_date, whole_number
 
 FORM_KINDS = ("pledge", "work_item")
 MAX_CODES = 300     # countries, areas... a form never sends more
 TEXT_LIMIT = 20000  # what the forms accept; the detector itself compares less (and says so)
 
 
-# Dates outside these years are typing mistakes (and the detector adds years to an open-ended period).
-# NEEDS-ENGINE: find_overlaps raises OverflowError for a start date near date.max with no end date.
-YEARS = range(1900, 2201)
-
-
 def _date(value) -> date | None:
-    try:
-        parsed = date.fromisoformat(str(value or "").strip()[:10])
-    except ValueError:
-        return None
-    return parsed if parsed.year in YEARS else None
+    """Dates outside the accepted range are typing mistakes (and the detector adds years to an open period)."""
+    return parse_date(value)
 
 
 def _int(value) -> int | None:

@@ -47,7 +47,7 @@ from lxml import etree
 from app.extensions import db
 from app.overlaps.models import ACTIVITY_STATUS_LABELS, ActivityLink, ActivityLinkKind, ExternalActivity
 from app.taxonomy import AREAS, TARGET_GROUPS
-from app.utils import fold, one_line, utcnow
+from app.utils import date_in_range, fold, one_line, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -169,12 +169,12 @@ def _alpha3(code: str) -> str | None:
 
 
 def _date(value: str | None) -> date | None:
-    """A date, or None when empty. :raises ValueError: not a date, or a year outside 1900–2200."""
+    """A date, or None when empty. :raises ValueError: not a date, or outside the accepted range (1900–2200)."""
     value = (value or "").strip()
     if not value:
         return None
     parsed = date.fromisoformat(value[:10])
-    if not 1900 <= parsed.year <= 2200:
+    if not date_in_range(parsed):
         raise ValueError(f"year {parsed.year} out of range")
     return parsed
 

@@ -361,3 +361,13 @@ def test_random_query_strings_never_break_the_registry_or_its_exports(client, or
     for url in ("/pledges/", "/pledges/export.json"):
         response = client.get(url, query_string=args)
         assert response.status_code == 200, (url, args)
+
+
+def test_exports_link_to_the_configured_address_whatever_the_host_header(client, make_org, make_pledge):
+    pledge = make_pledge(make_org())
+    evil = {"Host": "evil.example"}
+    row = csv_rows(client.get("/pledges/export.csv", headers=evil))[0]
+    assert row["Link"] == f"http://127.0.0.1:5000/pledges/{pledge.id}"
+    for export in ("/pledges/export.json", "/pledges/export.xml"):
+        body = client.get(export, headers=evil).text
+        assert f"http://127.0.0.1:5000/pledges/{pledge.id}" in body and "evil.example" not in body

@@ -127,6 +127,7 @@ def live_server(tmp_path_factory):
     _run_flask(["seed-demo"], env)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
+    env["BASE_URL"] = url  # links in e-mails lead to this server, as `make run PORT=...` does
     log = tmp / "gunicorn.log"
     with log.open("wb") as log_file:
         proc = subprocess.Popen(

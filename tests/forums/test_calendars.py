@@ -11,6 +11,7 @@ import vobject
 from app.extensions import db
 from app.forums import consultations, feeds, services
 from tests.commitments.conftest import make_pledge  # noqa: F401  (fixture)
+from tests.conftest import PASSWORD
 from tests.forums.conftest import NOW
 
 
@@ -50,7 +51,7 @@ def test_session_ics_has_the_link_back_speakers_and_location(client, forum, make
     session = make_session()
     events, _other = parse(client.get(f"/forums/{forum.slug}/sessions/{session.id}.ics").data)
     event = events[f"forum-session-{session.id}@hub.alliance87.org"]
-    url = f"http://localhost/forums/{forum.slug}/sessions/{session.id}"
+    url = f"http://127.0.0.1:5000/forums/{forum.slug}/sessions/{session.id}"
     assert str(event["url"]) == url and url in str(event["description"])
     assert "Dana Speaker (ILO)" in str(event["description"])
     assert "Room XVII" in str(event["location"])
@@ -138,7 +139,7 @@ def test_the_profile_page_offers_the_address_and_a_reset(client, login, people):
     assert "Create my calendar address" in page
     client.post("/forums/calendar/reset")
     page = client.get("/profile").text
-    assert "webcal://localhost/forums/calendar/" in page and "Reset the address" in page
+    assert "webcal://127.0.0.1:5000/forums/calendar/" in page and "Reset the address" in page
 
 
 def _many_events(people, forum, make_user, n_sessions):
@@ -211,3 +212,20 @@ def test_a_changed_session_is_changed_in_the_feed(client, people, forum, make_se
     event = events[f"forum-session-{session.id}@hub.alliance87.org"]
     assert str(event["summary"]) == "Opening plenary, moved" and int(event["sequence"]) == 1
     assert event.decoded("dtstart") == datetime(2027, 3, 27, 11, 0, tzinfo=timezone.utc)
+
+
+def test_feeds_and_calendar_links_ignore_the_host_header(client, login, people, forum, make_session):
+    session = make_session()
+    evil = {"Host": "evil.example"}
+    for url in (f"/forums/{forum.slug}/programme.ics", f"/forums/{forum.slug}/sessions/{session.id}.ics",
+                f"/forums/{forum.slug}", f"/forums/{forum.slug}/sessions/{session.id}"):
+        body = client.get(url, headers=evil).text
+        assert "evil.example" not in body, url
+    assert f"http://127.0.0.1:5000/forums/{forum.slug}/sessions/{session.id}" in client.get(
+        f"/forums/{forum.slug}/sessions/{session.id}.ics", headers=evil).text
+    assert f"webcal://127.0.0.1:5000/forums/{forum.slug}/programme.ics" in client.get(
+        f"/forums/{forum.slug}", headers=evil).text
+    client.post("/login", data={"email": people.invitee.email, "password": PASSWORD}, headers=evil)
+    client.post("/forums/calendar/reset", headers=evil)
+    page = client.get("/profile", headers=evil).text
+    assert "webcal://127.0.0.1:5000/forums/calendar/" in page and "evil.example" not in page

@@ -198,7 +198,7 @@ def test_reset_password_through_the_emailed_link(client, make_user, outbox):
     user = make_user()
     client.post("/password/forgot", data={"email": user.email})
     link = re.search(r"http://\S+/password/reset/\S+", outbox[-1].get_content()).group(0)
-    path = link.split("localhost", 1)[1]
+    path = link.split("127.0.0.1:5000", 1)[1]
     assert client.get(path).status_code == 200
     response = client.post(path, data={"password": "my new phrase here", "confirm": "my new phrase here"})
     assert response.status_code == 302

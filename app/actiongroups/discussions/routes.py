@@ -15,7 +15,7 @@ from app.actiongroups.routes import get_workspace_or_abort
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, apply_domain_error, run_service
-from app.utils import utcnow
+from app.utils import page_number as page_from_query, utcnow
 
 
 # -- loaders and checks ------------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def thread(slug: str, thread_id: int):
     group = get_workspace_or_abort(slug)
     thread = _thread_or_404(group, thread_id)
     seen = thread.last_post_at  # read up to the newest post shown, not the clock: a reply racing in stays unread
-    response = _render_thread(group, thread, PostForm(), request.args.get("page", 1, type=int))
+    response = _render_thread(group, thread, PostForm(), page_from_query(request.args.get("page")))
     # Read marks are the reader's own state, not the group's: they are kept even in an archived group.
     services.mark_read(current_user, thread, seen)
     db.session.commit()

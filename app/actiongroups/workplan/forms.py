@@ -3,20 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.actiongroups.workplan.models import WORK_ITEM_STATUS_LABELS
-from app.forms import MultiCheckboxField, choices
+from app.forms import BoundedDateField, MultiCheckboxField, choices, optional_id_choice
 from app.i18n import country_choices
 from app.taxonomy import AREAS
 
 
-def optional_id(value) -> int | None:
-    """A select's value as an id: "" (nothing chosen) is None; anything else must be a number."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
+optional_id = optional_id_choice  # a select's value as an id, "" (nothing chosen) as None
 
 
 def status_choices():
@@ -34,8 +30,8 @@ class WorkItemForm(FlaskForm):
                                     description=_l("Where the work takes place. Hold Ctrl (or Cmd) to choose "
                                                    "several; leave empty if it is not tied to countries."))
     areas = MultiCheckboxField(_l("8.7 areas"), validate_choice=False)
-    start_date = DateField(_l("Start date"), validators=[Optional()])
-    due_date = DateField(_l("Due date"), validators=[Optional()])
+    start_date = BoundedDateField(_l("Start date"), validators=[Optional()])
+    due_date = BoundedDateField(_l("Due date"), validators=[Optional()])
     status = SelectField(_l("Status"), validate_choice=False, default="planned")
     responsible_id = SelectField(_l("Person responsible"), coerce=optional_id, validate_choice=False,
                                  description=_l("A convener or member of the group; they will be told."))
