@@ -78,11 +78,14 @@ from .model import (
     Tier,
 )
 from .records import prepare
-from .scoring import ScoringConfig, Weights
+from .orgs import publisher_family
+from .scoring import Fusion, ScoringConfig, Weights
 from .text import DESCRIPTION_LIMIT, TITLE_LIMIT
 
 __all__ = [
-    "DESCRIPTION_LIMIT", "TITLE_LIMIT", "DedupError", "DetectorConfig", "DuplicateDetector", "IndexCorruptError",
+    "DESCRIPTION_LIMIT", "TITLE_LIMIT", "DedupError", "DetectorConfig", "DuplicateDetector", "Fusion",
+    "IndexCorruptError",
     "Initiative", "LexicalIndex", "Match", "Overlaps", "R", "Reason", "Relation", "ScoringConfig",
     "SimilarityIndex", "SubScores", "Tier", "Weights", "calibrated_scoring", "prepare",
+    "publisher_family",
 ]

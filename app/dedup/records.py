@@ -37,8 +37,9 @@ class Prepared:
         return f"{self.title}. {self.description}" if self.description else self.title
 
 
-def prepare(item: Initiative, regions=None) -> tuple[Prepared, tuple[Reason, ...]]:
-    """Resolve an initiative; also return notes on what was cut, ignored or adjusted."""
+def prepare(item: Initiative, regions=None, family=None) -> tuple[Prepared, tuple[Reason, ...]]:
+    """Resolve an initiative; also return notes on what was cut, ignored or adjusted. ``family`` maps an
+    organisation key to its family's (see :func:`app.dedup.orgs.publisher_family`)."""
     notes: list[Reason] = []
     title, title_cut = clip(item.title.strip(), TITLE_LIMIT)
     description, cut = clip(item.description.strip(), DESCRIPTION_LIMIT)
@@ -51,12 +52,13 @@ def prepare(item: Initiative, regions=None) -> tuple[Prepared, tuple[Reason, ...
     if start and end and end < start:
         notes.append(Reason(R.END_BEFORE_START, ()))
         end = None
-    orgs = frozenset(o for o in (item.lead_org, *item.partner_orgs) if o)
+    lead = (family(item.lead_org) if family else item.lead_org) or None
+    orgs = frozenset((family(o) if family else o) for o in (item.lead_org, *item.partner_orgs) if o)
     text = f"{title}. {description}" if description else title
     prepared = Prepared(id=item.id, kind=item.kind or "initiative", title=title, description=description,
                         place=place, start=start, end=end, themes=frozenset(t for t in item.themes if t),
                         target_groups=frozenset(t for t in item.target_groups if t),
-                        lead_org=item.lead_org or None, orgs=orgs, content_words=content_word_count(text))
+                        lead_org=lead, orgs=orgs, content_words=content_word_count(text))
     return prepared, tuple(notes)
 
 
@@ -250,6 +252,10 @@ class RecordStore:
             self._cache.clear()
         self._cache[row] = rec
         return rec
+
+    def base_texts(self) -> list[str]:
+        """The text of every base row, removed or replaced ones included (row order)."""
+        return [self._base(row).text for row in range(len(self.ids))]
 
     def get(self, id: str) -> Prepared | None:
         """The live record of ``id`` (None when unknown or removed)."""
