@@ -290,6 +290,7 @@ class SemanticIndex(SimilarityIndex):
 
     def upsert(self, id: str, text: str, vector: np.ndarray | None = None) -> None:
         vec = self.vector(text) if vector is None else np.asarray(vector, dtype=np.float32)
+        vec = vec.astype(np.float16).astype(np.float32)  # as stored: a saved and loaded delta scores the same
         with self._lock:
             self._seg.kill_base(id)
             self._seg.delta[id] = True
