@@ -87,6 +87,8 @@ if load:
     for a in d._records._arrays.values():
         np.asarray(a).sum()
     np.asarray(d._lexical._csc.data).sum(); np.asarray(d._lexical._csc.indices).sum()
+    if d._semantic is not None:
+        np.asarray(d._semantic._vectors).sum(); np.asarray(d._semantic._bits).sum()
     for line in open(sys.argv[3], encoding="utf-8"):
         d.find_overlaps(Initiative(**json.loads(line)))
 print("ready", flush=True)
@@ -132,11 +134,25 @@ def run() -> None:
     # -- build ------------------------------------------------------------------------------------------
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
-    detector = DuplicateDetector.build(items)
+    encode_started = [None]
+
+    def encoded(done: int, total: int) -> None:
+        if encode_started[0] is None:
+            encode_started[0] = time.perf_counter()
+        if done == total or done % 10000 < 256:
+            print(f"  sentence model: {done:,}/{total:,} texts encoded "
+                  f"({time.perf_counter() - encode_started[0]:.0f} s)", file=sys.stderr, flush=True)
+
+    detector = DuplicateDetector.build(items, embedding_progress=encoded)
     build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    if encode_started[0] is not None:
+        print(f"sentence model: {N:,}+ texts encoded in {time.perf_counter() - encode_started[0]:.0f} s "
+              f"(batched, one thread, checkpointed)")
     stats = detector.stats()
+    semantic_mib = detector._semantic.nbytes / 2**20 if detector._semantic is not None else 0
     print(f"build: {build_s:.1f} s wall, {build_cpu:.1f} s CPU; index arrays {stats['bytes'] / 2**20:.0f} MiB "
-          f"(postings {detector._lexical.nbytes / 2**20:.0f} MiB, records {detector._records.nbytes / 2**20:.0f} MiB)")
+          f"(postings {detector._lexical.nbytes / 2**20:.0f} MiB, records {detector._records.nbytes / 2**20:.0f} MiB, "
+          f"sentence vectors {semantic_mib:.0f} MiB)")
 
     # -- queries ----------------------------------------------------------------------------------------
     drafts = [_draft_like(rng, records[rng.randrange(N)]) for _ in range(QUERIES)]

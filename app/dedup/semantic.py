@@ -341,11 +341,18 @@ class SemanticIndex(SimilarityIndex):
 
     def similarities_to_vector(self, q: np.ndarray, ids: Sequence[str]) -> list[float]:
         with self._lock:
-            out = []
-            for i in ids:
-                vec = self.stored_vector(i)
-                out.append(0.0 if vec is None else max(0.0, min(1.0, float(vec @ q))))
-        return out
+            out = np.zeros(len(ids), dtype=np.float32)
+            rows, at = [], []
+            for n, i in enumerate(ids):
+                vec = self._delta_vectors.get(i)
+                if vec is not None:
+                    out[n] = vec @ q
+                elif self._seg.live(i):
+                    rows.append(self._seg.row_of[i])
+                    at.append(n)
+            if rows:
+                out[at] = self._vectors[rows].astype(np.float32) @ q
+        return np.clip(out, 0.0, 1.0).tolist()
 
     def stored_vector(self, id: str) -> np.ndarray | None:
         """The vector held for an item (None when unknown)."""
