@@ -31,7 +31,6 @@ import numpy as np
 
 from app.dedup import DuplicateDetector, Initiative, Tier
 from bench.common import percentile
-from bench.dedup_calibrate import initiative
 from bench.dedup_corpus import corpus, make_record
 from bench.dedup_pairs import near_copy_text, near_copy_title, read
 
@@ -43,6 +42,14 @@ SAMPLE_PAIRS = 30      # labelled pairs per class for the slow methods (each Dec
 SLOW_QUERIES = 10      # queries timed for the slow methods
 DECIDIM_THRESHOLD = 0.25
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def initiative(data: dict) -> Initiative:
+    """A labelled pair's side (``tests/dedup/data/pairs.jsonl``) as an Initiative."""
+    from datetime import date
+
+    return Initiative(**{**data, "start": data["start"] and date.fromisoformat(data["start"]),
+                         "end": data["end"] and date.fromisoformat(data["end"])})
 
 
 def _ms(seconds: float) -> float:
