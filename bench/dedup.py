@@ -95,7 +95,7 @@ if load:
         np.asarray(a).sum()
     np.asarray(d._lexical._csc.data).sum(); np.asarray(d._lexical._csc.indices).sum()
     if d._semantic is not None:
-        np.asarray(d._semantic._vectors).sum(); np.asarray(d._semantic._bits).sum()
+        np.asarray(d._semantic._vectors).sum(dtype=np.float64); np.asarray(d._semantic._bits).sum()
     for line in open(sys.argv[3], encoding="utf-8"):
         d.find_overlaps(Initiative(**json.loads(line)))
 print("ready", flush=True)
