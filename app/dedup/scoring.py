@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from .model import Match, R, Reason, Relation, SubScores, Tier
-from .records import Columns, Prepared
+from .records import Columns, Prepared, linked
 
 DAYS_PER_MONTH = 30.4375
 THEME_WEIGHT, GROUP_WEIGHT = 0.7, 0.3  # 8.7 areas against target groups, in the theme sub-score
@@ -107,7 +107,9 @@ class ScoringConfig:
     region_factor: float = 0.7      # a place matched only through a region (continent) is less specific
     global_place: float = 0.5       # a global initiative against any place
     open_end_years: int = 3         # an open end (or start) is assumed this far from the known date
-    shared_partner: float = 0.6     # organisation sub-score when only a partner is shared
+    linked_partner: float = 0.8     # organisation sub-score when one's lead takes part in the other (funder
+    #                                 and implementer report the same work)
+    shared_partner: float = 0.4     # ... when only a third organisation is shared (siblings of one funder)
     weights: Weights = field(default_factory=Weights)
 
     @property
@@ -206,7 +208,8 @@ def organisation_score(a: Prepared, b: Prepared, cfg: ScoringConfig) -> tuple[fl
         return 1.0, Relation.SAME_ORGANISATION, [Reason(R.SAME_ORGANISATION, ())]
     shared = a.orgs & b.orgs
     if shared:
-        return cfg.shared_partner, Relation.SHARED_PARTNER, [Reason(R.SHARED_PARTNER, (tuple(sorted(shared)),))]
+        value = cfg.linked_partner if linked(a, b) else cfg.shared_partner
+        return value, Relation.SHARED_PARTNER, [Reason(R.SHARED_PARTNER, (tuple(sorted(shared)),))]
     return 0.0, Relation.OTHER_ORGANISATION, []
 
 
@@ -324,7 +327,8 @@ def quick_scores(a: Prepared, cols: Columns, lexical: Sequence[float], semantic:
     theme = weighted / np.where(theme_known, weights, 1.0)
 
     org_known = bool(a.orgs) & (sizes["orgs"] > 0)
-    org = np.where(cols.same_lead, 1.0, np.where(common["orgs"] > 0, cfg.shared_partner, 0.0))
+    org = np.where(cols.same_lead, 1.0, np.where(common["orgs"] > 0,
+                                                 np.where(cols.linked, cfg.linked_partner, cfg.shared_partner), 0.0))
 
     out: list[tuple[float, Tier] | None] = []
     for present, t, s, p, pk, tm, tk, th, thk, o, ok in zip(

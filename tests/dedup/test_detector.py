@@ -311,3 +311,14 @@ def test_a_lexical_only_detector_uses_its_own_thresholds(tmp_path):
     loaded = DuplicateDetector.load(tmp_path, DetectorConfig(semantic=False))
     assert not loaded.stats()["semantic"] and not loaded.needs_embedding
     assert loaded.find_overlaps(COCOA_AGAIN)[0].id == COCOA.id
+
+
+def test_a_funder_and_its_implementer_weigh_more_than_two_grantees_of_one_funder(detector):
+    implementer = replace(FISHING, id=None, lead_org="org-x", partner_orgs=("org-b",))  # names FISHING's lead
+    sibling = replace(FISHING, id=None, lead_org="org-x", partner_orgs=("org-c",))  # shares a third organisation
+    linked, shared = detector.compare(implementer, FISHING.id), detector.compare(sibling, FISHING.id)
+    assert linked.relation is shared.relation is Relation.SHARED_PARTNER
+    assert linked.subscores.organisation > shared.subscores.organisation > 0 and linked.score > shared.score
+    # the same from the ranking path (numpy, straight from the stored arrays)
+    top = detector.find_overlaps(implementer, include_below=True)[0]
+    assert top.id == FISHING.id and top.score == linked.score
