@@ -148,3 +148,11 @@ def test_publisher_families_count_as_one_organisation():
     b = replace(COCOA, id=None, lead_org="ext:XI-IATI-EC_INTPA", start=date(2025, 3, 1))
     detector = DuplicateDetector.build([a, FISHING, HOTLINE])
     assert detector.compare(b, "iati:a").relation is Relation.SAME_ORGANISATION
+
+
+@pytest.mark.parametrize("text", ["", "   ", "Ã©ducation des enfants travailleurs Ã  Abidjan, CÃ´te d'Ivoire",
+                                  "𐌰𐌱𐌲 ⵜⴰⵎⴰⵣⵉⵖⵜ ᠮᠣᠩᠭᠣᠯ ꦗꦮ", "\x00\ufffd" * 50, "travail des enfants " * 5000])
+def test_bad_input_never_fails(semantic_detector, text):
+    result = semantic_detector.find_overlaps(Initiative(title=text, description=text, countries=("CIV",)))
+    assert all(0 <= m.score <= 1 and m.reasons for m in result)
+    assert semantic_detector._semantic.vector(text).shape == (512,)
