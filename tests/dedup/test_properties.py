@@ -53,6 +53,9 @@ def check(match, draft, cfg):
         assert match.score >= cfg.likely and sub.text >= cfg.likely_text
     if sub.place == 0.0 or sub.time == 0.0 or R.SHORT_TEXT in found:  # gates act on the score
         assert match.score < cfg.likely
+    corroborated = any(v is not None and v > 0 for v in (sub.place, sub.time, sub.theme, sub.organisation))
+    if not corroborated and sub.text < cfg.near_identical:  # text alone: "likely" only when near-identical
+        assert match.score < cfg.likely
     elif match.tier is Tier.POSSIBLE:
         assert match.score >= cfg.possible
     phrases = match.reason(R.SHARED_PHRASES)
