@@ -7,17 +7,19 @@
    lexical and semantic cosines of the STS Benchmark's **train** pairs (and of the lexical cosine alone,
    for a detector without the sentence model). The cosines are measured inside an index of 20,500 real
    texts (``bench/dedup_real.sts_corpus``), so that what counts as common wording is realistic.
-2. The tier thresholds, on the **tune** half (``bench.realdata.half``) of the IATI development set (its
-   publishers' funder/implementer links are the positives), of the hand-labelled pairs
+2. The structure weights (:class:`app.dedup.Weights`): a class-balanced logistic regression on the
+   **tune** half (``bench.realdata.half``) of the IATI development set: its publishers' tier-A
+   funder/implementer links (1) against every other cross-organisation candidate the indexes hand over
+   (0: unlabelled, nearly all different work); the text keeps weight 1 and structure weights are >= 0.
+3. The tiers, on the tune halves of the IATI set, of the hand-labelled pairs
    (``bench/data/dedup/iati_dev_labels.csv``) and of the translated set (``bench/data/dedup/trilingual.jsonl``)
-   when they exist:
+   when they exist (see :func:`pick`):
 
-   * "likely duplicate": the lowest threshold where at most ``LIKELY_SHARE`` of the activities are in a
-     cross-organisation "likely" pair and, with labels, "likely" pairs are the same work at least
-     ``LIKELY_PRECISION`` of the time;
    * "possible overlap": the highest threshold where ``POSSIBLE_RECALL`` of the linked pairs (and of the
-     translations) are found, unless labels say the flags would then be mostly unrelated
-     (``POSSIBLE_PRECISION``), in which case precision wins.
+     translations) reach it, raised while labels say its flags would be mostly unrelated;
+   * "likely duplicate": a text level (``likely_text``) and a threshold that put the most linked pairs at
+     "likely" while at most ``LIKELY_SHARE`` of the activities are in a cross-organisation "likely" pair
+     and, with labels, "likely" is the same work ``LIKELY_PRECISION`` of the time.
 
 The report gives precision and recall per tier on the **held** half.
 """
