@@ -196,8 +196,11 @@ def _gated(match) -> bool:
     from app.dedup.scoring import corroborated, vetoed
     from app.dedup import R
     cfg = _CFG[0]
-    return vetoed(match.subscores) or match.reason(R.SHORT_TEXT) is not None or \
-        (not corroborated(match.subscores) and match.subscores.text < cfg.near_identical)
+    sub = match.subscores
+    siblings = sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner \
+        and sub.text < cfg.near_identical
+    return vetoed(sub) or match.reason(R.SHORT_TEXT) is not None or siblings or \
+        (not corroborated(sub) and sub.text < cfg.near_identical)
 
 
 _CFG = [None]

@@ -240,8 +240,9 @@ def fuse(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> float:
     * a vetoed pair (different countries, or periods that do not meet) is multiplied by ``weights.veto``;
     * a pair that only the text supports (no country, period, theme or organisation in common) by
       ``weights.uncorroborated``, unless the texts are near-identical (text ≥ ``near_identical``);
-    * a vetoed pair, a short text, text alone below ``near_identical``, or a text score under
-      ``likely_text`` is held under ``likely`` (structure can make a pair worth a look, not a duplicate).
+    * a vetoed pair, a short text, text alone below ``near_identical``, two grantees of one funder (only
+      a third organisation shared) below ``near_identical``, or a text score under ``likely_text`` is held
+      under ``likely`` (structure can make a pair worth a look, not a duplicate).
 
     So a vetoed pair never ranks above a "likely duplicate", more agreement never lowers a score, and the
     tier is simply where the score falls (:func:`tier_of`). The text is necessary: with no text in common
@@ -252,11 +253,15 @@ def fuse(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> float:
     score = w.combine(sub.text, w.structure(sub))
     veto = vetoed(sub)
     alone = not corroborated(sub) and sub.text < cfg.near_identical
+    # two grantees of one funder (only a third organisation shared) running parts of one programme have
+    # near-identical texts: related work, not one initiative reported twice (unless the texts are copies)
+    siblings = sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner \
+        and sub.text < cfg.near_identical
     if veto:
         score *= w.veto
     elif alone:
         score *= w.uncorroborated
-    if veto or alone or short_text or sub.text < cfg.likely_text:
+    if veto or alone or siblings or short_text or sub.text < cfg.likely_text:
         score = min(score, cfg.cap)
     return max(0.0, min(1.0, score))
 

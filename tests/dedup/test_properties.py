@@ -56,6 +56,8 @@ def check(match, draft, cfg):
     corroborated = any(v is not None and v > 0 for v in (sub.place, sub.time, sub.theme, sub.organisation))
     if not corroborated and sub.text < cfg.near_identical:  # text alone: "likely" only when near-identical
         assert match.score < cfg.likely
+    if sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner and sub.text < cfg.near_identical:
+        assert match.score < cfg.likely  # two grantees of one funder: related, not the same initiative
     elif match.tier is Tier.POSSIBLE:
         assert match.score >= cfg.possible
     phrases = match.reason(R.SHARED_PHRASES)
