@@ -289,7 +289,8 @@ def run() -> None:
           f"recall {ours_recall_all:.2f} on all {len(positives)} positive pairs (missed: {dict(missed)}), "
           f"flagged {ours_flags_all:.2f} of {len(negatives)} distinct pairs ({dict(flagged)})")
 
-    rows = [("this detector (lexical + sentence model)" if detector._semantic is not None else "this detector (lexical)", f"{build_s:.1f} s", f"{stats['bytes'] / 2**20:.0f} MiB",
+    name = "this detector (lexical + sentence model)" if detector._semantic is not None else "this detector (lexical)"
+    rows = [(name, f"{build_s:.1f} s", f"{stats['bytes'] / 2**20:.0f} MiB",
              statistics.median(ours_times), percentile(ours_times, 95), ours_recall, ours_flags)]
     rows.append(rapidfuzz_scan(items, drafts[:SLOW_QUERIES], pos_sample, neg_sample, text_of_id))
     rows.extend(decidim(items, drafts[:SLOW_QUERIES], pos_sample, neg_sample))

@@ -143,7 +143,8 @@ def fit_weights(detector: DuplicateDetector, part: str = "tune") -> dict:
     def loss(w):
         z = design @ w
         p = 1 / (1 + np.exp(-z))
-        value = -(weight * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum() + RIDGE * (w[:-1] ** 2).sum()
+        value = -(weight * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum()
+        value += RIDGE * (w[:-1] ** 2).sum()
         grad = design.T @ (weight * (p - y)) + 2 * RIDGE * np.append(w[:-1], 0)
         return value, grad
 

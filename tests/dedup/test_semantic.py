@@ -43,7 +43,8 @@ def test_the_mapped_weights_encode_as_the_package_does():
 
     texts = ["Child labour monitoring in cocoa communities", "Travail des enfants", "可可种植区社区童工监测"]
     assert np.allclose(semantic.encode(texts), USE(threads=1).encode(texts), atol=1e-5)
-    assert isinstance(semantic.model()._backend.table.base, np.memmap) or semantic.model()._backend.table.base is not None
+    table = semantic.model()._backend.table  # memory-mapped from the written .npy files, not a private copy
+    assert isinstance(table.base, np.memmap) and not table.flags.owndata
     assert not semantic.encode([""]).any()  # an empty text: a zero vector, no error
 
 
@@ -151,7 +152,8 @@ def test_publisher_families_count_as_one_organisation():
 
 
 @pytest.mark.parametrize("text", ["", "   ", "Ã©ducation des enfants travailleurs Ã  Abidjan, CÃ´te d'Ivoire",
-                                  "𐌰𐌱𐌲 ⵜⴰⵎⴰⵣⵉⵖⵜ ᠮᠣᠩᠭᠣᠯ ꦗꦮ", "\x00\ufffd" * 50, "travail des enfants " * 5000])
+                                  "𐌰𐌱𐌲 ⵜⴰⵎⴰⵣⵉⵖⵜ ᠮᠣᠩᠭᠣᠯ ꦗꦮ", "\x00\ufffd" * 50,
+                                  "travail des enfants " * 5000])
 def test_bad_input_never_fails(semantic_detector, text):
     result = semantic_detector.find_overlaps(Initiative(title=text, description=text, countries=("CIV",)))
     assert all(0 <= m.score <= 1 and m.reasons for m in result)
