@@ -104,6 +104,8 @@ class ScoringConfig:
     min_content_words: int = 5      # fewer distinct ones on either side: the text cannot count on its own
     near_identical: float = 0.88    # text score from which the text alone may make a "likely duplicate"
     likely_text: float = 0.5        # text score below which a pair is never a "likely duplicate"
+    possible_text: float = 0.1      # text score below which a pair stays below the line: structure alone
+    #                                 (same organisation, place and period, different work) is no overlap
     region_factor: float = 0.7      # a place matched only through a region (continent) is less specific
     global_place: float = 0.5       # a global initiative against any place
     open_end_years: int = 3         # an open end (or start) is assumed this far from the known date
@@ -115,6 +117,11 @@ class ScoringConfig:
     @property
     def open_end_days(self) -> int:
         return round(365.25 * self.open_end_years)
+
+    @property
+    def floor(self) -> float:
+        """The highest score of a pair that stays below the line (just under ``possible``)."""
+        return max(0.0, self.possible - 0.005)
 
     @property
     def cap(self) -> float:
@@ -263,6 +270,8 @@ def fuse(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> float:
         score *= w.uncorroborated
     if veto or alone or siblings or short_text or sub.text < cfg.likely_text:
         score = min(score, cfg.cap)
+    if sub.text < cfg.possible_text:
+        score = min(score, cfg.floor)
     return max(0.0, min(1.0, score))
 
 

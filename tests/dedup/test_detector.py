@@ -322,3 +322,18 @@ def test_a_funder_and_its_implementer_weigh_more_than_two_grantees_of_one_funder
     # the same from the ranking path (numpy, straight from the stored arrays)
     top = detector.find_overlaps(implementer, include_below=True)[0]
     assert top.id == FISHING.id and top.score == linked.score
+
+
+def test_structure_alone_is_no_overlap(detector):
+    """The same organisation in the same place and period doing unrelated work is below the line: without
+    text in common (text score under ``possible_text``), structure may not make a pair worth a look."""
+    unrelated = Initiative(
+        title="Evening literacy classes for adults in the northern districts",
+        description="Volunteer teachers run evening reading and writing classes for adults in community halls, "
+                    "with printed workbooks and a small library in each hall.",
+        countries=("GHA",), start=date(2025, 1, 1), end=date(2027, 12, 31), lead_org="org-a")
+    match = detector.compare(unrelated, COCOA.id)
+    assert match.subscores.place == 1.0 and match.subscores.organisation == 1.0
+    assert match.subscores.text < detector.config.scoring.possible_text
+    assert match.tier is Tier.BELOW
+    assert COCOA.id not in {m.id for m in detector.find_overlaps(unrelated) if m.tier is not Tier.BELOW}
