@@ -9,13 +9,12 @@ PORT   ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench semantic translations compile-translations db-upgrade seed clean help
+.PHONY: run test bench translations compile-translations db-upgrade seed clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT) and run the scheduler"
 	@echo "make test   - install and run the whole test suite (browser tests need /usr/bin/chromium)"
 	@echo "make bench  - run the benchmarks under bench/"
-	@echo "make semantic - add the duplication detector's optional embedding model (~1.6 GB) to .venv"
 	@echo "make translations - extract, update and compile the message catalogs"
 
 $(BIN)/python:
@@ -51,12 +50,6 @@ test: $(VENV)/.dev compile-translations
 
 bench: $(VENV)/.dev compile-translations
 	$(BIN)/python -m bench
-
-# Optional semantic index of the duplication detector. torch first, pinned: its CPU build (otherwise pip
-# may pick a multi-GB CUDA build when sentence-transformers asks for torch).
-semantic: $(VENV)/.runtime
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -r requirements-semantic.txt -c constraints.txt
 
 translations: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location --sort-output --copyright-holder "Alliance 8.7 Hub contributors" \

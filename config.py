@@ -138,6 +138,7 @@ class Config:
     # The duplication detector's index (app/overlaps/index.py): saved here, shared by the web workers
     # (memory-mapped), one sub-directory per database. Empty: kept in memory only, rebuilt per process.
     DEDUP_INDEX_DIR = os.environ.get("DEDUP_INDEX_DIR", str(INSTANCE_DIR / "dedup"))
+    DEDUP_MODEL_DIR = os.environ.get("DEDUP_MODEL_DIR") or None  # sentence-model arrays (default: user cache)
     # A missing or damaged index of up to this many initiatives is rebuilt within the request; a larger
     # one in a background thread (the panel says "not ready yet" meanwhile).
     DEDUP_SYNC_REBUILD_LIMIT = _int("DEDUP_SYNC_REBUILD_LIMIT", 5000)

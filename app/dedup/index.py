@@ -156,6 +156,7 @@ class LexicalIndex(SimilarityIndex):
         self._phrase_weights: dict[tuple[str, ...], float] = {}  # the IDF is frozen: cached until rebuilt
         self._delta_order: list[str] = []
         self._last_vector: tuple[str, sp.csr_matrix] | None = None
+        self._last_scores: tuple | None = None
 
     # -- vectors ---------------------------------------------------------------------------------------
     def vector(self, text: str) -> sp.csr_matrix:
@@ -248,16 +249,24 @@ class LexicalIndex(SimilarityIndex):
 
     # -- queries -----------------------------------------------------------------------------------------
     def _base_scores(self, q: sp.csr_matrix) -> np.ndarray:
-        """Cosine of the query with every base item: only the posting lists of the query's n-grams are read."""
+        """Cosine of the query with every base item: only the posting lists of the query's n-grams are read.
+        The last query's scores are kept (a query searches, then asks for the cosines of other candidates);
+        the caller must not modify them."""
+        last = self._last_scores
+        if last is not None and last[0] is q and last[1] is self._csc:
+            return last[2]
         n = self._csc.shape[0]
         if n == 0 or q.nnz == 0:
-            return np.zeros(n, dtype=np.float32)
-        return np.asarray(self._csc[:, q.indices] @ q.data, dtype=np.float32).ravel()
+            scores = np.zeros(n, dtype=np.float32)
+        else:
+            scores = np.asarray(self._csc[:, q.indices] @ q.data, dtype=np.float32).ravel()
+        self._last_scores = (q, self._csc, scores)
+        return scores
 
     def search(self, text: str, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
         q = self.vector(text)
         with self._lock:
-            scores = self._base_scores(q)
+            scores = self._base_scores(q).copy()
             if self._seg.dead_rows:
                 scores[self._seg.dead_rows] = 0.0
             if exclude is not None and exclude in self._seg.row_of:

@@ -49,7 +49,9 @@ class R:
 
     Evidence (supports the match):
       SHARED_PHRASES (phrases: tuple[str, ...])   up to 5 key phrases both texts use, rarest first
-      SIMILAR_TEXT (percent: int)                 texts alike without a phrase to show (paraphrase, CJK)
+      SIMILAR_TEXT (percent: int)                 texts alike without a phrase to show (lexical cosine)
+      SIMILAR_MEANING (percent: int)              the sentence model finds the same meaning (cosine as a
+                                                  percent): paraphrases, and texts in another language
       COUNTRIES (codes: tuple[str, ...], total: int)  ISO alpha-3 codes in common (at most 10 listed)
       GLOBAL_SCOPE (side: "draft" | "other" | "both")  a global initiative overlaps every country
       PERIOD_OVERLAP_MONTHS (months: int)         length of the overlapping period
@@ -62,13 +64,14 @@ class R:
       DIFFERENT_PERIOD (gap_months: int)          both periods known, they do not overlap
     Caveats (something is missing or was adjusted; the score treats it as neutral):
       COUNTRY_NOT_GIVEN (side)   DATES_NOT_GIVEN (side)   NO_END_DATE (side)   NO_START_DATE (side)
-      SHORT_TEXT (side)          too few content words for the text alone to count
+      SHORT_TEXT (side)          too few distinct content words for the text alone to count
     Notes on the draft itself (``Overlaps.notes``; also usable on their own):
       TEXT_CUT (limit: int)   UNKNOWN_COUNTRIES (codes)   END_BEFORE_START ()   EMPTY_DRAFT ()
     """
 
     SHARED_PHRASES = "shared_phrases"
     SIMILAR_TEXT = "similar_text"
+    SIMILAR_MEANING = "similar_meaning"
     COUNTRIES = "countries"
     GLOBAL_SCOPE = "global_scope"
     PERIOD_OVERLAP_MONTHS = "period_overlap_months"
@@ -88,7 +91,7 @@ class R:
     END_BEFORE_START = "end_before_start"
     EMPTY_DRAFT = "empty_draft"
 
-    EVIDENCE = frozenset({SHARED_PHRASES, SIMILAR_TEXT, COUNTRIES, GLOBAL_SCOPE, PERIOD_OVERLAP_MONTHS,
+    EVIDENCE = frozenset({SHARED_PHRASES, SIMILAR_TEXT, SIMILAR_MEANING, COUNTRIES, GLOBAL_SCOPE, PERIOD_OVERLAP_MONTHS,
                           SHARED_THEMES, SHARED_TARGET_GROUPS, SAME_ORGANISATION, SHARED_PARTNER})
     AGAINST = frozenset({NO_COMMON_COUNTRY, DIFFERENT_PERIOD})
     CAVEATS = frozenset({COUNTRY_NOT_GIVEN, DATES_NOT_GIVEN, NO_END_DATE, NO_START_DATE, SHORT_TEXT})
@@ -112,6 +115,8 @@ def _english(code: str, params: tuple) -> str:
             return "shared phrases: " + ", ".join(f"“{x}”" for x in p[0])
         case R.SIMILAR_TEXT:
             return f"similar wording ({p[0]} %)"
+        case R.SIMILAR_MEANING:
+            return f"similar meaning ({p[0]} %)"
         case R.COUNTRIES:
             more = f" and {p[1] - len(p[0])} more" if p[1] > len(p[0]) else ""
             return "countries in common: " + ", ".join(country_name(c) for c in p[0]) + more

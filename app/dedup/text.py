@@ -115,19 +115,21 @@ def normalise(text: str) -> str:
 
 
 def content_word_count(text: str) -> int:
-    """Words that carry meaning: not stop words, not numbers, two letters or more; a CJK text counts one
-    word per two characters (it has no spaces)."""
-    words = tokens(text)
+    """Distinct words that carry meaning: not stop words, not numbers, two letters or more (a title repeated
+    as the description counts once); a CJK text counts one word per two distinct characters (it has no
+    spaces)."""
+    words = set(tokens(text))
     if not _CJK_RE.search(text or ""):
         return sum(1 for w in words if len(w) > 1 and w not in STOP_WORDS and not w.isdigit())
     count = 0
+    characters: set[str] = set()
     for word in words:
-        cjk = len(_CJK_RE.findall(word))
+        cjk = _CJK_RE.findall(word)
         if cjk:
-            count += (cjk + 1) // 2
+            characters.update(cjk)
         elif len(word) > 1 and not word.isdigit() and word not in STOP_WORDS:
             count += 1
-    return count
+    return count + (len(characters) + 1) // 2
 
 
 class PhraseFinder:

@@ -31,7 +31,14 @@ def rebuild_index(label: str = "Indexing initiatives") -> int:
             bar.update(max(0, n - done[0]))
             done[0] = n
 
-        detector = get_index().rebuild(progress=progress)
+        reported = [0]
+
+        def encoded(n: int, of: int) -> None:  # the sentence model: the long part (about 100,000 texts in minutes)
+            if n == of or n - reported[0] >= 5000:
+                reported[0] = n
+                click.echo(f"\n  sentence model: {n}/{of} texts encoded", err=True)
+
+        detector = get_index().rebuild(progress=progress, embedding_progress=encoded)
     return len(detector)
 
 

@@ -12,7 +12,11 @@ How it stays fresh (see the protocol in :mod:`app.dedup`):
   process is seen by the next query in every process. No full rebuild happens on the request path.
 * When a newer generation is saved, each worker loads it at its next query.
 * A missing, damaged or old-format index is rebuilt (in the request for a small registry, else in a
-  background thread while queries answer "not ready yet"): never a server error.
+  background thread while queries answer "not ready yet"): never a server error. A saved index whose
+  sentence-model vectors are missing, stale or damaged is used at once on its lexical part, and rebuilt in
+  the background (one process builds, under a file lock; the others load what it saved).
+* The sentence model's arrays are memory-mapped from ``DEDUP_MODEL_DIR`` (default: the user's cache
+  directory), so the workers share them.
 
 On PostgreSQL, change-log numbers can commit out of order (a transaction that took number 10 may commit
 after the one that took 11). The reader therefore only advances its position over an unbroken run of
@@ -109,6 +113,9 @@ class OverlapIndex:
         self._directory: Path | None = None
         self._beyond: set[int] = set()  # change numbers applied beyond a gap (see the module docstring)
         self._background: threading.Thread | None = None
+        if app.config.get("DEDUP_MODEL_DIR"):
+            from app.dedup import semantic
+            semantic.set_weights_dir(app.config["DEDUP_MODEL_DIR"])
         self.rebuilds = 0  # how many times this process built the index (tests and benchmarks read it)
 
     # -- the query path -------------------------------------------------------------------------------
@@ -137,7 +144,7 @@ class OverlapIndex:
 
     def _reload(self) -> None:
         try:
-            fresh = DuplicateDetector.load(self._directory)
+            fresh = DuplicateDetector.load(self._directory, embed_missing=False)
         except IndexCorruptError as exc:
             logger.warning("A newer overlap index could not be loaded (%s): keeping the current one", exc)
             return
@@ -154,8 +161,12 @@ class OverlapIndex:
             if self.root is not None:
                 self._directory = self.root / (db_token(session) or "untracked")
                 try:
-                    self._set(DuplicateDetector.load(self._directory))
+                    self._set(DuplicateDetector.load(self._directory, embed_missing=False))
                     logger.info("Overlap index loaded from %s (%d initiatives)", self._directory, len(self._detector))
+                    if self._detector.needs_embedding:  # lexical answers meanwhile
+                        logger.warning("Overlap index has no usable sentence-model vectors (%s): rebuilding it "
+                                       "in the background", self._detector.semantic_error)
+                        self._rebuild_in_background()
                     return
                 except IndexCorruptError as exc:
                     logger.warning("Overlap index unusable, rebuilding it: %s", exc)
@@ -215,7 +226,8 @@ class OverlapIndex:
 
     # -- building -----------------------------------------------------------------------------------------
     def rebuild(self, progress: Callable[[int], None] | None = None, save: bool | None = None,
-                session: so.Session | None = None) -> DuplicateDetector:
+                session: so.Session | None = None,
+                embedding_progress: Callable[[int, int], None] | None = None) -> DuplicateDetector:
         """Build the index from the database (and save it when ``DEDUP_INDEX_DIR`` is set); swap it in.
 
         :param session: read through this session (a CLI command or job that has just written data and
@@ -232,7 +244,7 @@ class OverlapIndex:
         with _build_lock(directory) as waited:
             if waited and directory is not None and not explicit:
                 with contextlib.suppress(IndexCorruptError):
-                    fresh = DuplicateDetector.load(directory)
+                    fresh = DuplicateDetector.load(directory, embed_missing=False)
                     with self._lock:
                         self._directory = directory
                         self._set(fresh)
@@ -243,8 +255,12 @@ class OverlapIndex:
                 # changes after it are replayed, which is harmless (each re-reads the initiative).
                 through = source.scalar(sa.select(sa.func.max(InitiativeChange.seq))
                                         .where(InitiativeChange.created_at < utcnow() - GAP_WAIT)) or 0
-                fresh = DuplicateDetector.build(initiatives.iter_compared(source), progress=progress,
-                                                applied_through=through)
+                # the vectors of unchanged texts are taken from the index in use; a build stopped half-way
+                # resumes from the vectors checkpointed beside the saved generations
+                fresh = DuplicateDetector.build(
+                    initiatives.iter_compared(source), progress=progress, applied_through=through,
+                    reuse=self._detector, embedding_progress=embedding_progress,
+                    embedding_cache=directory / ".embedding-checkpoints" if directory is not None else None)
             if save and directory is not None:
                 fresh.save(directory)
             with self._lock:

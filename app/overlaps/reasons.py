@@ -127,6 +127,8 @@ def render(reason: Reason, sides: Mapping[str, str] | None = None, org_names: Ma
         text = _("Shared key phrases: %(phrases)s", phrases=_list([f"“{x}”" for x in p[0]]))
     elif code == R.SIMILAR_TEXT:
         text = _("Similar wording (%(percent)d%%)", percent=int(p[0]))
+    elif code == R.SIMILAR_MEANING:
+        text = _("Similar meaning (%(percent)d%%), even in other words or another language", percent=int(p[0]))
     elif code == R.COUNTRIES:
         names = _list([country_name(c) for c in p[0]])
         more = int(p[1]) - len(p[0]) if len(p) > 1 else 0

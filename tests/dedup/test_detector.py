@@ -79,15 +79,18 @@ def test_a_shared_partner_is_said(detector):
 
 def test_disjoint_countries_are_never_a_likely_duplicate(detector):
     elsewhere = replace(COCOA_AGAIN, countries=("CIV",))
-    match = next(m for m in detector.find_overlaps(elsewhere) if m.id == COCOA.id)
-    assert match.tier is Tier.POSSIBLE
+    match = next(m for m in detector.find_overlaps(elsewhere, include_below=True) if m.id == COCOA.id)
+    assert match.tier is not Tier.LIKELY
     assert match.subscores.place == 0.0 and match.reason(R.NO_COMMON_COUNTRY) is not None
     assert match.reason(R.COUNTRIES) is None
+    # the veto acts on the score: an exact copy elsewhere ranks below the real match
+    copy_elsewhere = replace(COCOA, id=None, lead_org="org-z", countries=("CIV",))
+    assert detector.compare(copy_elsewhere, COCOA.id).score < detector.compare(COCOA_AGAIN, COCOA.id).score
 
 
 def test_periods_that_do_not_overlap_are_never_a_likely_duplicate(detector):
     later = replace(COCOA_AGAIN, start=date(2029, 1, 1), end=date(2030, 12, 31))
-    match = next(m for m in detector.find_overlaps(later) if m.id == COCOA.id)
+    match = next(m for m in detector.find_overlaps(later, include_below=True) if m.id == COCOA.id)
     assert match.tier is not Tier.LIKELY
     assert match.subscores.time == 0.0 and match.reason(R.DIFFERENT_PERIOD).params == (12,)
 
@@ -115,7 +118,7 @@ def test_no_end_date_is_said_and_still_overlaps(detector):
 def test_dates_at_the_ends_of_the_calendar_are_scored(detector, start, end, overlaps):
     # an open end is assumed some years from the known date: near year 1 or 9999 that must not overflow
     draft = replace(COCOA_AGAIN, start=start, end=end)
-    assert COCOA.id in [m.id for m in detector.find_overlaps(draft)]
+    assert COCOA.id in [m.id for m in detector.find_overlaps(draft, include_below=True)]
     assert (detector.compare(draft, COCOA).subscores.time > 0) is overlaps
 
 
@@ -301,12 +304,36 @@ def test_a_material_change_is_told_from_a_cosmetic_one(detector):
     assert detector.changed_materially(COCOA, replace(COCOA, description=HOTLINE.description))
 
 
-def test_semantic_auto_falls_back_to_the_lexical_index(tmp_path):
-    from app.dedup.semantic import available
-
-    detector = DuplicateDetector.build([COCOA, FISHING, HOTLINE], DetectorConfig(semantic="auto"))
-    assert detector.stats()["semantic"] == available()
+def test_a_lexical_only_detector_uses_its_own_thresholds(tmp_path):
+    detector = DuplicateDetector.build([COCOA, FISHING, HOTLINE], DetectorConfig(semantic=False))
+    assert not detector.stats()["semantic"] and detector.scoring == DetectorConfig().lexical_scoring
     detector.save(tmp_path)
-    loaded = DuplicateDetector.load(tmp_path)  # the default config: lexical only, lexical thresholds
-    assert not loaded.stats()["semantic"] and loaded.config.scoring == DetectorConfig().scoring
+    loaded = DuplicateDetector.load(tmp_path, DetectorConfig(semantic=False))
+    assert not loaded.stats()["semantic"] and not loaded.needs_embedding
     assert loaded.find_overlaps(COCOA_AGAIN)[0].id == COCOA.id
+
+
+def test_a_funder_and_its_implementer_weigh_more_than_two_grantees_of_one_funder(detector):
+    implementer = replace(FISHING, id=None, lead_org="org-x", partner_orgs=("org-b",))  # names FISHING's lead
+    sibling = replace(FISHING, id=None, lead_org="org-x", partner_orgs=("org-c",))  # shares a third organisation
+    linked, shared = detector.compare(implementer, FISHING.id), detector.compare(sibling, FISHING.id)
+    assert linked.relation is shared.relation is Relation.SHARED_PARTNER
+    assert linked.subscores.organisation > shared.subscores.organisation > 0 and linked.score > shared.score
+    # the same from the ranking path (numpy, straight from the stored arrays)
+    top = detector.find_overlaps(implementer, include_below=True)[0]
+    assert top.id == FISHING.id and top.score == linked.score
+
+
+def test_structure_alone_is_no_overlap(detector):
+    """The same organisation in the same place and period doing unrelated work is below the line: without
+    text in common (text score under ``possible_text``), structure may not make a pair worth a look."""
+    unrelated = Initiative(
+        title="Evening literacy classes for adults in the northern districts",
+        description="Volunteer teachers run evening reading and writing classes for adults in community halls, "
+                    "with printed workbooks and a small library in each hall.",
+        countries=("GHA",), start=date(2025, 1, 1), end=date(2027, 12, 31), lead_org="org-a")
+    match = detector.compare(unrelated, COCOA.id)
+    assert match.subscores.place == 1.0 and match.subscores.organisation == 1.0
+    assert match.subscores.text < detector.config.scoring.possible_text
+    assert match.tier is Tier.BELOW
+    assert COCOA.id not in {m.id for m in detector.find_overlaps(unrelated) if m.tier is not Tier.BELOW}

@@ -8,7 +8,8 @@ import pytest
 from app.dedup import Initiative, R, Reason, Tier
 
 SAMPLE_PARAMS = {
-    R.SHARED_PHRASES: (("labour inspection", "cocoa"),), R.SIMILAR_TEXT: (64,), R.COUNTRIES: (("KEN", "UGA"), 2),
+    R.SHARED_PHRASES: (("labour inspection", "cocoa"),), R.SIMILAR_TEXT: (64,), R.SIMILAR_MEANING: (81,),
+    R.COUNTRIES: (("KEN", "UGA"), 2),
     R.GLOBAL_SCOPE: ("other",), R.PERIOD_OVERLAP_MONTHS: (14,), R.SHARED_THEMES: (("child_labour",),),
     R.SHARED_TARGET_GROUPS: (("migrants",),), R.SAME_ORGANISATION: (), R.SHARED_PARTNER: (("org-3",),),
     R.NO_COMMON_COUNTRY: (), R.DIFFERENT_PERIOD: (7,), R.COUNTRY_NOT_GIVEN: ("draft",), R.DATES_NOT_GIVEN: ("both",),

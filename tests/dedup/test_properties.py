@@ -30,7 +30,7 @@ drafts = st.builds(
     lead_org=st.one_of(st.none(), st.sampled_from(["org-a", "org-b", "org-1", "org-2"])),
     partner_orgs=st.lists(st.sampled_from(["org-c", "org-3", "org-4"]), max_size=2))
 
-TEXT_REASONS = {R.SHARED_PHRASES, R.SIMILAR_TEXT}
+TEXT_REASONS = {R.SHARED_PHRASES, R.SIMILAR_TEXT, R.SIMILAR_MEANING}
 
 
 def check(match, draft, cfg):
@@ -50,7 +50,14 @@ def check(match, draft, cfg):
     assert match.same_organisation == (R.SAME_ORGANISATION in found)
     if match.tier is Tier.LIKELY:
         assert sub.place != 0.0 and sub.time != 0.0 and R.SHORT_TEXT not in found
-        assert match.score >= cfg.likely
+        assert match.score >= cfg.likely and sub.text >= cfg.likely_text
+    if sub.place == 0.0 or sub.time == 0.0 or R.SHORT_TEXT in found:  # gates act on the score
+        assert match.score < cfg.likely
+    corroborated = any(v is not None and v > 0 for v in (sub.place, sub.time, sub.theme, sub.organisation))
+    if not corroborated and sub.text < cfg.near_identical:  # text alone: "likely" only when near-identical
+        assert match.score < cfg.likely
+    if sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner and sub.text < cfg.near_identical:
+        assert match.score < cfg.likely  # two grantees of one funder: related, not the same initiative
     elif match.tier is Tier.POSSIBLE:
         assert match.score >= cfg.possible
     phrases = match.reason(R.SHARED_PHRASES)
@@ -64,7 +71,7 @@ def check(match, draft, cfg):
 @SETTINGS
 @given(draft=drafts, include_below=st.booleans(), k=st.integers(min_value=1, max_value=12))
 def test_matches_always_explain_themselves(detector, draft, include_below, k):
-    cfg = detector.config.scoring
+    cfg = detector.scoring
     result = detector.find_overlaps(draft, k=k, include_below=include_below)
     assert len(result) <= k
     assert [m.score for m in result] == sorted((m.score for m in result), reverse=True)
@@ -80,7 +87,7 @@ def test_compare_explains_any_pair_consistently(detector, draft, shift):
     other = Initiative(id="other", title=draft.description, description=draft.title, countries=draft.countries[:1],
                        start=draft.start and draft.start + timedelta(days=shift), end=None,
                        themes=draft.themes, lead_org=draft.lead_org)
-    check(detector.compare(draft, other), Initiative(id="x"), detector.config.scoring)
+    check(detector.compare(draft, other), Initiative(id="x"), detector.scoring)
 
 
 any_day = st.one_of(st.none(), day, st.dates())  # the whole calendar: open ends are held at its edges
@@ -101,15 +108,17 @@ def test_quick_scores_agree_with_the_explained_score(a, others, cosines, a_dates
     others = [replace(b, id=f"other-{n}", start=b_dates[0], end=b_dates[1]) if n == 0 else replace(b, id=f"other-{n}")
               for n, b in enumerate(others)]
     prepared = [prepare(b)[0] for b in others]
-    values = cosines.draw(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=len(others),
-                                   max_size=len(others)))
-    expected = [score_pair(pa, pb, cosine, cfg)[:2] for pb, cosine in zip(prepared, values)]
-    assert quick_scores(pa, Columns.of(pa, prepared), values, cfg) == expected
+    cosine = st.floats(min_value=0.0, max_value=1.0)
+    values = cosines.draw(st.lists(cosine, min_size=len(others), max_size=len(others)))
+    meanings = cosines.draw(st.one_of(st.none(), st.lists(cosine, min_size=len(others), max_size=len(others))))
+    expected = [score_pair(pa, pb, lexical, None if meanings is None else meanings[n], cfg)[:2]
+                for n, (pb, lexical) in enumerate(zip(prepared, values))]
+    assert quick_scores(pa, Columns.of(pa, prepared), values, meanings, cfg) == expected
     gone = prepare(replace(others[0], id="gone"))[0]
     store = RecordStore()
     store.build(prepared + [gone])
     store.upsert(prepared[0])  # the first one from the delta (its base row is dead), the others from the arrays
     store.remove("gone")
     ids = [p.id for p in prepared]
-    assert quick_scores(pa, store.columns(pa, ids + ["gone", "unknown"]), values + [0.5, 0.5], cfg) == \
-        expected + [None, None]
+    assert quick_scores(pa, store.columns(pa, ids + ["gone", "unknown"]), values + [0.5, 0.5],
+                        None if meanings is None else meanings + [0.5, 0.5], cfg) == expected + [None, None]

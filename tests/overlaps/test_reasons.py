@@ -12,6 +12,7 @@ from tests.overlaps.conftest import COCOA_DRAFT
 SAMPLES = [
     Reason(R.SHARED_PHRASES, (("child labour", "cocoa farms"),)),
     Reason(R.SIMILAR_TEXT, (72,)),
+    Reason(R.SIMILAR_MEANING, (84,)),
     Reason(R.COUNTRIES, (("CIV", "GHA"), 2)),
     Reason(R.COUNTRIES, (("CIV",), 4)),
     Reason(R.GLOBAL_SCOPE, ("other",)),
