@@ -50,6 +50,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if E2E_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            # Under `pytest -n N --dist loadgroup` (make test) one worker runs every browser test: one
+            # server to migrate and seed, one Chromium, while the other workers run the rest.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 # -- live server ----------------------------------------------------------------------------------------
