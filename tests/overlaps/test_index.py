@@ -220,6 +220,7 @@ def test_rows_beyond_a_gap_are_applied_once_and_the_gap_is_filled_later(app, wor
     assert get_index().detector().applied_through == seq + 1
 
 
+@pytest.mark.commits  # a rebuild in another thread while this one queries
 def test_a_long_backlog_is_rebuilt_in_the_background_while_queries_go_on(app, world, monkeypatch, make_activity):
     from app.overlaps import index as index_module
 
