@@ -8,6 +8,9 @@ PORT   ?= 5000
 # Every absolute link (e-mails from the web server and from the worker alike) is built on it.
 BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
+# make test runs the suite on this many pytest-xdist workers (each with its own database, upload folders
+# and browser-test server; see tests/conftest.py). 0 runs it in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test bench translations compile-translations db-upgrade seed clean help
 
@@ -45,8 +48,9 @@ run: $(VENV)/.runtime compile-translations seed
 	BASE_URL=$(BASE_URL) $(BIN)/flask run-scheduler & SCHEDULER_PID=$$!; trap 'kill $$SCHEDULER_PID' EXIT INT TERM; \
 	BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
+# Random order: make test PYTEST_ARGS="-p randomly"; replay one with PYTEST_ARGS="-p randomly --randomly-seed=N".
 test: $(VENV)/.dev compile-translations
-	$(BIN)/python -m pytest --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev compile-translations
 	$(BIN)/python -m bench

@@ -5,6 +5,7 @@ import os
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -45,22 +46,168 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "commits: the test needs real commits across connections (a live server, another thread or "
+        "process): it runs on apps of its own and the tables are emptied afterwards, instead of in a "
+        "transaction rolled back at the end")
+
+
+def _worker() -> str:
+    """The pytest-xdist worker running this process ("gw0", "gw1"...), or "" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """PostgreSQL when TEST_DATABASE_URL is set (CI), else a SQLite file shared by the session."""
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    """PostgreSQL when TEST_DATABASE_URL is set (CI), else a SQLite file shared by the session.
+
+    Under pytest-xdist each worker has a database of its own: its own SQLite file (tmp_path_factory is
+    per worker), or a PostgreSQL database named after the worker, created here and dropped at the end.
+    """
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    if not _worker():
+        yield url
+        return
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{_worker()}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class _TestConnection(sa.engine.Connection):
+    """The one connection a test runs on: it stands in for the engine of every app the test makes
+    (``db.engine``), so everything the test and its requests write is in one transaction, rolled back
+    at the end. ``db.engine.url`` and ``db.engine.pool`` keep working."""
+
+    @property
+    def url(self):
+        return self.engine.url
+
+    @property
+    def pool(self):
+        return self.engine.pool
+
+    # The SAVEPOINTs that keep each session inside the test's transaction belong to the test, not to the
+    # app: they bypass the statement events, so that tests counting the app's queries count the same.
+    def _savepoint_impl(self, name=None):
+        if name is None:
+            self._Connection__savepoint_seq += 1
+            name = f"sa_savepoint_{self._Connection__savepoint_seq}"
+        self._unobserved(f"SAVEPOINT {name}")
+        return name
+
+    def _rollback_to_savepoint_impl(self, name):
+        if self._still_open_and_dbapi_connection_is_valid:
+            self._unobserved(f"ROLLBACK TO SAVEPOINT {name}")
+
+    def _release_savepoint_impl(self, name):
+        self._unobserved(f"RELEASE SAVEPOINT {name}")
+
+    def _unobserved(self, statement: str) -> None:
+        cursor = self.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(statement)
+        finally:
+            cursor.close()
+
+
+def _begin_explicitly_on_sqlite(engine) -> None:
+    """pysqlite opens a transaction only before a write, so a SAVEPOINT issued first would begin (and its
+    RELEASE commit) a transaction of its own: let SQLAlchemy emit BEGIN itself (the SQLAlchemy docs'
+    recipe "Serializable isolation / Savepoints / Transactional DDL" for pysqlite)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+class _SharedApp:
+    """The app ``make_app()`` returns in every test of the session (of this worker), and how to put it
+    back as it was: building an app takes ~50 ms (compiling ~170 URL rules), for every test."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.app = None
+
+    def get(self, uploads: str):
+        if self.app is None:
+            self.app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": self.database_url})
+            with self.app.app_context():
+                _begin_explicitly_on_sqlite(db.engine)
+            self.config = dict(self.app.config)
+            self.extensions = dict(self.app.extensions)
+            self.rules = len(self.app.url_map._rules)
+        self.app.config["UPLOAD_DIR"] = uploads
+        self.app.test_client_class = FreshContextClient
+        # A test may add a URL rule to the app (an error page test): allowed until it serves a request.
+        self.app._got_first_request = False
+        return self.app
+
+    @property
+    def engine(self):
+        with self.app.app_context():
+            return db.engine
+
+    def reset(self) -> None:
+        """Undo what a test changed in the app: its config, the state kept in app.extensions (the mail
+        outbox, the overlap index...); an app that got new URL rules is replaced by a new one."""
+        app = self.app
+        app.config.clear()
+        app.config.update(self.config)
+        for key in [key for key in app.extensions if key not in self.extensions]:
+            del app.extensions[key]
+        app.extensions.update(self.extensions)
+        if len(app.url_map._rules) != self.rules:
+            self.close()
+
+    def close(self) -> None:
+        if self.app is not None:
+            with self.app.app_context():
+                db.engine.dispose()
+            self.app = None
 
 
 @pytest.fixture(scope="session")
-def _schema(database_url):
-    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
+def _shared_app(database_url):
+    shared = _SharedApp(database_url)
+    yield shared
+    shared.close()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, _shared_app):
+    # A new session joins the test's connection in a SAVEPOINT, so that its commit and rollback stay
+    # inside the test's transaction (SQLAlchemy's "joining a Session into an external transaction").
+    # Sessions bound to an engine (the `commits` tests) are not affected.
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+    app = _shared_app.get(uploads="")
     with app.app_context():
         db.drop_all()
         db.create_all()
+        db.session.remove()
     yield
+    app = _shared_app.get(uploads="")
     with app.app_context():
         db.drop_all()
-        db.engine.dispose()
+        db.session.remove()
 
 
 def _empty_tables(app) -> None:
@@ -73,15 +220,36 @@ def _empty_tables(app) -> None:
 
 
 @pytest.fixture
-def make_app(_schema, database_url, tmp_path_factory) -> Callable:
-    """Return a callable that builds an app with config overrides, inside an app context."""
+def make_app(request, _schema, _shared_app, database_url, tmp_path_factory) -> Callable:
+    """Return a callable that builds an app with config overrides, inside an app context.
+
+    Every test runs in one database transaction, rolled back at the end: the apps it makes all use one
+    connection, on which each session (the test's, each request's) works in a SAVEPOINT. ``make_app()``
+    without overrides returns the app shared by the session, reset after each test; with overrides, a
+    new app. A test marked ``commits`` gets new apps on their own engines instead, and the tables are
+    emptied after it.
+    """
     contexts = []
     uploads = str(tmp_path_factory.mktemp("uploads"))  # never the real instance/uploads
+    transactional = request.node.get_closest_marker("commits") is None
+    connection = None
+    swapped = []  # (app, its own engine) of every app whose engine the test's connection stands in for
+    if transactional:
+        _shared_app.get(uploads)
+        connection = _TestConnection(_shared_app.engine)
+        connection.begin()
 
     def _make_app(**overrides):
-        app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": uploads,
-                                         **overrides})
-        app.test_client_class = FreshContextClient
+        if transactional and not overrides:
+            app = _shared_app.get(uploads)
+        else:
+            app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": uploads,
+                                             **overrides})
+            app.test_client_class = FreshContextClient
+        if transactional and app.config["SQLALCHEMY_DATABASE_URI"] == database_url:
+            engines = db._app_engines[app]
+            swapped.append((app, engines[None]))
+            engines[None] = connection
         ctx = app.app_context()
         ctx.push()
         contexts.append((app, ctx))
@@ -91,6 +259,25 @@ def make_app(_schema, database_url, tmp_path_factory) -> Callable:
     # Close every app's session before disposing any engine: a session may hold a connection of another
     # app's engine (Flask-SQLAlchemy binds to the *current* app), and a connection left checked out when
     # its engine is disposed is only closed by the garbage collector, which psycopg reports as unraisable.
+    if transactional:
+        try:
+            for app, ctx in reversed(contexts):
+                db.session.remove()
+                ctx.pop()
+        finally:
+            try:
+                connection.close()  # rolls the test's transaction back
+            finally:
+                for app, engine in reversed(swapped):
+                    db._app_engines[app][None] = engine
+                shared = _shared_app.app
+                _shared_app.reset()
+                for app, engine in swapped:
+                    if app is not shared:
+                        engine.dispose()
+        left = _shared_app.engine.pool.checkedout() if _shared_app.app is not None else 0
+        assert not left, f"{left} database connection(s) left checked out at the end of the test"
+        return
     for app, ctx in reversed(contexts):
         db.session.remove()
         ctx.pop()

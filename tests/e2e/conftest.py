@@ -40,16 +40,22 @@ CHROMIUM_UNSAFE_PORTS = frozenset({
     1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679,
     6697, 10080,
 })
-SERVER_START_TIMEOUT = 20.0
-MAIL_WAIT_TIMEOUT = 5.0
-PAGE_TIMEOUT_MS = 10_000
+# Upper bounds, not waits (each polls until it is done): generous, so that a machine busy with other work
+# (a test worker on each core, other processes) slows the browser tests down without failing them.
+SERVER_START_TIMEOUT = 120.0
+MAIL_WAIT_TIMEOUT = 30.0
+PAGE_TIMEOUT_MS = 30_000
 
 
 # -- marker -------------------------------------------------------------------------------------------
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if E2E_DIR in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            # Under `pytest -n N --dist loadgroup` (make test) one worker runs every browser test: one
+            # server to migrate and seed, one Chromium, while the other workers run the rest.
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 # -- live server ----------------------------------------------------------------------------------------
@@ -131,8 +137,9 @@ def live_server(tmp_path_factory):
     log = tmp / "gunicorn.log"
     with log.open("wb") as log_file:
         proc = subprocess.Popen(
+            # No control socket: its default path ($HOME/.gunicorn/gunicorn.ctl) is one for every server.
             [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--pid", str(tmp / "gunicorn.pid"),
-             "wsgi:app"],
+             "--no-control-socket", "wsgi:app"],
             cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         _wait_until_healthy(proc, url, log)

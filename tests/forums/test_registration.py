@@ -161,6 +161,7 @@ def _race(app, work):
     assert not errors, errors
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_concurrent_registrations_never_exceed_the_capacity(app, people, make_user):
     """Sixteen people register at the same moment for 5 places (SQLite here; PostgreSQL in CI's second run)."""
     forum = _small_forum(people.admin, capacity=5)
@@ -180,6 +181,7 @@ def test_concurrent_registrations_never_exceed_the_capacity(app, people, make_us
     assert db.session.get(Forum, forum_id).registered_count == 5
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_the_same_person_registering_many_times_at_once_gets_one_registration(app, people):
     forum = _small_forum(people.admin, capacity=5)
     forum_id, user_id = forum.id, people.invitee.id
@@ -196,6 +198,7 @@ def test_the_same_person_registering_many_times_at_once_gets_one_registration(ap
     assert db.session.get(Forum, forum_id).registered_count == 1
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_concurrent_session_registrations_never_exceed_its_capacity(app, people, forum, make_user, make_session):
     workshop = make_session("Workshop", capacity=3, kind="workshop")
     users = [make_user(f"w{i}@example.org") for i in range(THREADS)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from app import jobs
 from app.extensions import db
 from app.forums import consultations, services
@@ -94,6 +96,7 @@ def test_a_cancelled_meeting_gets_no_reminder(poll, people, outbox):
     assert outbox == []
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_two_schedulers_at_once_send_each_reminder_once(app, poll, people, outbox):
     """Two threads, each with its own session, run the job at the same moment: 3 reminders in all."""
     meeting = _meeting(poll, people)

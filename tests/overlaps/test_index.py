@@ -63,6 +63,7 @@ def test_a_change_is_seen_by_the_next_query_through_the_change_log(app, world):
     assert changes and changes[-1].op.value == "upsert"
 
 
+@pytest.mark.commits  # another connection must not see what this one has not committed
 def test_an_uncommitted_change_is_not_seen_by_other_queries(app, world):
     get_index().detector()
     world.pledge.state = PledgeState.withdrawn
@@ -145,6 +146,7 @@ def test_a_damaged_or_missing_index_is_rebuilt_never_a_500(app, client, login, w
     assert new_worker(app).detector() is not None and get_index().rebuilds == 0  # the repaired files load
 
 
+@pytest.mark.commits  # a rebuild in another thread
 def test_a_large_registry_is_rebuilt_in_the_background_meanwhile_the_panel_says_so(app, world, saved):
     app.config["DEDUP_SYNC_REBUILD_LIMIT"] = 1
     index = new_worker(app)
@@ -218,6 +220,7 @@ def test_rows_beyond_a_gap_are_applied_once_and_the_gap_is_filled_later(app, wor
     assert get_index().detector().applied_through == seq + 1
 
 
+@pytest.mark.commits  # a rebuild in another thread while this one queries
 def test_a_long_backlog_is_rebuilt_in_the_background_while_queries_go_on(app, world, monkeypatch, make_activity):
     from app.overlaps import index as index_module
 

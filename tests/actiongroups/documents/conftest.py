@@ -52,7 +52,8 @@ class BufferedClient(FreshContextClient):
 @pytest.fixture
 def app(make_app, tmp_path):
     """Every documents test stores its files in its own temporary folder."""
-    app = make_app(UPLOAD_DIR=str(tmp_path / "uploads"))
+    app = make_app()
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     app.test_client_class = BufferedClient
     return app
 
