@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -224,3 +225,23 @@ def panel_answered(page) -> None:
     from playwright.sync_api import expect
 
     expect(page.locator("#overlaps-panel")).to_have_attribute("data-state", "answered")
+
+
+def complete_cocoa_pledge(page, start) -> None:
+    """Fill the SMART fields of the cocoa remediation pledge that the overlap journeys type (its title, text,
+    countries and area are typed by each test first): contribution, type, group, dates from ``start``, a
+    deliverable, an indicator and the money."""
+    page.get_by_label("How it contributes to target 8.7").fill(
+        "Remediation keeps children out of hazardous farm work and in school.")
+    page.get_by_label("Type of action").select_option("programme_services")
+    page.get_by_label("Children aged 5–17").check()
+    page.get_by_label("Start date").fill(start.isoformat())
+    page.get_by_label("End date").fill((start + timedelta(days=700)).isoformat())
+    page.locator("#deliverables-0-title").fill("Facilitators trained")
+    page.locator("#deliverables-0-due_date").fill((start + timedelta(days=200)).isoformat())
+    page.locator("#indicators-0-name").fill("Children receiving remediation")
+    page.locator("#indicators-0-unit").fill("children")
+    page.locator("#indicators-0-baseline").fill("0")
+    page.locator("#indicators-0-target").fill("800")
+    page.get_by_label("Amount committed").fill("300000")
+    page.get_by_label("Currency").select_option("EUR")

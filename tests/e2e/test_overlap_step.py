@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
 
-from .conftest import panel_answered
+from .conftest import complete_cocoa_pledge, panel_answered
 from .test_journeys import DEMO_PASSWORD, login_ok
 
 AUTHOR = "focal@dwun.example.org"       # an English-speaking focal point no other browser test signs in as
@@ -52,20 +52,7 @@ def test_an_invalid_pledge_submitted_at_once_shows_its_errors_not_the_compare_st
     # Fixed, once the panel has shown the matches: saved with one click, no compare step.
     panel_back(page)
     start = date.today() - timedelta(days=30)
-    page.get_by_label("How it contributes to target 8.7").fill(
-        "Remediation keeps children out of hazardous farm work and in school.")
-    page.get_by_label("Type of action").select_option("programme_services")
-    page.get_by_label("Children aged 5–17").check()
-    page.get_by_label("Start date").fill(start.isoformat())
-    page.get_by_label("End date").fill((start + timedelta(days=700)).isoformat())
-    page.locator("#deliverables-0-title").fill("Facilitators trained")
-    page.locator("#deliverables-0-due_date").fill((start + timedelta(days=200)).isoformat())
-    page.locator("#indicators-0-name").fill("Children receiving remediation")
-    page.locator("#indicators-0-unit").fill("children")
-    page.locator("#indicators-0-baseline").fill("0")
-    page.locator("#indicators-0-target").fill("800")
-    page.get_by_label("Amount committed").fill("300000")
-    page.get_by_label("Currency").select_option("EUR")
+    complete_cocoa_pledge(page, start)
     panel_answered(page)
     expect(page.locator("#overlaps-panel li.overlap-match").filter(has_text=EXISTING)).to_be_visible()
     page.get_by_role("button", name="Save and submit for review").click()
