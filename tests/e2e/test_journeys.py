@@ -15,6 +15,7 @@ DEMO_PASSWORD = "hub-demo-2026!"  # app/demo_data.py
 ADMIN_EMAIL = "admin@hub.example.org"
 FOCAL_EMAIL = "focal@mlswr.example.org"
 MEMBER_EMAIL = "member@mlswr.example.org"
+FRENCH_MEMBER_EMAIL = "member@std.example.org"
 # The password-reset journey changes this account's password on the shared live server: no other test uses it.
 RESET_EMAIL = "focal@irle.example.org"
 
@@ -261,7 +262,9 @@ def test_switch_to_french_on_the_home_page_and_sign_in_in_french(page: Page):
     expect(page.get_by_role("link", name="Parcourir les partenaires")).to_be_visible()
     page.goto("/login")  # remembered by the cookie on the next page
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
-    page.get_by_label("Adresse e-mail").fill(MEMBER_EMAIL)  # an account no other test changes
+    # Signing in in French makes French this account's language: an account no other browser test uses
+    # (the forums journey signs member@mlswr in and expects English, in whatever order the tests run).
+    page.get_by_label("Adresse e-mail").fill(FRENCH_MEMBER_EMAIL)
     page.get_by_label("Mot de passe").fill("not the password at all")
     page.get_by_role("main").get_by_role("button", name="Se connecter").click()
     expect(page.get_by_role("alert")).to_contain_text("L'adresse e-mail ou le mot de passe est incorrect")
