@@ -338,7 +338,10 @@ def test_emails_sent_while_someone_else_is_signed_in_are_in_the_recipients_terms
 # -- fuzz: whatever people typed, every kind in every language ----------------------------------------------
 printable = st.characters(blacklist_categories=("Cs", "Cc"))
 typed_title = st.text(alphabet=printable, min_size=1, max_size=200).filter(lambda t: t.strip())
-typed_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=2000)
+# What reaches the services: the request class drops NUL characters at the door (app/http.py), and
+# PostgreSQL refuses them in text.
+typed_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                     max_size=2000)
 
 
 @fuzz(40)
