@@ -36,6 +36,12 @@ class HubApi(Api):
         pass
 
 
+def _problem_schema():
+    from app.api.paging import ProblemSchema
+
+    return ProblemSchema
+
+
 DESCRIPTION = ("Published pledges, partners, action groups, the Forum, knowledge resources, imported activities "
                "and country figures; with a personal access token, your organisation's drafts and progress report "
                "drafts. See the README section 'Using the API'.")
@@ -93,7 +99,7 @@ def _conditional(response):
 def register(app) -> None:
     """Initialise the API on ``app`` (called by create_app after the other blueprints)."""
     from app.extensions import csrf
-    from app.api import docs
+    from app.api import docs, token_routes
 
     app.config.setdefault("API_TITLE", "Alliance 8.7 Hub API")
     app.config.setdefault("API_VERSION", "v1")
@@ -101,12 +107,14 @@ def register(app) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     csrf.exempt(bp)
+    HubApi.ERROR_SCHEMA = _problem_schema()
     api = HubApi(spec_kwargs={"info": {"description": DESCRIPTION}})
     api.init_app(app)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "A personal access token (a87_...)"})
     api.register_blueprint(bp)
     app.register_blueprint(docs.docs_bp)
+    app.register_blueprint(token_routes.tokens_bp)
     app.extensions["hub_api"] = api
 
 

@@ -67,6 +67,27 @@ class PageSchema(ma.Schema):
     next_cursor = ma.fields.String(allow_none=True)
 
 
+class Record(ma.Schema):
+    """One object, as the view built it (the records are written field by field in app/api/routes.py)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    def dump(self, obj, *, many=None):
+        return obj
+
+
+class ProblemSchema(ma.Schema):
+    """An error (RFC 9457, served as application/problem+json)."""
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                            metadata={"description": "one message per field (a dotted path for nested ones)"})
+
+
 def page_of(query: sa.Select, id_column, args: dict, updated_column=None, load=None) -> dict:
     """One page of ``query`` in id order after the cursor: ``{"items": [...], "next_cursor": ...}``.
 

@@ -14,7 +14,7 @@ from app.actiongroups.models import ActionGroup, Membership
 from app.actiongroups.workplan.models import WorkItem
 from app.api import bp
 from app.api.auth import READ, caller, require_scope
-from app.api.paging import BoundedInt, PageArgs, PageSchema, link_header, page_of
+from app.api.paging import BoundedInt, PageArgs, PageSchema, Record, link_header, page_of
 from app.commitments.models import (PUBLIC_STATES, Pledge, PledgePartner, ProgressReport, ReportState, ReportValue,
                                     DeliverableUpdate)
 from app.commitments.registry import LIGHTS, STATUSES, RegistryFilters, filtered_query, list_options, plain_number, \
@@ -132,7 +132,7 @@ def _pledge_or_404(pledge_id: int) -> Pledge:
 
 
 @bp.route("/pledges/<int:pledge_id>")
-@bp.response(200, ma.fields.Dict())
+@bp.response(200, Record)
 @bp.doc(tags=["Pledges"], summary="One pledge",
         description="A public pledge; with a token, also a draft of your organisation or of a partner's pledge.")
 def pledge(pledge_id: int):
@@ -178,7 +178,7 @@ def organisations(args):
 
 
 @bp.route("/organisations/<int:org_id>")
-@bp.response(200, ma.fields.Dict())
+@bp.response(200, Record)
 @bp.doc(tags=["Partners"], summary="One partner organisation")
 def organisation(org_id: int):
     org = db.session.get(Organisation, org_id)
@@ -206,7 +206,7 @@ def action_groups(args):
 
 
 @bp.route("/action-groups/<int:group_id>")
-@bp.response(200, ma.fields.Dict())
+@bp.response(200, Record)
 @bp.doc(tags=["Action groups"], summary="One action group (public fields)")
 def action_group(group_id: int):
     group = db.session.get(ActionGroup, group_id)
@@ -319,7 +319,7 @@ def activities(args):
 
 # -- countries and the gap view --------------------------------------------------------------------------------------
 @bp.route("/countries/<code>")
-@bp.response(200, ma.fields.Dict())
+@bp.response(200, Record)
 @bp.doc(tags=["Countries"], summary="A country page's figures",
         description="Pathfinder status, the number of public pledges there, and the indicator series.")
 def country(code: str):
@@ -349,7 +349,7 @@ class GapArgs(ma.Schema):
 
 @bp.route("/gaps")
 @bp.arguments(GapArgs, location="query", as_kwargs=False)
-@bp.response(200, ma.fields.Dict())
+@bp.response(200, Record)
 @bp.doc(tags=["Countries"], summary="The gap view",
         description="Active initiatives per country and 8.7 area, as on the gap page (what the caller may see).")
 def gap_view(args):
@@ -367,7 +367,7 @@ def gap_view(args):
 
 # -- with a token: what the person may see ----------------------------------------------------------------------------
 @bp.route("/me")
-@bp.response(200, ma.fields.Dict())
+@bp.response(200, Record)
 @bp.doc(tags=["Your data"], summary="Who the token acts for", security=[{"bearer": []}])
 def me():
     user = require_scope(READ)
