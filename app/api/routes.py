@@ -15,10 +15,9 @@ from app.actiongroups.workplan.models import WorkItem
 from app.api import bp
 from app.api.auth import READ, caller, require_scope
 from app.api.paging import BoundedInt, PageArgs, PageSchema, Record, link_header, page_of
-from app.commitments.models import (PUBLIC_STATES, Pledge, PledgePartner, ProgressReport, ReportState, ReportValue,
+from app.commitments.models import (LIGHT_LABELS, PUBLIC_STATES, Pledge, PledgePartner, ProgressReport, ReportState, ReportValue,
                                     DeliverableUpdate)
-from app.commitments.registry import LIGHTS, STATUSES, RegistryFilters, filtered_query, list_options, plain_number, \
-    pledge_record
+from app.commitments.registry import LIGHTS, STATUSES, RegistryFilters, filtered_query, list_options, plain_number
 from app.commitments.reports import visible_reports
 from app.extensions import db
 from app.forums.models import Forum, ForumSession
@@ -26,7 +25,7 @@ from app.i18n import country_name, is_country, viewer_today
 from app.knowledge.models import PathfinderCountry, Resource, ResourceState
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
 from app.overlaps.models import ExternalActivity
-from app.taxonomy import ACTION_TYPES, AREAS, REGIONS
+from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS
 from app.urls import external_url
 from app.utils import as_utc
 
@@ -61,44 +60,116 @@ class PledgeArgs(PageArgs):
             raise ma.ValidationError("Not an ISO 3166-1 alpha-3 country code or an M49 region code.")
 
 
+class _Labels:
+    """Labels translated once per page rather than once per pledge: translating is what a page of 100
+    pledges spent most of its time on (each gettext looks the locale up through Flask's context)."""
+
+    def __init__(self, today: date):
+        self.today = today
+        self._memo: dict = {}
+
+    def get(self, key, make):
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
+
+    def coded(self, vocabulary, name: str, code: str):
+        if code not in vocabulary:
+            return None
+        return self.get((name, code), lambda: {"code": code, "label": str(vocabulary[code])})
+
+    def light(self, pledge: Pledge) -> dict:
+        # The reason depends only on the light and the report due date (Pledge.light_reason).
+        light = pledge.light(self.today)
+        return {"code": light.value, "label": self.get(("light", light), lambda: str(LIGHT_LABELS[light])),
+                "reason": self.get(("reason", light, pledge.report_due_on), lambda: pledge.light_reason(self.today))}
+
+
+def pledge_json(pledge: Pledge, labels: _Labels) -> dict:
+    """The registry's public record of a pledge (:func:`app.commitments.registry.pledge_record`, the JSON
+    export: a test keeps the two equal), with the ids of indicators and deliverables and the update time.
+    Nothing private: no focal point, no review notes, no values from reports not yet approved."""
+    org = pledge.organisation
+    return {
+        "id": pledge.id,
+        "url": external_url("commitments.detail", pledge_id=pledge.id),
+        "title": pledge.title,
+        "description": pledge.description,
+        "contribution": pledge.contribution,
+        "organisation": {"id": org.id, "name": org.name, "acronym": org.acronym, "country": org.country_code,
+                         "stakeholder_type": dict(labels.get(("stakeholder", org.stakeholder_type), lambda: {
+                             "code": org.stakeholder_type.value, "label": org.stakeholder_type.label}))},
+        "partners": [{"id": p.organisation.id, "name": p.organisation.name} for p in pledge.partners],
+        "areas": [labels.coded(AREAS, "area", code) for code in pledge.areas or () if code in AREAS],
+        "action_type": labels.coded(ACTION_TYPES, "action", pledge.action_type),
+        "target_groups": [labels.coded(TARGET_GROUPS, "target", code) for code in pledge.target_groups or ()
+                          if code in TARGET_GROUPS],
+        "is_global": pledge.is_global,
+        "countries": [{"code": code, "name": labels.get(("country", code), lambda: country_name(code))}
+                      for code in pledge.countries or ()],
+        "start_date": _iso(pledge.start_date),
+        "end_date": _iso(pledge.end_date),
+        "resources": {"amount": plain_number(pledge.resources_amount) or None,
+                      "currency": pledge.resources_currency or None, "in_kind": pledge.resources_in_kind},
+        "status": dict(labels.get(("status", pledge.state), lambda: {"code": pledge.state.value,
+                                                                     "label": pledge.state_label})),
+        "light": labels.light(pledge),
+        "report_every_months": pledge.report_every_months,
+        "next_report_due_on": _iso(pledge.report_due_on),
+        "published_at": _iso(pledge.published_at),
+        "closed_at": _iso(pledge.closed_at),
+        "indicators": [{"id": i.id, "name": i.name, "unit": i.unit, "baseline": plain_number(i.baseline) or None,
+                        "target": plain_number(i.target) or None,
+                        "current_value": plain_number(i.current_value) or None,
+                        "current_as_of": _iso(i.current_as_of)} for i in pledge.indicators],
+        "deliverables": [{"id": d.id, "title": d.title, "due_date": _iso(d.due_date), "done_on": _iso(d.done_on)}
+                         for d in pledge.deliverables],
+        "updated_at": _iso(pledge.updated_at),
+    }
+
+
 def pledge_details(pledges: list[Pledge], user) -> list[dict]:
-    """The API's pledge records for a page of pledges: the registry's public record, plus the values of
-    the approved reports (every report the person may see, for those who see the private side).
-    Two queries for the whole page, however many pledges."""
-    today = _today()
+    """The API's pledge records for a page of pledges, each with its reports: the approved ones, and every
+    report for those who see the pledge's private side. Three queries for the whole page, whatever it holds."""
+    labels = _Labels(_today())
     ids = [p.id for p in pledges]
-    reports: dict[int, list[ProgressReport]] = {i: [] for i in ids}
-    if ids:
-        private = {p.id for p in pledges if p.can_view_private(user)}
-        query = (sa.select(ProgressReport).where(ProgressReport.pledge_id.in_(ids))
-                 .options(so.selectinload(ProgressReport.values), so.selectinload(ProgressReport.deliverable_updates))
-                 .order_by(ProgressReport.period_end, ProgressReport.id))
-        for report in db.session.scalars(query):
-            if report.state is ReportState.approved or report.pledge_id in private:
-                reports[report.pledge_id].append(report)
+    private = {p.id for p in pledges if p.can_view_private(user)}
+    found = db.session.scalars(sa.select(ProgressReport).where(ProgressReport.pledge_id.in_(ids))
+                               .order_by(ProgressReport.period_end, ProgressReport.id)).all()
+    shown = [r for r in found if r.state is ReportState.approved or r.pledge_id in private]
+    report_ids = [r.id for r in shown]
+    # Always the same two queries (even for a page without reports), so every page costs the same.
+    values: dict[int, list] = {i: [] for i in report_ids}
+    for row in db.session.scalars(sa.select(ReportValue).where(ReportValue.report_id.in_(report_ids))
+                                  .order_by(ReportValue.indicator_id)):
+        values[row.report_id].append(row)
+    updates: dict[int, list] = {i: [] for i in report_ids}
+    for row in db.session.scalars(sa.select(DeliverableUpdate).where(DeliverableUpdate.report_id.in_(report_ids))
+                                  .order_by(DeliverableUpdate.deliverable_id)):
+        updates[row.report_id].append(row)
+    reports: dict[int, list[dict]] = {i: [] for i in ids}
+    for report in shown:
+        reports[report.pledge_id].append(report_record(report, values[report.id], updates[report.id]))
     out = []
     for pledge in pledges:
-        record = pledge_record(pledge, today, external_url("commitments.detail", pledge_id=pledge.id))
-        for indicator, row in zip(pledge.indicators, record["indicators"]):
-            row["id"] = indicator.id
-        for deliverable, row in zip(pledge.deliverables, record["deliverables"]):
-            row["id"] = deliverable.id
-        record["updated_at"] = _iso(pledge.updated_at)
-        record["reports"] = [report_record(r) for r in reports[pledge.id]]
+        record = pledge_json(pledge, labels)
+        record["reports"] = reports[pledge.id]
         out.append(record)
     return out
 
 
-def report_record(report: ProgressReport) -> dict:
-    """A report as its page shows it (the review note only for those who see a report under review)."""
+def report_record(report: ProgressReport, values=None, updates=None) -> dict:
+    """A report as its page shows it (without the secretariat's review note)."""
+    values = report.values if values is None else values
+    updates = report.deliverable_updates if updates is None else updates
     return {"id": report.id, "pledge_id": report.pledge_id, "period_start": _iso(report.period_start),
             "period_end": _iso(report.period_end), "status": {"code": report.state.value, "label": report.state_label},
             "narrative": report.narrative, "challenges": report.challenges,
             "approved_at": _iso(report.approved_at), "updated_at": _iso(report.updated_at),
             "values": [{"indicator_id": v.indicator_id, "value": plain_number(v.value) or None, "comment": v.comment}
-                       for v in report.values],
+                       for v in values],
             "deliverables": [{"deliverable_id": u.deliverable_id, "done_on": _iso(u.done_on), "note": u.note}
-                             for u in report.deliverable_updates]}
+                             for u in updates]}
 
 
 def _detail_options():

@@ -116,3 +116,19 @@ def test_docs_page_works_under_the_csp(client):
     static = client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js")
     assert static.status_code == 200
     static.close()
+
+
+def test_pledge_record_is_the_registry_export_record(client, pledge_world):
+    """The API's pledge is the registry JSON export's record (same public fields), plus ids and updated_at."""
+    from app.commitments.registry import pledge_record
+    from app.i18n import viewer_today
+    from app.urls import external_url
+
+    item = client.get("/api/v1/pledges").get_json()["items"][0]
+    with client.application.test_request_context("/"):
+        expected = pledge_record(pledge_world.pledge, viewer_today(),
+                                 external_url("commitments.detail", pledge_id=pledge_world.pledge.id))
+    for row in item["indicators"] + item["deliverables"]:
+        del row["id"]
+    del item["updated_at"], item["reports"]
+    assert item == expected
