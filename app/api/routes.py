@@ -9,6 +9,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, g
+from flask_babel import gettext as _
 
 from app.actiongroups.models import ActionGroup, Membership
 from app.actiongroups.workplan.models import WorkItem
@@ -57,7 +58,7 @@ class PledgeArgs(PageArgs):
     @ma.validates("country")
     def _country(self, value, **kwargs):
         if value and not (is_country(value) or value in REGIONS):
-            raise ma.ValidationError("Not an ISO 3166-1 alpha-3 country code or an M49 region code.")
+            raise ma.ValidationError(_("Not an ISO 3166-1 alpha-3 country code or an M49 region code."))
 
 
 class _Labels:

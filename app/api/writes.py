@@ -12,6 +12,7 @@ import re
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import abort, g
+from flask_babel import gettext as _
 
 from app import audit
 from app.api import bp
@@ -37,7 +38,7 @@ class Number(ma.fields.Decimal):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or (isinstance(value, str) and len(value) > 30):
-            raise ma.ValidationError("Enter a number, e.g. 50 or 12.5.")
+            raise ma.ValidationError(_("Enter a number, e.g. 50 or 12.5"))
         return super()._deserialize(value, attr, data, **kwargs)
 
 
