@@ -133,23 +133,29 @@ def pledge_details(pledges: list[Pledge], user) -> list[dict]:
     """The API's pledge records for a page of pledges, each with its reports: the approved ones, and every
     report for those who see the pledge's private side. Three queries for the whole page, whatever it holds."""
     labels = _Labels(_today())
+    if not pledges:
+        return []
     ids = [p.id for p in pledges]
-    private = {p.id for p in pledges if p.can_view_private(user)}
-    found = db.session.scalars(sa.select(ProgressReport).where(ProgressReport.pledge_id.in_(ids))
+    private = [p.id for p in pledges if p.can_view_private(user)]
+    # The reports shown: approved ones, and every one of the pledges whose private side the caller sees.
+    shown = ProgressReport.state == ReportState.approved
+    if private:
+        shown = sa.or_(shown, ProgressReport.pledge_id.in_(private))
+    on_page = sa.and_(ProgressReport.pledge_id.in_(ids), shown)
+    found = db.session.scalars(sa.select(ProgressReport).where(on_page)
                                .order_by(ProgressReport.period_end, ProgressReport.id)).all()
-    shown = [r for r in found if r.state is ReportState.approved or r.pledge_id in private]
-    report_ids = [r.id for r in shown]
-    # Always the same two queries (even for a page without reports), so every page costs the same.
-    values: dict[int, list] = {i: [] for i in report_ids}
-    for row in db.session.scalars(sa.select(ReportValue).where(ReportValue.report_id.in_(report_ids))
-                                  .order_by(ReportValue.indicator_id)):
+    # Always the same two queries, by the page's pledges (never an empty IN), so every page costs the same.
+    values: dict[int, list] = {r.id: [] for r in found}
+    for row in db.session.scalars(sa.select(ReportValue).join(ProgressReport, ReportValue.report_id == ProgressReport.id)
+                                  .where(on_page).order_by(ReportValue.indicator_id)):
         values[row.report_id].append(row)
-    updates: dict[int, list] = {i: [] for i in report_ids}
-    for row in db.session.scalars(sa.select(DeliverableUpdate).where(DeliverableUpdate.report_id.in_(report_ids))
-                                  .order_by(DeliverableUpdate.deliverable_id)):
+    updates: dict[int, list] = {r.id: [] for r in found}
+    for row in db.session.scalars(sa.select(DeliverableUpdate)
+                                  .join(ProgressReport, DeliverableUpdate.report_id == ProgressReport.id)
+                                  .where(on_page).order_by(DeliverableUpdate.deliverable_id)):
         updates[row.report_id].append(row)
     reports: dict[int, list[dict]] = {i: [] for i in ids}
-    for report in shown:
+    for report in found:
         reports[report.pledge_id].append(report_record(report, values[report.id], updates[report.id]))
     out = []
     for pledge in pledges:

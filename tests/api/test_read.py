@@ -47,8 +47,20 @@ def test_bad_filters_are_problems_with_a_message_per_field(client):
 @pytest.mark.parametrize("size", [2, 5])
 def test_cursor_pages_cover_everything_once_with_constant_queries(client, pledge_world, make_pledge, count_queries,
                                                                   size):
+    from datetime import date
+
+    from app.commitments.models import ProgressReport, ReportState, ReportValue
+    from app.extensions import db
+
     for _ in range(11):
         make_pledge(pledge_world.other_org)
+    # One pledge with an approved report and its value: its page must cost what the others cost.
+    pledge = pledge_world.pledge
+    report = ProgressReport(pledge_id=pledge.id, period_start=date(2026, 1, 1), period_end=date(2026, 7, 1),
+                            state=ReportState.approved)
+    report.values.append(ReportValue(indicator_id=pledge.indicators[0].id, value=40))
+    db.session.add(report)
+    db.session.commit()
     seen, counts, url = [], [], f"/api/v1/pledges?limit={size}"
     while url:
         count_queries.clear()
@@ -59,6 +71,9 @@ def test_cursor_pages_cover_everything_once_with_constant_queries(client, pledge
     assert len(seen) == len(set(seen)) == 12
     assert seen == sorted(seen)
     assert len(set(counts)) == 1, counts  # every page the same number of queries
+    first = client.get(f"/api/v1/pledges/{pledge.id}").get_json()
+    assert first["reports"][0]["values"] == [{"indicator_id": pledge.indicators[0].id, "value": "40",
+                                              "comment": ""}]
     assert counts[0] <= 8
 
 
