@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 from flask import abort, g
 from flask_babel import gettext as _
 
-from app.actiongroups.models import ActionGroup, Membership
+from app.actiongroups.models import ActionGroup
 from app.actiongroups.workplan.models import WorkItem
 from app.api import bp
 from app.api.auth import READ, caller, require_scope
