@@ -38,7 +38,7 @@ def _authenticate():
         token.last_used_at = now
         db.session.commit()
     g.api_token = token
-    g.api_user = token.user if token.has_scope(READ) or request.method != "GET" else None
+    g.api_user = token.user if token.has_scope(READ) or request.method not in ("GET", "HEAD") else None
 
 
 def _aware(value):
