@@ -180,7 +180,9 @@ def report_record(report: ProgressReport, values=None, updates=None) -> dict:
 
 
 def _detail_options():
-    return [*list_options(), so.selectinload(Pledge.indicators), so.selectinload(Pledge.deliverables)]
+    # search_text (the folded title and description) is the registry's search key, not shown: not read.
+    return [*list_options(), so.selectinload(Pledge.indicators), so.selectinload(Pledge.deliverables),
+            so.defer(Pledge.search_text)]
 
 
 @bp.route("/pledges")
