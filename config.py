@@ -148,6 +148,8 @@ class Config:
     OVERLAP_CHECK_RATE_LIMIT = os.environ.get("OVERLAP_CHECK_RATE_LIMIT", "120 per minute")
     # How many "contact the focal point" messages one person may send (each is an e-mail to someone else).
     OVERLAP_CONTACT_RATE_LIMIT = os.environ.get("OVERLAP_CONTACT_RATE_LIMIT", "20 per hour")
+    # Requests per client (token, else address) to the API, /api/v1/.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
 
     @classmethod
     def check(cls) -> None:

@@ -121,6 +121,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications.bp)
     app.register_blueprint(overlaps.bp)
     app.register_blueprint(errors.bp)
+    from app import api
+
+    api.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -76,6 +76,10 @@ def http_error(error: HTTPException):
         # The request came for a host the Hub does not serve (TRUSTED_HOSTS): no page of ours can be built
         # for it, since every link on it would need that host.
         return error
+    from app.api import api_error, wants_api_errors
+
+    if wants_api_errors():
+        return api_error(error)
     if error.code in ERROR_TEXTS:
         return render_error(error.code)
     return error
@@ -86,4 +90,11 @@ def unhandled_error(error: Exception):
     # Undo whatever the failed request had half-written, log the trace, show a plain page.
     db.session.rollback()
     logger.exception("Unhandled error on %s %s", request.method, request.path)
+    from app.api import wants_api_errors
+
+    if wants_api_errors():
+        from app.api import _finish
+        from app.api.problems import problem
+
+        return _finish(problem(500))
     return render_error(500)

@@ -3,6 +3,7 @@ import app.actiongroups.discussions.models  # noqa: F401
 import app.actiongroups.documents.models  # noqa: F401
 import app.actiongroups.workplan.models  # noqa: F401
 from app.actiongroups.models import ActionGroup, Activity, JoinRequest, Membership  # noqa: F401
+from app.api.models import ApiToken  # noqa: F401
 from app.audit import AuditEntry  # noqa: F401
 from app.mail import SentEmailKey  # noqa: F401
 from app.members.models import Organisation, User  # noqa: F401
