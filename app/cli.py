@@ -175,14 +175,17 @@ def seed_demo(size: str):
 @click.command("run-worker")
 @click.option("--poll", default=1000, show_default=True, type=click.IntRange(10, 60_000),
               help="Milliseconds to wait before looking at the outbox again when nothing was due.")
-def run_worker(poll: int):
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="Also run the scheduled jobs (a second worker may only drain the outbox).")
+def run_worker(poll: int, jobs: bool):
     """Run the worker until stopped: the scheduled jobs, and the outbox (e-mails, fan-outs, re-indexing)."""
     from flask import current_app
 
     from app.scheduler import run_worker as run
 
-    click.echo(f"Worker running: outbox every {poll} ms when idle, and the scheduled jobs (Ctrl-C to stop)")
-    run(current_app._get_current_object(), poll / 1000)
+    click.echo(f"Worker running: outbox every {poll} ms when idle{', and the scheduled jobs' if jobs else ''} "
+               "(Ctrl-C to stop)")
+    run(current_app._get_current_object(), poll / 1000, jobs=jobs)
 
 
 @click.command("run-scheduler", deprecated=True)

@@ -66,10 +66,12 @@ def init_scheduler(app: Flask) -> BaseScheduler:
     return scheduler
 
 
-def run_worker(app: Flask, poll_seconds: float) -> None:
-    """The worker process: the scheduled jobs in a background thread, the outbox drained in this one
-    (waiting ``poll_seconds`` whenever nothing was due) until SIGTERM or SIGINT."""
+def run_worker(app: Flask, poll_seconds: float, *, jobs: bool = True) -> None:
+    """The worker process: the scheduled jobs (unless ``jobs`` is false) in a background thread, the outbox
+    drained in this one (waiting ``poll_seconds`` whenever nothing was due) until SIGTERM or SIGINT."""
     scheduler = build_scheduler(app)
+    if not jobs:
+        scheduler.remove_all_jobs()
     scheduler.start()
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

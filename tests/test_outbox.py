@@ -261,3 +261,19 @@ def test_a_meeting_mail_overtaken_by_a_newer_one_is_not_sent(poll, people, app):
     db.session.commit()
     run_outbox(app)
     assert [str(m["Subject"]) for m in _sent(app)] == [f"Cancelled: {poll.title}"] * 2
+
+
+def test_the_worker_loop_drains_and_waits_when_idle(app, make_user):
+    _queue([make_user(), make_user()])
+    waits, rounds = [], iter(range(3))
+    with app.app_context():
+        events.drain_forever(0.25, stop=lambda: next(rounds, None) is None, sleep=waits.append)
+    assert len(_sent(app)) == 2 and waits == [0.25, 0.25]  # busy first, then idle twice
+
+
+def test_run_scheduler_is_kept_as_a_deprecated_name_of_run_worker(app):
+    commands = app.cli.list_commands(None)
+    assert "run-worker" in commands and "run-scheduler" in commands and "outbox-status" in commands
+    assert app.cli.get_command(None, "run-scheduler").deprecated
+    result = app.test_cli_runner().invoke(args=["run-worker", "--help"])
+    assert "--poll" in result.output and "--no-jobs" in result.output
