@@ -111,14 +111,15 @@ def emit(kind: str, payload: dict | None = None, *, key: str | None = None, now:
     return event_id is not None
 
 
-def discard_emitted(kind: str) -> int:
-    """Delete the rows of ``kind`` this session emitted that are still pending (demo data loads send no
-    e-mail); return how many."""
+def discard_emitted() -> int:
+    """Delete the rows this session emitted that are still pending (demo data loads send no e-mail, and
+    fan out none); return how many."""
     ids = db.session.info.pop(_EMITTED, [])
-    if not ids:
-        return 0
-    return db.session.execute(sa.delete(OutboxEvent).where(
-        OutboxEvent.id.in_(ids), OutboxEvent.kind == kind, OutboxEvent.state == PENDING)).rowcount
+    deleted = 0
+    for i in range(0, len(ids), _KEYS_PER_QUERY):
+        deleted += db.session.execute(sa.delete(OutboxEvent).where(
+            OutboxEvent.id.in_(ids[i:i + _KEYS_PER_QUERY]), OutboxEvent.state == PENDING)).rowcount
+    return deleted
 
 
 def claim(keys: Iterable[str], now: datetime | None = None) -> set[str]:

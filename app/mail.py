@@ -109,8 +109,9 @@ def message_id(key: str) -> str:
 
 
 def discard_queued_emails() -> int:
-    """Drop the e-mails this session recorded that are not sent yet (demo data loads); return how many."""
-    return events.discard_emitted(KIND)
+    """Drop the e-mails (and fan-outs to e-mails) this session recorded that are not sent yet (demo data
+    loads); return how many rows."""
+    return events.discard_emitted()
 
 
 def _is_zone(name: str | None) -> bool:

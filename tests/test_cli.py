@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from app.actiongroups.models import ActionGroup
 from app.extensions import db
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
+from tests.conftest import run_outbox
 
 
 def test_seed_demo_is_idempotent_and_realistic(app):

@@ -277,3 +277,19 @@ def test_run_scheduler_is_kept_as_a_deprecated_name_of_run_worker(app):
     assert app.cli.get_command(None, "run-scheduler").deprecated
     result = app.test_cli_runner().invoke(args=["run-worker", "--help"])
     assert "--poll" in result.output and "--no-jobs" in result.output
+
+
+@pytest.mark.commits
+def test_two_workers_on_postgresql_never_hold_the_same_row(make_app, make_user):
+    app = make_app()
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's; on SQLite one worker drains the outbox")
+    _queue([make_user(), make_user()])
+    held = events._claim_next(utcnow())               # worker A, its transaction still open
+    with app.app_context():                            # worker B: another session, another connection
+        assert events.deliver_one().id != held.id      # skips A's row, delivers the other
+        assert events.deliver_one() is None            # A's row is locked: nothing else is due for B
+        db.session.remove()
+    db.session.rollback()                              # A dies: its row is free again
+    assert events.deliver_one().id == held.id
+    assert len(_sent(app)) == 2
