@@ -19,7 +19,7 @@ REQUESTS = 15
 
 
 def _consultations(app, convener_email: str) -> list[tuple[int, int]]:
-    """``REQUESTS`` polls with ``INVITEES`` approved invitees each; returns (consultation id, slot id) pairs."""
+    """``REQUESTS`` + 1 polls with ``INVITEES`` approved invitees each; returns (consultation id, slot id) pairs."""
     from app.extensions import db
     from app.forums.consultation_models import Consultation, ConsultationState, Invitee, Slot
     from app.members.models import Organisation, OrganisationStatus, OrgRole, User, UserStatus
@@ -35,7 +35,7 @@ def _consultations(app, convener_email: str) -> list[tuple[int, int]]:
         db.session.add_all(people)
         db.session.flush()
         made = []
-        for n in range(REQUESTS):
+        for n in range(REQUESTS + 1):
             consultation = Consultation(
                 title=f"Bench consultation {n}", purpose="Agree the guidance.", convener_id=convener.id,
                 timezone="Europe/Zurich", deadline_at=now + timedelta(days=1), state=ConsultationState.polling,
@@ -62,19 +62,27 @@ def run() -> None:
     assert client.post("/login", data={"email": convener, "password": DEMO_PASSWORD}).status_code == 302
     with app.app_context():  # the demo data's own rows out of the way
         events.deliver_due(limit=100_000)
-    times = []
-    for consultation_id, slot_id in made:
-        started = time.perf_counter()
-        response = client.post(f"/forums/consultations/{consultation_id}/confirm", data={"slot_id": slot_id})
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
+        db.session.remove()
+    # The first consultation warms the request up and measures the worker: one fan-out, 500 e-mails.
+    (first_id, first_slot), *timed = made
+    assert client.post(f"/forums/consultations/{first_id}/confirm", data={"slot_id": first_slot}).status_code in (
+        200, 302)
     with app.app_context():
-        assert events.status().due == REQUESTS, events.status()
         started = time.perf_counter()
-        delivered = events.deliver_due(limit=INVITEES + 10)
+        delivered = events.deliver_due(limit=100_000)
         worker_s = time.perf_counter() - started
         db.session.remove()
     sent = len(app.extensions.get("mail_outbox", []))
+    times = []
+    for consultation_id, slot_id in timed:
+        started = time.perf_counter()
+        response = client.post(f"/forums/consultations/{consultation_id}/confirm", data={"slot_id": slot_id})
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code in (200, 302), response.status_code
+    with app.app_context():
+        assert events.status().due == REQUESTS, events.status()  # one row each, nothing sent in the request
+        db.session.remove()
     print(f"confirm a consultation with {INVITEES} invitees ({REQUESTS} requests): "
           f"p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 95):.1f} ms (target <= 300 ms)")
-    print(f"worker: {delivered} outbox rows delivered ({sent} e-mails) for one consultation in {worker_s:.1f} s")
+    print(f"worker: {delivered} outbox rows delivered ({sent} e-mails) for one consultation in {worker_s:.1f} s "
+          f"({worker_s / max(sent, 1) * 1000:.0f} ms an e-mail, memory backend)")
