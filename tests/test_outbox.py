@@ -19,7 +19,7 @@ from app.mail import queue_email
 from app.members.models import OrganisationStatus
 from app.utils import utcnow
 from tests.conftest import run_outbox
-from tests.forums.conftest import NOW, group, people, poll  # noqa: F401 - the forums fixtures
+from tests.forums.conftest import NOW, group, people, poll, poll_data  # noqa: F401 - the forums fixtures
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -293,3 +293,12 @@ def test_two_workers_on_postgresql_never_hold_the_same_row(make_app, make_user):
     db.session.rollback()                              # A dies: its row is free again
     assert events.deliver_one().id == held.id
     assert len(_sent(app)) == 2
+
+
+def test_a_new_poll_records_one_row_and_the_worker_invites_everyone_once(people, group, app):
+    poll = consultations.create_consultation(people.convener, poll_data(group), now=NOW)
+    db.session.commit()
+    assert [r.kind for r in _rows(events.PENDING)] == [consultations.POLL_MAIL]
+    assert run_outbox(app) == 3 and run_outbox(app) == 0  # the fan-out, then one e-mail per invitee
+    assert sorted(str(m["To"]) for m in _sent(app)) == sorted([people.invitee.email, people.invitee2.email])
+    assert all(poll.title in str(m["Subject"]) for m in _sent(app))

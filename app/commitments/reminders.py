@@ -7,9 +7,9 @@ day the scheduler does not run loses nothing: the reminder goes out on the first
 - "due": from the due date for a week;
 - "overdue, week n": from n weeks after the due date for a week (n = 1, 2, ...), as long as it is open.
 
-Each reminder has its own key in the outbox (:func:`app.events.claim`), so it goes out once. A pledge gets at most one e-mail a
-day: the reminders due the same day go out together, and a day key stops a second e-mail that day (a
-reminder that becomes due later that day waits for the next run, if it is still in its window).
+Each reminder has its own key in the outbox (:func:`app.events.claim`), so it goes out once. A pledge gets
+at most one e-mail a day: the reminders due the same day go out together, and a day key stops a second
+e-mail that day (a reminder that becomes due later that day waits for the next run, if it is still in its window).
 """
 from __future__ import annotations
 

@@ -207,9 +207,8 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
     consultation.invitees = [Invitee(user_id=uid, user=u, created_at=now) for uid, u in people.items()]
     db.session.add(consultation)
     db.session.flush()
-    for invitee in consultation.invitees:
-        if invitee.user_id != actor.id:
-            _send_poll_email(consultation, invitee, "invitation")
+    # The worker writes the invitations (up to MAX_INVITEES of them): see _deliver_poll_invitations.
+    events.emit(POLL_MAIL, {"consultation": consultation.id}, key=f"{POLL_MAIL}:{consultation.id}")
     audit.record(actor, "consultation_created", consultation, invitees=len(people), slots=len(starts))
     logger.info("Consultation %r created by %s with %d invitees", consultation, actor, len(people))
     return consultation
@@ -281,13 +280,30 @@ def send_new_link(actor: User, invitee: Invitee) -> None:
     _send_poll_email(invitee.consultation, invitee, "new_link")
 
 
-def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str) -> None:
+POLL_MAIL = "forums.poll_invitations"
+
+
+@events.handler(POLL_MAIL)
+def _deliver_poll_invitations(payload: dict, event) -> None:
+    """Fan a new poll's invitation out to its invitees but the convener, one outbox e-mail each (keyed: a
+    second delivery after a crash records none twice); none once the poll is no longer open."""
+    consultation = db.session.scalar(sa.select(Consultation).where(Consultation.id == payload["consultation"])
+                                     .options(so.selectinload(Consultation.invitees).joinedload(Invitee.user),
+                                              so.selectinload(Consultation.slots)))
+    if consultation is None or consultation.state is not ConsultationState.polling:
+        return
+    for invitee in consultation.invitees:
+        if invitee.user_id != consultation.convener_id:
+            _send_poll_email(consultation, invitee, "invitation", key=f"{event.key}:{invitee.id}")
+
+
+def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str, key: str | None = None) -> None:
     subjects = {"invitation": _l("Your availability, please: %(title)s", title=consultation.title),
                 "reminder": _l("Reminder: your availability for %(title)s", title=consultation.title),
                 "new_link": _l("Your new personal link: %(title)s", title=consultation.title)}
     zone = reader_zone(invitee.user, consultation)
     # Times go to the template as datetimes: it writes them in the invitee's language and zone.
-    queue_email(invitee.user, subjects[kind], "consultation_poll", zone=zone, consultation=consultation,
+    queue_email(invitee.user, subjects[kind], "consultation_poll", zone=zone, key=key, consultation=consultation,
                 kind=kind, personal_url=personal_url(invitee),
                 page_url=external_url("forums.consultation", consultation_id=consultation.id),
                 slots=[(s.starts_at, times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots],
