@@ -99,8 +99,8 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
         msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename,
                            params=dict(p.split("=", 1) for p in params if "=" in p))
     msg["Content-Language"] = locale  # after set_content and attachments, which move Content-* headers
-    events.emit(KIND, {"message": mailcodec.dumps(msg)}, key=key)
-    return msg
+    # A second worker recording the same key at the same moment: the key's UNIQUE index lets one through.
+    return msg if events.emit(KIND, {"message": mailcodec.dumps(msg)}, key=key) else None
 
 
 def message_id(key: str) -> str:
