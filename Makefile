@@ -15,7 +15,7 @@ TEST_WORKERS ?= 2
 .PHONY: run test bench translations compile-translations db-upgrade seed clean help
 
 help:
-	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT) and run the scheduler"
+	@echo "make run    - install, migrate, load demo data, serve http://$(HOST):$(PORT) and run the worker"
 	@echo "make test   - install and run the whole test suite (browser tests need /usr/bin/chromium)"
 	@echo "make bench  - run the benchmarks under bench/"
 	@echo "make translations - extract, update and compile the message catalogs"
@@ -44,8 +44,8 @@ seed: db-upgrade
 	$(BIN)/flask seed-demo
 
 run: $(VENV)/.runtime compile-translations seed
-	@echo "Serving the Hub at http://$(HOST):$(PORT) with the scheduler in its own process (Ctrl-C to stop)"
-	BASE_URL=$(BASE_URL) $(BIN)/flask run-scheduler & SCHEDULER_PID=$$!; trap 'kill $$SCHEDULER_PID' EXIT INT TERM; \
+	@echo "Serving the Hub at http://$(HOST):$(PORT) with the worker (jobs, outbox) in its own process (Ctrl-C to stop)"
+	BASE_URL=$(BASE_URL) $(BIN)/flask run-worker & WORKER_PID=$$!; trap 'kill $$WORKER_PID' EXIT INT TERM; \
 	BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 # Random order: make test PYTEST_ARGS="-p randomly"; replay one with PYTEST_ARGS="-p randomly --randomly-seed=N".

@@ -127,6 +127,11 @@ class Config:
     LANGUAGES = ("en", "fr", "es")
 
     SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED")
+    # The outbox (app/events.py), drained by `flask run-worker`: a row that fails is tried again after
+    # OUTBOX_RETRY_SECONDS, doubled each time (at most an hour), and marked failed after
+    # OUTBOX_MAX_ATTEMPTS attempts (about 5 hours with the defaults); the secretariat retries it at /admin/outbox.
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 10)
+    OUTBOX_RETRY_SECONDS = _int("OUTBOX_RETRY_SECONDS", 30)
     PAGE_SIZE = 20
 
     # IATI exports of pledges (app/commitments/iati.py): the Hub reports as a secondary reporter.

@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask seed-demo``, ``flask run-scheduler``, ``flask run-jobs``."""
+"""Command-line tools: ``flask seed-demo``, ``flask run-worker`` (``run-scheduler``, its former name),
+``flask run-jobs``, ``flask outbox-status``."""
 from __future__ import annotations
 
 import click
@@ -18,7 +19,9 @@ def register(app: Flask) -> None:
     from app.overlaps.cli import register as register_overlaps
 
     app.cli.add_command(seed_demo)
+    app.cli.add_command(run_worker)
     app.cli.add_command(run_scheduler)
+    app.cli.add_command(outbox_status)
     app.cli.add_command(run_jobs)
     register_knowledge(app)
     register_overlaps(app)
@@ -169,16 +172,45 @@ def seed_demo(size: str):
         click.echo(f"  {email:32} {what}")
 
 
-@click.command("run-scheduler")
-def run_scheduler():
-    """Run the scheduled jobs in this process until stopped (run exactly one in production)."""
+@click.command("run-worker")
+@click.option("--poll", default=1000, show_default=True, type=click.IntRange(10, 60_000),
+              help="Milliseconds to wait before looking at the outbox again when nothing was due.")
+@click.option("--jobs/--no-jobs", default=True, show_default=True,
+              help="Also run the scheduled jobs (a second worker may only drain the outbox).")
+def run_worker(poll: int, jobs: bool):
+    """Run the worker until stopped: the scheduled jobs, and the outbox (e-mails, fan-outs, re-indexing)."""
     from flask import current_app
 
-    from app.scheduler import build_scheduler
+    from app.scheduler import run_worker as run
 
-    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
-    click.echo("Scheduler running: " + ", ".join(job.id for job in scheduler.get_jobs()))
-    scheduler.start()
+    click.echo(f"Worker running: outbox every {poll} ms when idle{', and the scheduled jobs' if jobs else ''} "
+               "(Ctrl-C to stop)")
+    run(current_app._get_current_object(), poll / 1000, jobs=jobs)
+
+
+@click.command("run-scheduler", deprecated=True)
+@click.pass_context
+def run_scheduler(ctx):
+    """Deprecated: the former name of run-worker (which drains the outbox too)."""
+    ctx.invoke(run_worker)
+
+
+@click.command("outbox-status")
+@click.option("--retry-failed", is_flag=True, help="Give every failed row a new round of attempts.")
+def outbox_status(retry_failed: bool):
+    """Show what the outbox holds: pending, due, failed and done rows, and the failed ones."""
+    from app import events
+
+    if retry_failed:
+        retried = events.retry_failed()
+        db.session.commit()
+        click.echo(f"Retrying {retried} failed row(s).")
+    status = events.status()
+    click.echo(f"pending {status.pending} (due now {status.due}), failed {status.failed}, done {status.done}")
+    if status.oldest_due_at is not None:
+        click.echo(f"oldest due since {status.oldest_due_at.isoformat()}")
+    for event in events.failed_events():
+        click.echo(f"  failed #{event.id} {event.kind} {event.key} after {event.attempts} attempts: {event.last_error}")
 
 
 @click.command("run-jobs")

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.commitments.reminders import send_pledge_reminders
 from app.extensions import db
-from app.mail import queue_email_once
+from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.members.services import admins
 from app.notifications.services import queue_daily_digests
@@ -21,7 +21,7 @@ PENDING_AFTER = timedelta(hours=48)
 def remind_admins_of_pending_applications(now: datetime | None = None) -> int:
     """E-mail each admin, at most once a day, the applications waiting longer than 48 hours.
 
-    :return: the number of e-mails queued (and sent on commit).
+    :return: the number of e-mails recorded in the outbox (the worker sends them).
     """
     now = now or utcnow()
     cutoff = now - PENDING_AFTER
@@ -35,8 +35,8 @@ def remind_admins_of_pending_applications(now: datetime | None = None) -> int:
     sent = 0
     for admin in admins():
         key = f"pending-digest:{admin.id}:{now.date().isoformat()}"
-        if queue_email_once(key, admin, _l("Applications waiting for you"), "admin_pending_digest",
-                            orgs=waiting_orgs, people=waiting_people, queue_url=external_url("admin.queue")):
+        if queue_email(admin, _l("Applications waiting for you"), "admin_pending_digest", key=key,
+                       orgs=waiting_orgs, people=waiting_people, queue_url=external_url("admin.queue")):
             sent += 1
     db.session.commit()
     return sent
@@ -48,7 +48,7 @@ def send_notification_digests(now: datetime | None = None) -> int:
     Never sends a notification twice, even when run twice: each is marked e-mailed, and each
     digest has a key (one a person a day).
 
-    :return: the number of e-mails queued (and sent on commit).
+    :return: the number of e-mails recorded in the outbox (the worker sends them).
     """
     sent = queue_daily_digests(now or utcnow())
     db.session.commit()
@@ -59,7 +59,7 @@ def remind_pledge_deadlines(now: datetime | None = None) -> int:
     """E-mail pledges' coordinating focal points about reports and deliverables due in 14 days, due
     today, or overdue (weekly); at most one e-mail per pledge a day, and each reminder only once.
 
-    :return: the number of e-mails queued (and sent on commit).
+    :return: the number of e-mails recorded in the outbox (the worker sends them).
     """
     sent = send_pledge_reminders(now or utcnow())
     db.session.commit()
@@ -81,7 +81,7 @@ def send_meeting_reminders(now: datetime | None = None) -> int:
     """E-mail meeting reminders whose time has come (per meeting: a day and an hour before by default) and
     reminders to the Forum's registrants; never twice, never for a cancelled meeting.
 
-    :return: the number of e-mails queued (and sent on commit).
+    :return: the number of e-mails recorded in the outbox (the worker sends them).
     """
     from app.forums import reminders
 

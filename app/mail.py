@@ -1,4 +1,11 @@
-"""Outgoing e-mail: rendered in the recipient's language, sent only once the transaction commits.
+"""Outgoing e-mail: rendered in the recipient's language, recorded in the outbox, sent by the worker.
+
+:func:`queue_email` renders the message inside the request (or job) and records it as an outbox row in
+the same transaction as the change it tells about (:mod:`app.events`): nothing is sent if the
+transaction rolls back, and nothing is sent inside a request. The worker (``flask run-worker``) hands
+each row to the configured backend with retries and backoff, and marks it sent only after the backend
+took it. Delivery is at least once: a worker killed between handing a message over and recording it
+sends it again, with the same Message-ID (derived from the row's key), so the copy can be recognised.
 
 Backends (``MAIL_BACKEND``): ``file`` writes each message as an ``.eml`` file in ``MAIL_OUTBOX_DIR``
 (the ``make run`` default, readable by the secretariat at /admin/outbox); ``smtp`` sends through
@@ -6,42 +13,27 @@ Backends (``MAIL_BACKEND``): ``file`` writes each message as an ``.eml`` file in
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
 from email.message import EmailMessage
 from email.headerregistry import Address
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
 
-import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app import events, mailcodec
 from app.i18n import all_timezones, force_timezone
-from app.types import UTCDateTime
 from app.utils import utcnow
 
 logger = logging.getLogger(__name__)
 
-_PENDING = "pending_mail"
-
-
-class SentEmailKey(db.Model):
-    """One row per e-mail that must never go out twice (reminders, digests)."""
-
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"<SentEmailKey {self.key}>"
+KIND = "email"
+MESSAGE_ID_DOMAIN = "hub.example.org"
 
 
 # A subject is a short summary: mail programs show about this much in a list, and the body says the rest.
@@ -61,8 +53,9 @@ def subject_line(text: str, limit: int = SUBJECT_MAX) -> str:
 
 
 def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[str, bytes, str]] = (), *,
-                zone: str | None = None, reply_to=None, **context) -> EmailMessage:
-    """Render an e-mail for ``recipient`` in their language and time zone; send it when the session commits.
+                zone: str | None = None, reply_to=None, key: str | None = None, **context) -> EmailMessage | None:
+    """Render an e-mail for ``recipient`` in their language and time zone and record it in the outbox: the
+    worker sends it once the transaction has committed.
 
     The subject and the body are rendered inside the recipient's language and zone, so anything the template
     formats (dates with the ``date``/``datetime``/``clock`` filters, lazy strings) is in their terms: pass
@@ -76,7 +69,13 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
         parameters, e.g. ``text/calendar; method=REQUEST`` for a calendar invitation.
     :param zone: the zone for a recipient who has none (e.g. the meeting's), else the default zone.
     :param reply_to: a User or an address string: who a reply reaches (person-to-person messages).
+    :param key: names the e-mail (e.g. ``f"digest:{user.id}:{day}"``) so that it is recorded once: when the
+        key is recorded already, nothing is rendered or recorded.
+    :return: the message recorded, or None when ``key`` was recorded already.
     """
+    if key is not None and events.recorded([key]):
+        return None
+    key = key or f"{KIND}:{uuid.uuid4().hex}"
     address = getattr(recipient, "email", recipient)
     locale = getattr(recipient, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     if locale not in current_app.config["LANGUAGES"]:
@@ -92,7 +91,7 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
     if reply_to is not None:
         msg["Reply-To"] = _address(reply_to)
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="hub.example.org")
+    msg["Message-ID"] = message_id(key)
     msg.set_content(body)
     for filename, content, content_type in attachments:
         kind, *params = (part.strip() for part in content_type.split(";"))
@@ -100,8 +99,19 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
         msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename,
                            params=dict(p.split("=", 1) for p in params if "=" in p))
     msg["Content-Language"] = locale  # after set_content and attachments, which move Content-* headers
-    db.session.info.setdefault(_PENDING, []).append(msg)
-    return msg
+    # A second worker recording the same key at the same moment: the key's UNIQUE index lets one through.
+    return msg if events.emit(KIND, {"message": mailcodec.dumps(msg)}, key=key) else None
+
+
+def message_id(key: str) -> str:
+    """The Message-ID of the e-mail recorded under ``key``: the same for every attempt to deliver it."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{MESSAGE_ID_DOMAIN}>"
+
+
+def discard_queued_emails() -> int:
+    """Drop the e-mails (and fan-outs to e-mails) this session recorded that are not sent yet (demo data
+    loads); return how many rows."""
+    return events.discard_emitted()
 
 
 def _is_zone(name: str | None) -> bool:
@@ -115,44 +125,6 @@ def _address(person) -> Address | str:
         return str(person)
     username, _, domain = email.partition("@")
     return Address(display_name=" ".join((person.full_name or "").split()), username=username, domain=domain)
-
-
-def queue_email_once(key: str, recipient, subject, template: str, **context) -> bool:
-    """Queue an e-mail unless one with ``key`` was already sent; return whether it was queued."""
-    if sent_keys([key]):
-        return False
-    mark_sent([key])
-    queue_email(recipient, subject, template, **context)
-    return True
-
-
-# Keys per query: far under the bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
-_KEYS_PER_QUERY = 1000
-
-
-def sent_keys(keys: Iterable[str]) -> set[str]:
-    """Which of ``keys`` were already recorded (one query per thousand keys).
-
-    With :func:`mark_sent`, a job that sends one e-mail standing for several keys (a pledge's reminders
-    due the same day) checks them all at once and records them all.
-    """
-    wanted = sorted(set(keys))
-    found: set[str] = set()
-    for i in range(0, len(wanted), _KEYS_PER_QUERY):
-        chunk = wanted[i:i + _KEYS_PER_QUERY]
-        found.update(db.session.scalars(sa.select(SentEmailKey.key).where(SentEmailKey.key.in_(chunk))))
-    return found
-
-
-def mark_sent(keys: Iterable[str]) -> None:
-    """Record ``keys`` so the e-mails they stand for never go out again (the UNIQUE key stops a second
-    scheduler running at the same time: its commit fails and its e-mails are dropped)."""
-    db.session.add_all(SentEmailKey(key=key) for key in dict.fromkeys(keys))
-
-
-def discard_queued_emails() -> int:
-    """Drop the e-mails queued in this transaction (demo data loads use it); return how many."""
-    return len(db.session.info.pop(_PENDING, []))
 
 
 def deliver(msg: EmailMessage) -> None:
@@ -179,18 +151,9 @@ def deliver(msg: EmailMessage) -> None:
     logger.info("E-mail %r sent to %s", msg["Subject"], msg["To"])
 
 
-@event.listens_for(Session, "after_commit")
-def _send_after_commit(session: Session) -> None:
-    for msg in session.info.pop(_PENDING, []):
-        try:
-            deliver(msg)
-        except Exception:  # a mail server outage must not undo a committed change
-            logger.exception("Could not send e-mail %r to %s", msg["Subject"], msg["To"])
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_after_rollback(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@events.handler(KIND)
+def _deliver_recorded(payload: dict, event) -> None:
+    deliver(mailcodec.loads(payload["message"]))
 
 
 def outbox_messages() -> list[EmailMessage]:

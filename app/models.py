@@ -5,7 +5,7 @@ import app.actiongroups.workplan.models  # noqa: F401
 from app.actiongroups.models import ActionGroup, Activity, JoinRequest, Membership  # noqa: F401
 from app.api.models import ApiToken  # noqa: F401
 from app.audit import AuditEntry  # noqa: F401
-from app.mail import SentEmailKey  # noqa: F401
+from app.events import OutboxEvent  # noqa: F401
 from app.members.models import Organisation, User  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.commitments.models import (  # noqa: F401

@@ -6,9 +6,11 @@ time, who has not answered yet, ...), so a meeting that moves gets reminders com
 longer among the things that have reminders). Then :func:`claim` records the keys, and only the reminders
 it returns are sent.
 
-:func:`claim` inserts the keys with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: of two schedulers
-running the same job at once, the second waits on the first's uncommitted rows and then gets nothing back
-for them, so it sends nothing twice; a second run later finds the keys and sends nothing either.
+:func:`claim` records the keys in the outbox (``INSERT ... ON CONFLICT DO NOTHING RETURNING``) in the
+transaction that records the e-mails: of two workers running the same job at once, the second waits on
+the first's uncommitted rows and then gets nothing back for them, so it sends nothing twice; a second
+run later finds the keys and sends nothing either; a run that fails before its commit records neither
+the keys nor the e-mails, and the next run sends them.
 """
 from __future__ import annotations
 
@@ -16,11 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from app.extensions import db
-from app.mail import SentEmailKey
-from app.utils import utcnow
+from app import events
 
 
 @dataclass(frozen=True)
@@ -38,21 +36,8 @@ class Reminder:
 
 
 def claim(reminders: Iterable[Reminder], now: datetime | None = None) -> list[Reminder]:
-    """Record the reminders' keys; return those recorded by this call (the ones to send now).
-
-    Keys are inserted in sorted order, so two schedulers never wait on each other in a cycle (PostgreSQL).
-    """
+    """Record the reminders' keys in the outbox (:func:`app.events.claim`); return those recorded by this
+    call (the ones to send now, in the same transaction)."""
     by_key = {r.key: r for r in reminders}
-    if not by_key:
-        return []
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    created = now or utcnow()
-    won: set[str] = set()
-    keys = sorted(by_key)
-    for i in range(0, len(keys), 500):
-        statement = (insert(SentEmailKey).values([{"key": k, "created_at": created} for k in keys[i:i + 500]])
-                     .on_conflict_do_nothing(index_elements=["key"]).returning(SentEmailKey.key))
-        won.update(db.session.execute(statement).scalars())
-    return [by_key[k] for k in keys if k in won]
-
+    won = events.claim(by_key, now)
+    return [by_key[k] for k in sorted(by_key) if k in won]

@@ -1,18 +1,22 @@
-"""APScheduler wiring only: which job runs when. The jobs themselves live in app/jobs.py.
+"""APScheduler wiring and the worker: which job runs when, and the outbox drain beside them. The jobs
+themselves live in app/jobs.py, the outbox in app/events.py.
 
-Run exactly one scheduler (``flask run-scheduler``) in production; web workers keep
-``SCHEDULER_ENABLED`` off, otherwise each worker would run every job (flask-apscheduler #51).
+The worker process (``flask run-worker``) runs the jobs in a background scheduler and drains the outbox
+in its main thread. Web workers keep ``SCHEDULER_ENABLED`` off, otherwise each would run every job
+(flask-apscheduler #51); with it on (one process doing everything), the drain is a job every few seconds.
 """
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from app import jobs
+from app import events, jobs
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +50,36 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
     return scheduler
 
 
+def drain_outbox() -> int:
+    """Deliver what is due in the outbox (see :func:`app.events.deliver_due`)."""
+    return events.deliver_due()
+
+
 def init_scheduler(app: Flask) -> BaseScheduler:
-    """Start a background scheduler inside this process (used by ``make run``)."""
+    """Start a background scheduler inside this process, draining the outbox every few seconds too."""
     scheduler = build_scheduler(app)
+    scheduler.add_job(_wrap(app, drain_outbox), id="drain_outbox", name="drain_outbox", trigger="interval",
+                      seconds=3, coalesce=True, max_instances=1, replace_existing=True)
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     logger.info("Scheduler started with jobs: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     return scheduler
+
+
+def run_worker(app: Flask, poll_seconds: float, *, jobs: bool = True) -> None:
+    """The worker process: the scheduled jobs (unless ``jobs`` is false) in a background thread, the outbox
+    drained in this one (waiting ``poll_seconds`` whenever nothing was due) until SIGTERM or SIGINT."""
+    scheduler = build_scheduler(app)
+    if not jobs:
+        scheduler.remove_all_jobs()
+    scheduler.start()
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    logger.info("Worker running: outbox drain every %.2f s and jobs %s", poll_seconds,
+                ", ".join(job.id for job in scheduler.get_jobs()))
+    try:
+        with app.app_context():
+            events.drain_forever(poll_seconds, stop=stopping.is_set, sleep=stopping.wait)
+    finally:
+        scheduler.shutdown(wait=False)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from app.actiongroups.models import ActionGroup
 from app.extensions import db
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
+from tests.conftest import run_outbox
 
 
 def test_seed_demo_is_idempotent_and_realistic(app):
@@ -77,6 +78,7 @@ def test_seed_demo_gives_groups_content_once(app):
     assert all(n >= 4 for n in counts)
     runner.invoke(args=["seed-demo"])
     assert [db.session.scalar(sa.select(sa.func.count(m.id))) for m in (Thread, Document, WorkItem)] == counts
+    run_outbox(app)
     assert app.extensions.get("mail_outbox", []) == []  # demo content sends nobody any e-mail
 
 

@@ -1,4 +1,5 @@
-"""E-mail: sent only after commit, in the recipient's language, through the configured backend."""
+"""E-mail: recorded in the outbox with the change, sent by the worker in the recipient's language, through the
+configured backend."""
 from __future__ import annotations
 
 from email import message_from_bytes, policy
@@ -6,20 +7,36 @@ from email import message_from_bytes, policy
 import pytest
 from flask_babel import lazy_gettext as _l
 
+from app import events
 from app.extensions import db
 from app.mail import deliver, queue_email
+from tests.conftest import run_outbox
 
 
-def test_mail_waits_for_commit_and_is_dropped_on_rollback(app, make_user, outbox):
+def test_mail_is_recorded_with_the_transaction_and_sent_by_the_worker(app, make_user):
+    sent = app.extensions.setdefault("mail_outbox", [])
     user = make_user()
     queue_email(user, _l("Your password was changed"), "password_changed", user=user, reset_url="http://x/")
-    assert outbox == []
+    assert sent == []  # nothing is sent inside the request
     db.session.rollback()
-    db.session.commit()
-    assert outbox == []
+    assert db.session.scalar(db.select(db.func.count()).select_from(events.OutboxEvent)) == 0
+    assert run_outbox(app) == 0 and sent == []
     queue_email(user, _l("Your password was changed"), "password_changed", user=user, reset_url="http://x/")
     db.session.commit()
-    assert len(outbox) == 1 and outbox[0]["To"] == user.email
+    assert sent == []
+    assert run_outbox(app) == 1
+    assert len(sent) == 1 and sent[0]["To"] == user.email
+    assert run_outbox(app) == 0 and len(sent) == 1
+
+
+def test_a_keyed_email_is_recorded_once(app, make_user, outbox):
+    user = make_user()
+    assert queue_email(user, _l("Your password was changed"), "password_changed", key="once:1", user=user,
+                       reset_url="http://x/") is not None
+    assert queue_email(user, _l("Your password was changed"), "password_changed", key="once:1", user=user,
+                       reset_url="http://x/") is None
+    db.session.commit()
+    assert len(outbox) == 1
 
 
 def test_every_email_has_a_plain_text_body(app, make_user, outbox):
@@ -37,6 +54,7 @@ def test_file_backend_writes_eml_files(make_app, tmp_path, make_user):
     user = make_user()
     queue_email(user, _l("Your password was changed"), "password_changed", user=user, reset_url="http://x/")
     db.session.commit()
+    run_outbox(app)
     files = list((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 1
     parsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
@@ -66,11 +84,13 @@ def test_smtp_backend_sends_through_the_server(make_app, monkeypatch, make_user)
             sent.append(("send", msg["To"]))
 
     monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    make_app(MAIL_BACKEND="smtp", MAIL_SERVER="smtp.example.org", MAIL_PORT=587, MAIL_USE_TLS=True,
-             MAIL_USERNAME="hub", MAIL_PASSWORD="pw")
+    app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="smtp.example.org", MAIL_PORT=587, MAIL_USE_TLS=True,
+                   MAIL_USERNAME="hub", MAIL_PASSWORD="pw")
     user = make_user()
     queue_email(user, _l("Your password was changed"), "password_changed", user=user, reset_url="http://x/")
     db.session.commit()
+    assert sent == []  # not inside the request
+    run_outbox(app)
     assert sent == [("connect", "smtp.example.org", 587), ("starttls",), ("login", "hub"), ("send", user.email)]
 
 

@@ -60,3 +60,19 @@ def test_downgrade_to_base_and_up_again(migrated_app):
     assert "user" not in sa.inspect(db.engine).get_table_names()
     upgrade()
     assert "user" in sa.inspect(db.engine).get_table_names()
+
+
+def test_the_outbox_migration_keeps_the_keys_of_emails_already_sent(migrated_app):
+    """sent_email_key's keys become done marks in the outbox: no reminder or digest already sent goes again."""
+    from app import events
+
+    downgrade(revision="a20d05757c44")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO sent_email_key (key, created_at) VALUES ('digest:1:2026-12-01', "
+                             "CURRENT_TIMESTAMP)"))
+    upgrade()
+    db.session.remove()
+    assert events.recorded(["digest:1:2026-12-01", "digest:1:2026-12-02"]) == {"digest:1:2026-12-01"}
+    assert events.claim(["digest:1:2026-12-01"]) == set()
+    assert events.status().pending == 0
+    db.session.rollback()

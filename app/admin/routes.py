@@ -8,10 +8,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from app import audit, events
 from app.admin import bp
 from app.audit import AuditEntry
 from app.errors import DomainError
@@ -209,13 +211,31 @@ def _outbox_dir() -> Path:
 @bp.route("/outbox")
 @admin_required
 def outbox():
+    """What the worker has to deliver (counts, the rows that failed for good) and, with the file backend,
+    the e-mails it wrote."""
     enabled = current_app.config["MAIL_BACKEND"] == "file"
     files = sorted(_outbox_dir().glob("*.eml"), reverse=True)[:200] if enabled else []
     messages = []
     for path in files:
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         messages.append({"name": path.name, "to": msg["To"], "subject": msg["Subject"], "date": msg["Date"]})
-    return render_template("admin/outbox.html", messages=messages, enabled=enabled)
+    return render_template("admin/outbox.html", messages=messages, enabled=enabled, status=events.status(),
+                           failed=events.failed_events(), form=EmptyForm())
+
+
+@bp.route("/outbox/retry", methods=["POST"])
+@admin_required
+def outbox_retry():
+    """Give one failed row (``event_id``), or every failed row, a new round of attempts."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    event_id = id_number(request.form.get("event_id"))
+    retried = events.retry_failed([event_id] if event_id else None)
+    audit.record(current_user, "outbox_retried", current_user, event_id=event_id, rows=retried)
+    db.session.commit()
+    flash(ngettext("%(num)d failed delivery will be tried again.", "%(num)d failed deliveries will be tried again.",
+                   retried), "success")
+    return redirect(url_for("admin.outbox"))
 
 
 @bp.route("/outbox/<name>")

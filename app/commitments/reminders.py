@@ -7,9 +7,9 @@ day the scheduler does not run loses nothing: the reminder goes out on the first
 - "due": from the due date for a week;
 - "overdue, week n": from n weeks after the due date for a week (n = 1, 2, ...), as long as it is open.
 
-Each reminder has its own key in SentEmailKey, so it goes out once. A pledge gets at most one e-mail a
-day: the reminders due the same day go out together, and a day key stops a second e-mail that day (a
-reminder that becomes due later that day waits for the next run, if it is still in its window).
+Each reminder has its own key in the outbox (:func:`app.events.claim`), so it goes out once. A pledge gets
+at most one e-mail a day: the reminders due the same day go out together, and a day key stops a second
+e-mail that day (a reminder that becomes due later that day waits for the next run, if it is still in its window).
 """
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import events
 from app.commitments.models import Deliverable, Pledge, PledgeState, ProgressReport, ReportState
 from app.extensions import db
-from app.mail import mark_sent, queue_email, sent_keys
+from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, OrgRole, User, UserStatus
 from app.urls import external_url
 from app.utils import utcnow
@@ -150,7 +151,7 @@ def send_pledge_reminders(now: datetime | None = None) -> int:
     in_review = _pledges_with_report_in_review()
     due = {p.id: pledge_reminders(p, today, report_in_review=p.id in in_review) for p in pledges}
     pledges = [p for p in pledges if due[p.id]]
-    already = sent_keys([r.key for p in pledges for r in due[p.id]] + [day_key(p, today) for p in pledges])
+    already = events.recorded([r.key for p in pledges for r in due[p.id]] + [day_key(p, today) for p in pledges])
     recipients = _recipients(pledges)
     sent = 0
     for pledge in pledges:
@@ -164,7 +165,7 @@ def send_pledge_reminders(now: datetime | None = None) -> int:
                         pledge=pledge, reminders=fresh, pledge_url=external_url("commitments.detail",
                                                                                pledge_id=pledge.id))
             sent += 1
-        mark_sent([r.key for r in fresh] + [day_key(pledge, today)])
+        events.claim([r.key for r in fresh] + [day_key(pledge, today)], now)
     db.session.flush()
     return sent
 

@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import audit
+from app import audit, events
 from app.actiongroups.models import ActionGroup, GroupRole, Membership
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
@@ -207,9 +207,8 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
     consultation.invitees = [Invitee(user_id=uid, user=u, created_at=now) for uid, u in people.items()]
     db.session.add(consultation)
     db.session.flush()
-    for invitee in consultation.invitees:
-        if invitee.user_id != actor.id:
-            _send_poll_email(consultation, invitee, "invitation")
+    # The worker writes the invitations (up to MAX_INVITEES of them): see _deliver_poll_invitations.
+    events.emit(POLL_MAIL, {"consultation": consultation.id}, key=f"{POLL_MAIL}:{consultation.id}")
     audit.record(actor, "consultation_created", consultation, invitees=len(people), slots=len(starts))
     logger.info("Consultation %r created by %s with %d invitees", consultation, actor, len(people))
     return consultation
@@ -281,13 +280,30 @@ def send_new_link(actor: User, invitee: Invitee) -> None:
     _send_poll_email(invitee.consultation, invitee, "new_link")
 
 
-def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str) -> None:
+POLL_MAIL = "forums.poll_invitations"
+
+
+@events.handler(POLL_MAIL)
+def _deliver_poll_invitations(payload: dict, event) -> None:
+    """Fan a new poll's invitation out to its invitees but the convener, one outbox e-mail each (keyed: a
+    second delivery after a crash records none twice); none once the poll is no longer open."""
+    consultation = db.session.scalar(sa.select(Consultation).where(Consultation.id == payload["consultation"])
+                                     .options(so.selectinload(Consultation.invitees).joinedload(Invitee.user),
+                                              so.selectinload(Consultation.slots)))
+    if consultation is None or consultation.state is not ConsultationState.polling:
+        return
+    for invitee in consultation.invitees:
+        if invitee.user_id != consultation.convener_id:
+            _send_poll_email(consultation, invitee, "invitation", key=f"{event.key}:{invitee.id}")
+
+
+def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str, key: str | None = None) -> None:
     subjects = {"invitation": _l("Your availability, please: %(title)s", title=consultation.title),
                 "reminder": _l("Reminder: your availability for %(title)s", title=consultation.title),
                 "new_link": _l("Your new personal link: %(title)s", title=consultation.title)}
     zone = reader_zone(invitee.user, consultation)
     # Times go to the template as datetimes: it writes them in the invitee's language and zone.
-    queue_email(invitee.user, subjects[kind], "consultation_poll", zone=zone, consultation=consultation,
+    queue_email(invitee.user, subjects[kind], "consultation_poll", zone=zone, key=key, consultation=consultation,
                 kind=kind, personal_url=personal_url(invitee),
                 page_url=external_url("forums.consultation", consultation_id=consultation.id),
                 slots=[(s.starts_at, times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots],
@@ -480,25 +496,54 @@ def meeting_ics(consultation: Consultation, method: str, now: datetime) -> bytes
 
 
 def _send_meeting_email(consultation: Consultation, invitee: Invitee, method: str, template: str, subject,
-                        ics: bytes | None = None, **context) -> None:
+                        ics: bytes | None = None, key: str | None = None, **context) -> None:
     ics = ics if ics is not None else meeting_ics(consultation, method, utcnow())
-    queue_email(invitee.user, subject, template, zone=reader_zone(invitee.user, consultation),
+    queue_email(invitee.user, subject, template, zone=reader_zone(invitee.user, consultation), key=key,
                 attachments=[("invite.ics" if method != "CANCEL" else "cancel.ics", ics,
                               f"text/calendar; method={method}; charset=UTF-8")],
                 consultation=consultation, page_url=meeting_url(consultation), personal_url=personal_url(invitee),
                 **context)
 
 
-def _send_to_invitees(consultation: Consultation, method: str, template: str, subject, now: datetime,
-                      **context) -> int:
+MEETING_MAIL = "forums.meeting_mail"
+_MEETING_SUBJECTS = {"invitation": lambda title: _l("Invitation: %(title)s", title=title),
+                     "updated": lambda title: _l("Updated: %(title)s", title=title),
+                     "cancelled": lambda title: _l("Cancelled: %(title)s", title=title)}
+
+
+def _send_to_invitees(consultation: Consultation, method: str, template: str, subject: str, now: datetime,
+                      **context) -> None:
+    """Record in the outbox that every invitee (but the convener) gets the meeting's e-mail with its calendar
+    file: the worker writes them (:func:`_deliver_meeting_mail`), so a meeting with 2,000 invitees is
+    confirmed as quickly as one with two.
+
+    :param subject: a key of :data:`_MEETING_SUBJECTS`.
+    :param context: plain values for the template (``updated``, ``message``).
+    """
+    events.emit(MEETING_MAIL, {"consultation": consultation.id, "sequence": consultation.sequence, "method": method,
+                               "template": template, "subject": subject, "now": now.isoformat(),
+                               "context": context},
+                key=f"{MEETING_MAIL}:{consultation.id}:{consultation.sequence}:{method}:{now:%Y%m%dT%H%M%S%f}")
+
+
+@events.handler(MEETING_MAIL)
+def _deliver_meeting_mail(payload: dict, event) -> None:
+    """Fan a meeting's e-mail out to its invitees, one outbox e-mail each (keyed, so a second delivery of
+    this row after a crash records none twice). Nothing is sent when the meeting has moved on since (its
+    sequence changed): the e-mail about its newer state follows."""
+    consultation = db.session.scalar(sa.select(Consultation).where(Consultation.id == payload["consultation"])
+                                     .options(so.selectinload(Consultation.invitees).joinedload(Invitee.user)))
+    if consultation is None or consultation.sequence != payload["sequence"]:
+        return
+    now = datetime.fromisoformat(payload["now"])
+    method, template = payload["method"], payload["template"]
+    subject = _MEETING_SUBJECTS[payload["subject"]](consultation.title)
     ics = meeting_ics(consultation, method, now)
-    sent = 0
     for invitee in consultation.invitees:
         if invitee.user_id == consultation.convener_id or not invitee.user.is_approved:
             continue
-        _send_meeting_email(consultation, invitee, method, template, subject, ics=ics, **context)
-        sent += 1
-    return sent
+        _send_meeting_email(consultation, invitee, method, template, subject, ics=ics, key=f"{event.key}:{invitee.id}",
+                            **payload["context"])
 
 
 def confirm_slot(actor: User, consultation: Consultation, slot: Slot, now: datetime | None = None) -> None:
@@ -526,8 +571,7 @@ def confirm_slot(actor: User, consultation: Consultation, slot: Slot, now: datet
     for invitee in consultation.invitees:
         invitee.response = Response.accepted if invitee.user_id == consultation.convener_id else Response.needs_action
     db.session.flush()
-    _send_to_invitees(consultation, "REQUEST", "meeting_invitation",
-                      _l("Invitation: %(title)s", title=consultation.title), now)
+    _send_to_invitees(consultation, "REQUEST", "meeting_invitation", "invitation", now)
     audit.record(actor, "consultation_confirmed", consultation, starts_at=slot.starts_at.isoformat())
 
 
@@ -554,8 +598,7 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, dur
         if invitee.user_id != consultation.convener_id:
             invitee.response, invitee.responded_at = Response.needs_action, None
     db.session.flush()
-    _send_to_invitees(consultation, "REQUEST", "meeting_invitation",
-                      _l("Updated: %(title)s", title=consultation.title), now, updated=True,
+    _send_to_invitees(consultation, "REQUEST", "meeting_invitation", "updated", now, updated=True,
                       message=(message or "").strip()[:2000])
     audit.record(actor, "consultation_rescheduled", consultation, starts_at=starts_at.isoformat(),
                  sequence=consultation.sequence)
@@ -575,8 +618,7 @@ def cancel(actor: User, consultation: Consultation, reason: str = "", now: datet
         consultation.sequence += 1
     db.session.flush()
     if was_scheduled:
-        _send_to_invitees(consultation, "CANCEL", "meeting_cancelled",
-                          _l("Cancelled: %(title)s", title=consultation.title), now)
+        _send_to_invitees(consultation, "CANCEL", "meeting_cancelled", "cancelled", now)
     audit.record(actor, "consultation_cancelled", consultation)
 
 

@@ -12,7 +12,7 @@ from flask_babel import LazyString, lazy_ngettext
 from flask_login import current_user
 
 from app.extensions import db
-from app.mail import queue_email, queue_email_once
+from app.mail import queue_email
 from app.members.models import User, UserStatus
 from app.notifications.kinds import KINDS, subject
 from app.notifications.models import Delivery, Notification, NotificationPreference
@@ -183,9 +183,9 @@ def queue_daily_digests(now: datetime) -> int:
     for user, items in by_recipient.items():
         subject = lazy_ngettext("%(num)d new notification on the Alliance 8.7 Hub",
                                 "%(num)d new notifications on the Alliance 8.7 Hub", len(items))
-        if not queue_email_once(f"digest:{user.id}:{now.date()}", user, subject, "notification_digest",
-                                notifications=items, home=home, notifications_url=external_url("notifications.index"),
-                                preferences_url=external_url("notifications.preferences")):
+        if not queue_email(user, subject, "notification_digest", key=f"digest:{user.id}:{now.date()}",
+                           notifications=items, home=home, notifications_url=external_url("notifications.index"),
+                           preferences_url=external_url("notifications.preferences")):
             continue  # today's digest already went out: these wait for tomorrow's
         for notification in items:
             notification.emailed_at = now

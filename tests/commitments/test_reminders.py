@@ -9,7 +9,7 @@ from app.commitments.models import Deliverable, PledgeState, ProgressReport, Rep
 from app.commitments.reminders import send_pledge_reminders, stage, upcoming_deadlines
 from app.extensions import db
 from app.jobs import remind_pledge_deadlines
-from app.mail import SentEmailKey
+from app.events import OutboxEvent
 from app.members.models import OrgRole, UserStatus
 from app.scheduler import build_scheduler
 
@@ -120,7 +120,7 @@ def test_at_most_one_email_per_pledge_a_day(org, coordinator, make_pledge, outbo
     assert run(today + days(1)) == 1
     body = outbox[-1].get_content()
     assert "Inspection manual" in body and "The progress report is due" not in body
-    keys = set(db.session.scalars(db.select(SentEmailKey.key)))
+    keys = set(db.session.scalars(db.select(OutboxEvent.key)))
     assert f"pledge:{pledge.id}:day:{today.isoformat()}" in keys
     assert f"pledge:{pledge.id}:report:{REPORT_DUE.isoformat()}:soon" in keys
 

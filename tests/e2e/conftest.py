@@ -142,11 +142,17 @@ def live_server(tmp_path_factory):
             [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--pid", str(tmp / "gunicorn.pid"),
              "--no-control-socket", "wsgi:app"],
             cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    # The worker delivers the outbox (the e-mails latest_email waits for), as `make run` starts it; without
+    # the scheduled jobs, whose e-mails no journey expects.
+    with (tmp / "worker.log").open("wb") as worker_log:
+        worker = subprocess.Popen([str(VENV_BIN / "flask"), "run-worker", "--poll", "100", "--no-jobs"],
+                                  cwd=REPO_ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT)
     try:
         _wait_until_healthy(proc, url, log)
         yield LiveServer(url=url, outbox=tmp / "outbox")
     finally:
         _stop(proc)
+        _stop(worker)
 
 
 # -- browser --------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ USER_FACING_CALLS = {"flash", "DomainError", "NotAllowedError", "InvalidTransiti
                      "TokenError", "LoginError", "ValidationError", "DataRequired", "InputRequired", "Email",
                      "EqualTo", "URL", "StringField", "PasswordField", "EmailField", "SelectField",
                      "TextAreaField", "BooleanField", "HiddenField", "IntegerField", "DateField",
-                     "DateTimeLocalField", "FileField", "queue_email", "queue_email_once"}
+                     "DateTimeLocalField", "FileField", "queue_email"}
 
 
 def python_files():
@@ -62,7 +62,7 @@ def test_python_user_facing_strings_are_marked(path):
         if not (isinstance(node, ast.Call) and _name(node.func) in USER_FACING_CALLS):
             continue
         # Where the shown text sits: queue_email's subject is its 2nd argument, EqualTo's message too.
-        position = {"queue_email": 1, "queue_email_once": 2, "EqualTo": 1}.get(_name(node.func), 0)
+        position = {"queue_email": 1, "EqualTo": 1}.get(_name(node.func), 0)
         args = node.args[position:position + 1]
         for arg in [*args, *(k.value for k in node.keywords if k.arg in {"message", "label", "description"})]:
             if isinstance(arg, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(arg, "value", ""), str):

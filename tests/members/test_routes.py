@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.members.models import Organisation, OrganisationStatus, OrgRole, User, UserStatus
-from tests.conftest import PASSWORD, reload
+from tests.conftest import PASSWORD, reload, run_outbox
 
 APPLICATION = {
     "name": "Children First Coalition", "acronym": "CFC", "stakeholder_type": "civil_society",
@@ -261,6 +261,8 @@ def test_admin_outbox_lists_and_shows_file_messages(make_app, tmp_path, make_use
     admin = make_user(admin=True)
     client.post("/login", data={"email": admin.email, "password": PASSWORD})
     client.post("/password/forgot", data={"email": admin.email})
+    assert list(tmp_path.glob("*.eml")) == []  # the worker writes it
+    run_outbox(app)
     files = list(tmp_path.glob("*.eml"))
     assert len(files) == 1
     listing = client.get("/admin/outbox").text

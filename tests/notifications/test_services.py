@@ -61,7 +61,7 @@ def test_an_immediate_notification_is_emailed_in_the_recipients_language(app, ma
     person = make_user("marie@example.org", locale="fr", full_name="Marie Curie")
     notification = _notify(person, actor)
     assert notification.emailed_at is not None
-    assert outbox == []  # sent only once the transaction commits
+    assert outbox.sent == []  # recorded in the outbox, sent by the worker once the transaction commits
     db.session.commit()
     [msg] = outbox
     assert msg["To"] == "marie@example.org"
