@@ -25,7 +25,7 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/pledges/", "/pledges/?q=zork", "/pledges/{w.pledge.id}",
                 "/pledges/{w.pledge.id}/reports/{w.approved_report.id}",
                 "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}",
-                "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/countries/", "/countries/KEN",
+                "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/search?q=Kenya", "/search?q=Zetaa", "/countries/", "/countries/KEN",
                 "/dashboard",
                 "/activities/", "/activities/{w.activity.id}", "/overlaps/gaps/cell?country=KEN&area=child_labour"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
