@@ -91,7 +91,8 @@ def load_organisations(ctx: CountryContext) -> dict:
 
 
 def load_pledges(ctx: CountryContext) -> dict:
-    """Public pledges naming the country, newest first (their traffic lights need nothing more)."""
+    """Public pledges naming the country, newest first (their traffic lights need nothing more), and how many
+    global pledges do not name it (the registry's country filter includes them unless ``global=0``)."""
     condition = sa.and_(Pledge.state.in_(PUBLIC_STATES), json_list_contains(Pledge.countries, ctx.code))
     active = sa.func.count(sa.case((Pledge.state == PledgeState.published, 1))).over()
     rows = db.session.execute(
@@ -100,8 +101,11 @@ def load_pledges(ctx: CountryContext) -> dict:
     ids = [row[0] for row in rows]
     loaded = {p.id: p for p in db.session.scalars(
         sa.select(Pledge).where(Pledge.id.in_(ids)).options(*list_options())).unique()} if ids else {}
+    global_total = db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
+        Pledge.state.in_(PUBLIC_STATES), Pledge.is_global.is_(True),
+        sa.not_(json_list_contains(Pledge.countries, ctx.code))))
     return {"pledges": [loaded[i] for i in ids], "total": rows[0][1] if rows else 0,
-            "active": rows[0][2] if rows else 0, "today": ctx.today}
+            "active": rows[0][2] if rows else 0, "global_total": global_total, "today": ctx.today}
 
 
 def load_work_items(ctx: CountryContext) -> dict:

@@ -22,7 +22,7 @@ LANGUAGES = ["fr", "es"]
 PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/apply/organisation",
                 "/apply/join", "/login", "/password/forgot", "/password/reset/not-a-token",
                 "/invitation/not-a-token", "/no-such-page", "/actiongroups/", "/actiongroups/zeta",
-                "/pledges/", "/pledges/?q=zork", "/pledges/{w.pledge.id}",
+                "/pledges/", "/pledges/?q=zork", "/pledges/?country=KEN", "/pledges/?country=KEN&global=0", "/pledges/{w.pledge.id}",
                 "/pledges/{w.pledge.id}/reports/{w.approved_report.id}",
                 "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}",
                 "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/search?q=Kenya", "/search?q=Zetaa", "/countries/", "/countries/KEN",
@@ -243,6 +243,8 @@ def _pledges(org, admin):
         return made
 
     published = pledge("Zork pledge", PledgeState.published)
+    everywhere = pledge("Zork world pledge", PledgeState.published)   # global: the country filter says so
+    everywhere.countries, everywhere.is_global = [], True
     draft = pledge("Quux pledge", PledgeState.draft)
     approved = ProgressReport(pledge_id=published.id, period_start=date(2024, 1, 1), period_end=date(2024, 7, 1),
                               state=ReportState.approved, narrative="Zork *frobnicated*.", author_id=admin.id)
