@@ -1,0 +1,94 @@
+"""Finding things in Chromium: the search finds places and respells a typo; on a 360 px phone every main page
+keeps its navigation collapsed behind "Menu" (no script needed) and never scrolls sideways."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import PAGE_TIMEOUT_MS
+from .test_journeys import DEMO_PASSWORD, assert_no_axe_violations
+
+# A member of the demo data whom no other browser test signs in as (this test only reads pages).
+READER = "member@cfc.example.org"
+PUBLIC_PAGES = ["/", "/organisations", "/actiongroups/", "/pledges/", "/pledges/?country=GHA", "/forums/",
+                "/library/", "/dashboard", "/overlaps/gaps", "/countries/", "/countries/GHA", "/search?q=Ghana",
+                "/activities/", "/login", "/apply"]
+SIGNED_IN_PAGES = ["/account", "/pledges/mine", "/notifications", "/library/mine"]
+
+
+def test_the_search_finds_places_and_respells_a_typo(page: Page):
+    page.goto("/")
+    box = page.get_by_role("navigation", name="Main").get_by_role("searchbox", name="Search the Hub")
+    box.fill("Ghana")
+    box.press("Enter")
+    first = page.locator(".search-hit").first
+    expect(first).to_have_attribute("data-kind", "country")
+    expect(first.get_by_role("link", name="Ghana")).to_have_attribute("href", "/countries/GHA")
+    expect(page.locator('.search-hit[data-kind="pledge"]').first).to_be_visible()  # pledges about Ghana too
+    assert "**" not in page.locator(".search-results").inner_text()
+    assert_no_axe_violations(page)
+
+    for q in ("ivoire", "côte d'ivoire"):
+        page.goto(f"/search?q={q}")
+        expect(page.locator(".search-hit").first.get_by_role("link")).to_have_attribute("href", "/countries/CIV")
+
+    page.goto("/search?q=cocao")
+    expect(page.get_by_text("0 results")).to_be_visible()
+    page.locator(".search-suggestion").get_by_role("link", name="cocoa").click()
+    expect(page.locator(".search-hit").first).to_be_visible()
+    expect(page.get_by_role("searchbox", name="Words to find", exact=False)).to_have_value("cocoa")
+
+
+def _check_narrow(page: Page, url: str) -> None:
+    page.goto(url)
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.locator("#nav-menu")
+    expect(menu).to_be_hidden()
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], f"{url} scrolls sideways at 360 px: {width[0]} > {width[1]}"
+    # The header takes little of the first screen while the menu is closed.
+    assert nav.bounding_box()["height"] < 120, url
+    nav.get_by_text("Menu").click()
+    expect(nav.get_by_role("link", name="Pledges", exact=True)).to_be_visible()
+    expect(nav.get_by_role("searchbox", name="Search the Hub")).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert width, f"{url} scrolls sideways at 360 px with the menu open"
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    # Without JavaScript: the menu must open with CSS alone.
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740},
+                                  locale="en-GB", java_script_enabled=False)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    phone = context.new_page()
+    yield phone
+    context.close()
+
+
+def test_every_main_page_at_360_px_collapses_its_navigation_and_never_scrolls_sideways(phone: Page):
+    for url in PUBLIC_PAGES:
+        _check_narrow(phone, url)
+    phone.goto("/login")
+    phone.get_by_label("E-mail address").fill(READER)
+    phone.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    phone.get_by_role("main").get_by_role("button", name="Sign in").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Your account")
+    for url in SIGNED_IN_PAGES:
+        _check_narrow(phone, url)
+
+
+def test_the_menu_opens_from_the_keyboard_on_a_phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740}, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto("/")
+        page.locator("#nav-toggle").focus()
+        assert_no_axe_violations(page)
+        page.keyboard.press("Space")
+        expect(page.locator("#nav-menu").get_by_role("link", name="Library")).to_be_visible()
+        assert_no_axe_violations(page)
+        page.keyboard.press("Space")
+        expect(page.locator("#nav-menu")).to_be_hidden()
+    finally:
+        context.close()
