@@ -65,8 +65,13 @@ def directory():
 
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id: int):
+    from app.i18n import viewer_today
+    from app.members.overview import organisation_overview
+
     org = get_organisation_or_404(org_id)
-    return render_template("members/organisation.html", org=org)
+    overview = organisation_overview(org, current_user, viewer_today())
+    mine = bool(current_user.is_authenticated and current_user.is_approved and current_user.organisation_id == org.id)
+    return render_template("members/organisation.html", org=org, overview=overview, mine=mine)
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
