@@ -311,3 +311,24 @@ def test_join_page_is_translated(client, world, make_user, lang):
     outsider.locale = lang
     db.session.commit()
     check(english, fetch(client, "/actiongroups/zeta/join", lang), lang, "/actiongroups/zeta/join")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_new_partners_guide_and_next_steps_are_translated(client, world, make_org, make_user, lang):
+    """The getting-started guide (account and home pages) and "Your next steps", as a new partner sees them."""
+    from app.members.models import OrgRole
+
+    newcomer = make_user("newcomer@example.org", org=make_org("Quorra Works"), full_name="Zed Newcomer")
+    member = make_user("newmember@example.org", org=newcomer.organisation, role=OrgRole.member,
+                       full_name="Zia Newmember")
+    for person in (newcomer, member):
+        client.post("/login", data={"email": person.email, "password": PASSWORD})
+        for url in ("/", "/account"):
+            person.locale = "en"
+            db.session.commit()
+            english = fetch(client, url, "en")
+            assert "Getting started" in english, url
+            person.locale = lang
+            db.session.commit()
+            check(english, fetch(client, url, lang), lang, url)
+        client.post("/logout")
