@@ -2,11 +2,16 @@
 keeps its navigation collapsed behind "Menu" (no script needed) and never scrolls sideways."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import PAGE_TIMEOUT_MS
-from .test_journeys import DEMO_PASSWORD, assert_no_axe_violations
+from .test_journeys import (
+    ADMIN_EMAIL, DEMO_PASSWORD, apply_for_organisation, assert_no_axe_violations, login_ok, logout, new_applicant,
+    open_secretariat_queue, queued_organisation,
+)
 
 # A member of the demo data whom no other browser test signs in as (this test only reads pages).
 READER = "member@cfc.example.org"
@@ -92,3 +97,66 @@ def test_the_menu_opens_from_the_keyboard_on_a_phone(browser, live_server):
         expect(page.locator("#nav-menu")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_an_organisation_page_and_the_getting_started_guide(page: Page):
+    # A visitor: the home page says what is happening; an organisation's page lists what it does, no contacts.
+    page.goto("/")
+    happening = page.locator(".happening")
+    expect(happening.get_by_role("heading", name="Newest pledges")).to_be_visible()
+    expect(happening.locator('[data-item="pledge"]').first).to_be_visible()
+    page.goto("/organisations")
+    page.get_by_role("link", name="Children First Coalition (demo)").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Children First Coalition")
+    pledges = page.locator("#org-pledges")
+    expect(pledges.locator(".org-pledge").first).to_be_visible()
+    expect(pledges.locator(".traffic-light").first).to_be_visible()
+    expect(page.locator("#org-groups").get_by_role("link").first).to_be_visible()
+    expect(page.locator("#org-focal-points")).to_contain_text("Partners who sign in see who to contact here.")
+    expect(page.locator("#org-focal-points")).not_to_contain_text("@cfc.example.org")
+    assert_no_axe_violations(page)
+    org_url = page.url
+
+    # A member of that organisation signs in: now the page shows its focal points.
+    login_ok(page, READER, DEMO_PASSWORD)
+    page.goto(org_url)
+    expect(page.locator("#org-focal-points")).to_contain_text("focal@cfc.example.org")
+    expect(page.locator(".next-steps")).to_have_count(0)       # (that is the home page's)
+    page.goto("/")
+    expect(page.locator(".next-steps")).to_be_visible()
+    logout(page)
+
+
+def test_a_new_partner_is_guided_until_they_hide_the_guide(page: Page, live_server):
+    who = new_applicant("Guided")
+    apply_for_organisation(page, who)      # with a description and a website: the profile step is done
+    login_ok(page, ADMIN_EMAIL, DEMO_PASSWORD)
+    open_secretariat_queue(page)
+    queued_organisation(page, who.org_name).get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status").filter(has_text=f"{who.org_name} was approved.")).to_be_visible()
+    logout(page)
+
+    login_ok(page, who.email, who.password)            # lands on the account page, with the guide
+    guide = page.locator(".getting-started")
+    expect(guide).to_contain_text("1 of 3 steps done.")
+    expect(guide.locator('[data-step="profile"]')).to_have_attribute("data-done", "yes")
+    expect(guide.locator('[data-step="group"]')).to_have_attribute("data-done", "no")
+    expect(guide.locator('[data-step="pledge"]')).to_have_attribute("data-done", "no")
+    assert_no_axe_violations(page)
+    guide.get_by_role("link", name="Join an action group").click()
+    expect(page).to_have_url(re.compile(r"/actiongroups/$"))
+
+    # Their organisation's page says what to do where it has nothing yet.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My organisation").click()
+    expect(page.locator("#org-pledges").get_by_role("link", name="Make a pledge")).to_be_visible()
+    expect(page.locator("#org-groups").get_by_role("link", name="See the action groups")).to_be_visible()
+    expect(page.locator("#org-focal-points")).to_contain_text(who.email)
+
+    page.goto("/")
+    expect(page.locator(".getting-started")).to_be_visible()
+    expect(page.locator(".next-steps")).to_contain_text("Nothing is waiting for you")
+    page.locator(".getting-started").get_by_role("button", name="Hide this guide").click()
+    expect(page.get_by_role("status").filter(has_text="The guide is hidden.")).to_be_visible()
+    expect(page.locator(".getting-started")).to_have_count(0)
+    page.goto("/")
+    expect(page.locator(".getting-started")).to_have_count(0)
