@@ -37,9 +37,8 @@ class NextSteps:
 
 
 def happening(now: datetime, today: date) -> Happening:
-    """What is happening, for everyone (four queries, and one for the pledges' partners)."""
+    """What is happening, for everyone (four queries)."""
     from app.commitments.models import PUBLIC_STATES, Pledge
-    from app.commitments.registry import list_options
     from app.forums.consultation_models import Consultation, ConsultationState
     from app.forums.models import Forum
     from app.knowledge.models import Resource, ResourceState
@@ -52,7 +51,7 @@ def happening(now: datetime, today: date) -> Happening:
         .options(so.joinedload(Consultation.group)).order_by(Consultation.starts_at, Consultation.id)
         .limit(SHOWN)).all()
     pledges = db.session.scalars(
-        sa.select(Pledge).where(Pledge.state.in_(PUBLIC_STATES)).options(*list_options())
+        sa.select(Pledge).where(Pledge.state.in_(PUBLIC_STATES)).options(so.joinedload(Pledge.organisation))
         .order_by(Pledge.published_at.desc(), Pledge.id.desc()).limit(SHOWN)).unique().all()
     resources = db.session.scalars(
         sa.select(Resource).where(Resource.state == ResourceState.published)
@@ -61,7 +60,7 @@ def happening(now: datetime, today: date) -> Happening:
 
 
 def next_steps(user, now: datetime) -> NextSteps | None:
-    """A signed-in, approved person's next steps (None for anyone else; at most four queries)."""
+    """A signed-in, approved person's next steps (None for anyone else; at most three queries)."""
     from app.actiongroups.models import GroupRole, JoinRequest, Membership, RequestKind, RequestStatus
     from app.forums.consultation_models import Consultation, ConsultationState, Invitee
     from app.members.models import Organisation, OrganisationStatus, User, UserStatus
@@ -83,9 +82,10 @@ def next_steps(user, now: datetime) -> NextSteps | None:
         .order_by(JoinRequest.created_at, JoinRequest.id).limit(2 * SHOWN)).all()
     applications = 0
     if user.is_admin:
-        applications = (db.session.scalar(sa.select(sa.func.count(User.id)).where(User.status == UserStatus.pending))
-                        + db.session.scalar(sa.select(sa.func.count(Organisation.id))
-                                            .where(Organisation.status == OrganisationStatus.pending)))
+        people = sa.select(sa.func.count(User.id)).where(User.status == UserStatus.pending).scalar_subquery()
+        organisations = (sa.select(sa.func.count(Organisation.id))
+                         .where(Organisation.status == OrganisationStatus.pending).scalar_subquery())
+        applications = db.session.scalar(sa.select(people + organisations))
     return NextSteps(polls=list(polls),
                      invitations=[r for r in pending if r.kind is RequestKind.invitation][:SHOWN],
                      requests=[r for r in pending if r.kind is RequestKind.request][:SHOWN],

@@ -22,15 +22,12 @@ DEADLINES_SHOWN = 10
 @bp.route("/")
 def home():
     active = Organisation.status == OrganisationStatus.active
-    stats = {
-        "organisations": db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(active)),
-        "countries": db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Organisation.country_code))).where(active)),
-        "groups": db.session.scalar(
-            sa.select(sa.func.count(ActionGroup.id)).where(ActionGroup.is_archived.is_(False))),
-    }
+    organisations, countries = db.session.execute(
+        sa.select(sa.func.count(Organisation.id), sa.func.count(sa.distinct(Organisation.country_code)))
+        .where(active)).one()
     groups = db.session.scalars(
         sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)).all()
+    stats = {"organisations": organisations, "countries": countries, "groups": len(groups)}
     # Signed-in partners see what their organisation's pledges owe next (the rest on "My pledges").
     from app.home import happening, next_steps
     from app.members.guide import guide_for
