@@ -53,6 +53,12 @@ def _country_names() -> dict[str, tuple[tuple[str, ...], ...]]:
 
 
 @lru_cache(maxsize=1)
+def _codes() -> dict[str, tuple[str, str]]:
+    """alpha-3 -> its two ISO codes, folded ("gha", "gh")."""
+    return {c.alpha_3: (c.alpha_3.lower(), c.alpha_2.lower()) for c in pycountry.countries}
+
+
+@lru_cache(maxsize=1)
 def _region_words() -> dict[str, tuple[str, ...]]:
     territories = [Locale.parse(lang).territories for lang in LANGUAGES]
     return {code: tuple(dict.fromkeys(w for t in territories for w in search_words(t.get(code, ""))))
@@ -88,10 +94,11 @@ def countries_named(q: str, limit: int = 3) -> list[str]:
     if not words or len(words) > 6:
         return []
     found: list[tuple[tuple[int, int, str], str]] = []
+    codes = _codes()
     single = words[0] if len(words) == 1 else None
     for code, names in _country_names().items():
         best = None
-        if single is not None and single in (code.lower(), pycountry.countries.get(alpha_3=code).alpha_2.lower()):
+        if single is not None and single in codes[code]:
             best = (0, 0, code)
         for name in names:
             if _spells(words, name):

@@ -82,7 +82,7 @@ def organisation_overview(org: Organisation, viewer, today: date) -> Organisatio
         .order_by(Resource.published_at.desc(), Resource.id.desc()))
 
     names = {n.casefold() for n in (org.name, org.acronym) if n}
-    speaking = sa.select(SessionSpeaker.session_id).where(sa.func.lower(SessionSpeaker.organisation).in_(names))
+    speaking = sa.select(SessionSpeaker.session_id).where(sa.func.lower(SessionSpeaker.organisation).in_(sorted(names)))
     sessions = _listing(
         sa.select(ForumSession).join(Forum, Forum.id == ForumSession.forum_id)
         .where(Forum.is_published.is_(True), ForumSession.id.in_(speaking))

@@ -71,8 +71,21 @@ def phone(browser, live_server):
     context.close()
 
 
+def _first_link(page: Page, list_url: str, pattern: str) -> str:
+    """The address of the first link on ``list_url`` whose address matches ``pattern`` (a detail page)."""
+    page.goto(list_url)
+    links = page.locator("main a[href]")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(min(links.count(), 80))]
+    found = next((h for h in hrefs if re.fullmatch(pattern, h or "")), None)
+    assert found, f"no link like {pattern} on {list_url}"
+    return found
+
+
 def test_every_main_page_at_360_px_collapses_its_navigation_and_never_scrolls_sideways(phone: Page):
-    for url in PUBLIC_PAGES:
+    details = [_first_link(phone, "/pledges/", r"/pledges/\d+"), _first_link(phone, "/actiongroups/", r"/actiongroups/[\w-]+"),
+               _first_link(phone, "/library/", r"/library/\d+"), _first_link(phone, "/forums/", r"/forums/[\w-]+"),
+               _first_link(phone, "/organisations", r"/organisations/\d+")]
+    for url in PUBLIC_PAGES + details:
         _check_narrow(phone, url)
     phone.goto("/login")
     phone.get_by_label("E-mail address").fill(READER)
