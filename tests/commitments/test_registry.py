@@ -98,6 +98,9 @@ def test_the_country_filter_says_how_many_global_pledges_it_includes_and_can_lea
     only = client.get("/pledges/?country=KEN&global=0").get_data(as_text=True)
     assert "Not counting 1 global pledge (for every country)." in only and "/pledges/?country=KEN\"" in only
     assert 'name="global" value="0"' in only          # the filter form keeps the choice
+    assert "/pledges/export.csv?country=KEN&amp;global=0" in only   # and so do the exports
+    csv = client.get("/pledges/export.csv?country=KEN&global=0").get_data(as_text=True)
+    assert "In Kenya only" in csv and "Everywhere" not in csv
     assert "global pledge" not in client.get("/pledges/").get_data(as_text=True)   # no country: nothing to say
     assert sorted(titles(client, "?global=0")) == ["Everywhere", "Global and Kenya", "In Kenya only"]
     for bad in ("?country=KEN&global=", "?country=KEN&global=yes", "?country=KEN&global=%00"):
