@@ -82,7 +82,8 @@ def _first_link(page: Page, list_url: str, pattern: str) -> str:
 
 
 def test_every_main_page_at_360_px_collapses_its_navigation_and_never_scrolls_sideways(phone: Page):
-    details = [_first_link(phone, "/pledges/", r"/pledges/\d+"), _first_link(phone, "/actiongroups/", r"/actiongroups/[\w-]+"),
+    details = [_first_link(phone, "/pledges/", r"/pledges/\d+"),
+               _first_link(phone, "/actiongroups/", r"/actiongroups/[\w-]+"),
                _first_link(phone, "/library/", r"/library/\d+"), _first_link(phone, "/forums/", r"/forums/[\w-]+"),
                _first_link(phone, "/organisations", r"/organisations/\d+")]
     for url in PUBLIC_PAGES + details:

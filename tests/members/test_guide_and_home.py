@@ -155,7 +155,8 @@ def test_the_home_page_for_visitors_and_partners(client, login, newcomer, make_p
     assert "Your next steps" in page and "Nothing is waiting for you" in page
 
 
-def test_the_home_page_runs_a_bounded_number_of_queries(client, login, newcomer, make_pledge, count_queries):  # noqa: F811
+def test_the_home_page_runs_a_bounded_number_of_queries(client, login, newcomer, make_pledge,  # noqa: F811
+                                                        count_queries):
     make_pledge(newcomer.organisation, title="First pledge")
     login(newcomer)
     client.get("/")

@@ -7,9 +7,8 @@ from datetime import date
 import pytest
 
 from app.commitments.models import PledgeState
-from app.extensions import db
 from app.knowledge.models import ResourceState
-from app.members.models import OrganisationStatus, OrgRole, UserStatus
+from app.members.models import OrganisationStatus, UserStatus
 from app.members.overview import LIST_MAX, organisation_overview
 from tests.conftest import PASSWORD
 from tests.commitments.conftest import make_pledge  # noqa: F401  (fixture)
@@ -97,7 +96,8 @@ def test_unknown_or_hidden_organisations(client, make_org):
     assert client.get("/organisations/abc").status_code == 404
 
 
-def test_role_of_the_viewer_changes_nothing_it_may_not_see(filled, people):
-    people.member.org_role = OrgRole.member
-    db.session.commit()
-    assert "Home draft pledge" not in {p.title for p in organisation_overview(filled, people.admin, TODAY).pledges.items}
+@pytest.mark.parametrize("who", ["admin", "convener", "member", None])
+def test_no_viewer_sees_drafts_or_unpublished_resources_there(filled, people, who):
+    overview = organisation_overview(filled, getattr(people, who) if who else None, TODAY)
+    assert "Home draft pledge" not in {p.title for p in overview.pledges.items}
+    assert "Home draft study" not in {r.title for r in overview.resources.items}
