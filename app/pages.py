@@ -10,7 +10,7 @@ from app.commitments.reminders import upcoming_deadlines
 from app.extensions import db
 from app.i18n import remember_language, viewer_today
 from app.members.models import Organisation, OrganisationStatus
-from app.utils import is_safe_next
+from app.utils import is_safe_next, utcnow
 
 bp = Blueprint("pages", __name__)
 
@@ -22,22 +22,25 @@ DEADLINES_SHOWN = 10
 @bp.route("/")
 def home():
     active = Organisation.status == OrganisationStatus.active
-    stats = {
-        "organisations": db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(active)),
-        "countries": db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(Organisation.country_code))).where(active)),
-        "groups": db.session.scalar(
-            sa.select(sa.func.count(ActionGroup.id)).where(ActionGroup.is_archived.is_(False))),
-    }
+    organisations, countries = db.session.execute(
+        sa.select(sa.func.count(Organisation.id), sa.func.count(sa.distinct(Organisation.country_code)))
+        .where(active)).one()
     groups = db.session.scalars(
         sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)).all()
+    stats = {"organisations": organisations, "countries": countries, "groups": len(groups)}
     # Signed-in partners see what their organisation's pledges owe next (the rest on "My pledges").
-    today = viewer_today()
+    from app.home import happening, next_steps
+    from app.members.guide import guide_for
+
+    now = utcnow()
+    today = viewer_today(now)
     deadlines = None
     if current_user.is_authenticated and current_user.is_approved:
         deadlines = upcoming_deadlines(current_user, today, within_days=DEADLINE_DAYS)
     return render_template("pages/home.html", stats=stats, groups=groups, today=today, deadlines=deadlines,
-                           deadline_days=DEADLINE_DAYS, deadlines_shown=DEADLINES_SHOWN)
+                           deadline_days=DEADLINE_DAYS, deadlines_shown=DEADLINES_SHOWN,
+                           happening=happening(now, today), steps=next_steps(current_user, now),
+                           guide=guide_for(current_user))
 
 
 @bp.route("/language", methods=["POST"])

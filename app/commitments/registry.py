@@ -12,7 +12,7 @@ pledges; a full-text index (FTS5 / tsvector) can replace :func:`_search_conditio
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -59,6 +59,7 @@ class RegistryFilters:
     light: str = ""                 # a Light value
     sort: str = "newest"
     page: int = 1
+    include_global: bool = True     # with a country or region: also the global pledges (``global=0``: not)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> RegistryFilters:
@@ -82,15 +83,23 @@ class RegistryFilters:
             light=pick("light", LIGHTS),
             sort=pick("sort", SORTS) or "newest",
             page=page_number(page),
+            include_global=(args.get("global") or "").strip() != "0",
         )
 
     def args(self, **changes) -> dict[str, str | int]:
         """The non-default filters as query-string arguments (for links and exports), without the page."""
         values = {"q": self.q, "area": self.area, "country": self.country,
                   "stakeholder_type": self.stakeholder_type, "action_type": self.action_type,
-                  "status": self.status, "light": self.light, "sort": "" if self.sort == "newest" else self.sort}
+                  "status": self.status, "light": self.light, "sort": "" if self.sort == "newest" else self.sort,
+                  "global": "" if self.include_global else "0"}
         values.update(changes)
+        if not values["country"]:
+            values["global"] = ""   # means nothing without a country
         return {key: value for key, value in values.items() if value}
+
+    def args_with_global(self, include: bool) -> dict[str, str | int]:
+        """:meth:`args` with the global pledges included or left out (the key is a Python keyword)."""
+        return self.args(**{"global": "" if include else "0"})
 
     @property
     def is_filtered(self) -> bool:
@@ -120,11 +129,14 @@ def light_condition(light: Light | str, today: date) -> sa.ColumnElement[bool]:
     return sa.and_(late, Pledge.inactive_from <= today)
 
 
-def _country_condition(code: str) -> sa.ColumnElement[bool]:
-    """Pledges in the country (or, for a region, in any of its countries), and every global pledge."""
+def _country_condition(code: str, include_global: bool = True) -> sa.ColumnElement[bool]:
+    """Pledges in the country (or, for a region, in any of its countries), and every global pledge unless
+    ``include_global`` is false (then the count is the country page's)."""
     if code in REGIONS:
-        return sa.or_(Pledge.is_global.is_(True), json_list_contains_any(Pledge.countries, region_countries()[code]))
-    return sa.or_(Pledge.is_global.is_(True), json_list_contains(Pledge.countries, code))
+        named = json_list_contains_any(Pledge.countries, region_countries()[code])
+    else:
+        named = json_list_contains(Pledge.countries, code)
+    return sa.or_(Pledge.is_global.is_(True), named) if include_global else named
 
 
 def _search_condition(q: str) -> sa.ColumnElement[bool] | None:
@@ -141,7 +153,7 @@ def filtered_query(filters: RegistryFilters, today: date) -> sa.Select:
     if filters.area:
         query = query.where(json_list_contains(Pledge.areas, filters.area))
     if filters.country:
-        query = query.where(_country_condition(filters.country))
+        query = query.where(_country_condition(filters.country, filters.include_global))
     if filters.stakeholder_type:  # the only filter that needs the organisation: join it only then
         query = query.join(Pledge.organisation).where(
             Organisation.stakeholder_type == StakeholderType(filters.stakeholder_type))
@@ -158,6 +170,17 @@ def filtered_query(filters: RegistryFilters, today: date) -> sa.Select:
         return query.order_by(Pledge.end_date.is_(None), Pledge.end_date, Pledge.id)
     # Public pledges always have a publication time (the services set it), so no NULLs to place.
     return query.order_by(Pledge.published_at.desc(), Pledge.id.desc())
+
+
+def global_count(filters: RegistryFilters, today: date) -> int | None:
+    """How many global pledges the other filters match: those a country or region filter includes unless
+    ``global=0`` (None without a country filter). Global pledges naming the country too are counted once, as
+    the country's (one query)."""
+    if not filters.country:
+        return None
+    query = filtered_query(replace(filters, country=""), today).where(
+        Pledge.is_global.is_(True), sa.not_(_country_condition(filters.country, include_global=False)))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
 
 
 def list_options() -> list:

@@ -13,8 +13,8 @@ from app.commitments.forms import region_choices
 from app.commitments.iati import pledges_to_iati
 from app.commitments.models import LIGHT_LABELS, PLEDGE_STATE_LABELS, Pledge, PledgeState
 from app.commitments.registry import (
-    LIGHTS, STATUSES, RegistryFilters, csv_header, csv_row, export_pledges, list_options, pledge_record,
-    registry_page,
+    LIGHTS, STATUSES, RegistryFilters, csv_header, csv_row, export_pledges, global_count, list_options,
+    pledge_record, registry_page,
 )
 from app.commitments.schedule import Light
 from app.extensions import db
@@ -33,7 +33,7 @@ def registry():
     today = viewer_today()
     page = registry_page(filters, today, current_app.config["PAGE_SIZE"])
     return render_template(
-        "commitments/registry.html", page=page, filters=filters, today=today,
+        "commitments/registry.html", page=page, filters=filters, today=today, global_count=global_count(filters, today),
         areas=AREAS, action_types=ACTION_TYPES, regions=region_choices(), countries=country_choices(),
         statuses=[(code, PLEDGE_STATE_LABELS[PledgeState(code)]) for code in STATUSES],
         lights=[(code, LIGHT_LABELS[Light(code)]) for code in LIGHTS])

@@ -54,7 +54,7 @@ def session_entry(session: ForumSession):
     body = "\n".join(part for part in (session.description, speakers, session.track.name if session.track else "",
                                        countries, forum.title) if part)
     return Entry(title=session.title, body=body, url=f"/forums/{forum.slug}/sessions/{session.id}",
-                 updated_at=session.updated_at)
+                 updated_at=session.updated_at, places=tuple(session.countries or ()))
 
 
 def session_query() -> sa.Select:

@@ -91,17 +91,24 @@ def load_organisations(ctx: CountryContext) -> dict:
 
 
 def load_pledges(ctx: CountryContext) -> dict:
-    """Public pledges naming the country, newest first (their traffic lights need nothing more)."""
-    condition = sa.and_(Pledge.state.in_(PUBLIC_STATES), json_list_contains(Pledge.countries, ctx.code))
-    active = sa.func.count(sa.case((Pledge.state == PledgeState.published, 1))).over()
+    """Public pledges naming the country, newest first (their traffic lights need nothing more), and how many
+    global pledges do not name it (the registry's country filter includes them unless ``global=0``): one
+    query for the ids and the three counts, one for the pledges."""
+    named = json_list_contains(Pledge.countries, ctx.code)
+    condition = sa.and_(Pledge.state.in_(PUBLIC_STATES), sa.or_(named, Pledge.is_global.is_(True)))
+    total = sa.func.count(sa.case((named, 1))).over()
+    active = sa.func.count(sa.case((sa.and_(named, Pledge.state == PledgeState.published), 1))).over()
+    global_total = sa.func.count(sa.case((sa.not_(named), 1))).over()
     rows = db.session.execute(
-        sa.select(Pledge.id, sa.func.count().over(), active).where(condition)
-        .order_by(Pledge.published_at.desc(), Pledge.id.desc()).limit(LIST_MAX)).all()
-    ids = [row[0] for row in rows]
+        sa.select(Pledge.id, total, active, global_total, sa.case((named, 1), else_=0).label("is_named"))
+        .where(condition)
+        .order_by(sa.desc("is_named"), Pledge.published_at.desc(), Pledge.id.desc()).limit(LIST_MAX)).all()
+    ids = [row[0] for row in rows if row.is_named]
     loaded = {p.id: p for p in db.session.scalars(
         sa.select(Pledge).where(Pledge.id.in_(ids)).options(*list_options())).unique()} if ids else {}
-    return {"pledges": [loaded[i] for i in ids], "total": rows[0][1] if rows else 0,
-            "active": rows[0][2] if rows else 0, "today": ctx.today}
+    first = rows[0] if rows else None
+    return {"pledges": [loaded[i] for i in ids], "total": first[1] if first else 0,
+            "active": first[2] if first else 0, "global_total": first[3] if first else 0, "today": ctx.today}
 
 
 def load_work_items(ctx: CountryContext) -> dict:

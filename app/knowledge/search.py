@@ -25,6 +25,7 @@ backends show the same thing.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -112,6 +113,8 @@ class Entry:
 
     :param audience: "public" (everyone), "partners" (signed-in approved partners) or "members" (the
         members of ``group_id`` and the secretariat).
+    :param places: what the object is about, as codes; their names in the three languages (and the
+        countries' continents) are indexed with the body but not shown (:func:`app.knowledge.places.place_words`).
     """
 
     title: str
@@ -121,6 +124,7 @@ class Entry:
     audience: str = "public"
     group_id: int | None = None
     updated_at: datetime | None = None
+    places: tuple[str, ...] = ()    # country codes (alpha-3), region codes (M49), "global": see places.py
 
 
 @dataclass(frozen=True)
@@ -187,10 +191,15 @@ def _forget_changes(session: Session) -> None:
 
 
 def _document_row(kind: SearchKind, obj, entry: Entry) -> dict:
-    body = (entry.body or "")[:BODY_MAX]
+    from app.knowledge.places import place_words
+
+    body = plain_text(entry.body or "")[:BODY_MAX]
     title = " ".join((entry.title or "").split())[:300]
+    body_key = fold(body)
+    if entry.places:
+        body_key = f"{body_key}\n{place_words(entry.places)}"
     return dict(kind=kind.name, object_id=obj.id, title=title, body=body, title_key=fold(title),
-                body_key=fold(body), language=entry.language or "en", url=entry.url[:300],
+                body_key=body_key, language=entry.language or "en", url=entry.url[:300],
                 audience=entry.audience if entry.audience in AUDIENCES else "members", group_id=entry.group_id,
                 updated_at=entry.updated_at or utcnow())
 
@@ -287,6 +296,8 @@ class Results:
     total: int                 # matches in the chosen kind (or all kinds)
     per_kind: dict[str, int]   # matches per kind, whatever kind is chosen
     per_page: int
+    countries: list[str] = field(default_factory=list)   # countries the query names (alpha-3), shown first
+    suggestion: str = ""       # when nothing matches: the query with its unknown words respelt, if that finds some
 
     @property
     def pages(self) -> int:
@@ -401,9 +412,12 @@ def search(query: Query, user, *, per_page: int = 20) -> Results:
     """The page of results ``query`` asks for, among what ``user`` may find: two SQL queries (the counts
     per kind, then the page; a third when few of the best matches are for this viewer), however many
     documents match."""
+    from app.knowledge.places import countries_named
+
     words = query.words
     if not words:
         return Results(query, [], 0, {}, per_page)
+    countries = countries_named(query.q) if query.page == 1 and not query.kind else []
     table = SearchDocument.__table__
     source, condition, rank = backend().matches(words)
     conditions = [condition, table.c.kind.in_(list(KINDS))]
@@ -437,11 +451,102 @@ def search(query: Query, user, *, per_page: int = 20) -> Results:
         hit.snippet_html = snippet(row.body, words)
         hits.append(hit)
     ordered = {name: per_kind[name] for name in KINDS if per_kind.get(name)}
-    return Results(query, hits, total, ordered, per_page)
+    suggestion = suggest(words, user) if not ordered and not countries else ""
+    return Results(query, hits, total, ordered, per_page, countries=countries, suggestion=suggestion)
+
+
+# -- spelling suggestions -----------------------------------------------------------------------------------
+VOCABULARY_DOCUMENTS = 20_000   # titles read for the vocabulary (only when a search finds nothing)
+
+
+def vocabulary() -> dict[str, int]:
+    """The words the search knows, with how many titles hold them: the folded words of public documents'
+    titles (no one learns a word of a private title from a suggestion) and the names of countries and
+    regions (counted 0)."""
+    from app.knowledge.places import all_place_words
+
+    table = SearchDocument.__table__
+    words = dict.fromkeys(all_place_words(), 0)
+    for title_key in db.session.scalars(sa.select(table.c.title_key).where(table.c.audience == "public")
+                                        .order_by(table.c.id.desc()).limit(VOCABULARY_DOCUMENTS)):
+        for word in set(_WORD.findall(title_key or "")):
+            if len(word) > 3 and not word.isdigit():
+                words[word] = words.get(word, 0) + 1
+    return words
+
+
+def edit_distance(a: str, b: str, most: int) -> int:
+    """Letters to insert, delete, change or swap with a neighbour to turn ``a`` into ``b`` ("cocao" -> "cocoa":
+    1); ``most + 1`` as soon as it is known to be more than ``most``."""
+    if abs(len(a) - len(b)) > most:
+        return most + 1
+    before, row = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > most:
+            return most + 1
+        before, row = row, current
+    return row[-1]
+
+
+def respell(word: str, known: dict[str, int], ordered: list[str] | None = None) -> str:
+    """``word``, or the known word closest to it when no known word starts with it ("cocao" -> "cocoa"):
+    one typo in words of up to six letters, two in longer ones, the first letter right; among equally close
+    words the one in most titles."""
+    ordered = ordered if ordered is not None else sorted(known)
+    at = bisect.bisect_left(ordered, word)
+    if len(word) < 4 or word.isdigit() or (at < len(ordered) and ordered[at].startswith(word)):
+        return word
+    most = 1 if len(word) <= 6 else 2
+    best = None
+    for candidate, count in known.items():
+        if candidate[0] == word[0] and abs(len(candidate) - len(word)) <= most:
+            distance = edit_distance(word, candidate, most)
+            if distance <= most:
+                key = (distance, -count, candidate)
+                best = key if best is None or key < best else best
+    return best[2] if best else word
+
+
+def suggest(words: list[str], user) -> str:
+    """A query like ``words`` that finds something for ``user``, with each unknown word replaced by the
+    closest known one; "" when there is none (one query for the vocabulary, one to count)."""
+    known = vocabulary()
+    ordered = sorted(known)
+    respelt = [respell(word, known, ordered) for word in words]
+    if respelt == words:
+        return ""
+    table = SearchDocument.__table__
+    source, condition, _rank = backend().matches(respelt)
+    conditions = [condition, table.c.kind.in_(list(KINDS))]
+    allowed = audience_condition(user)
+    if allowed is not None:
+        conditions.append(allowed)
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(table.c.id).select_from(source).where(*conditions).limit(1).subquery()))
+    return " ".join(respelt) if found else ""
 
 
 # -- snippets ----------------------------------------------------------------------------------------------
 _WORD = re.compile(r"[^\W_]+")
+_MARKDOWN = (
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),          # links and images keep their text
+    (re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)"), ""),  # headings, quotes, list marks
+    (re.compile(r"(\*\*|__|~~|`+)"), ""),                          # strong, code, strike-through
+    (re.compile(r"(?<![\w*])[*_](?=[^\s*_])|(?<=[^\s*_])[*_](?![\w*])"), ""),  # emphasis
+)
+
+
+def plain_text(text: str) -> str:
+    """Markdown as the words a reader sees, for snippets: no ``**``, ``#`` or link targets (raw HTML stays, and
+    is escaped like any text)."""
+    for pattern, replacement in _MARKDOWN:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @lru_cache(maxsize=1)
@@ -476,7 +581,7 @@ def highlight(text: str, words: list[str]) -> Markup:
 
 def snippet(text: str, words: list[str], size: int = SNIPPET_WORDS) -> Markup:
     """Some words of ``text`` around its first match (the start if nothing matches), highlighted."""
-    text = " ".join((text or "").split())
+    text = " ".join(plain_text(text or "").split())
     if not text:
         return Markup("")
     tokens = list(_WORD.finditer(text))

@@ -19,7 +19,7 @@ def _resource_entry(resource: Resource) -> Entry | None:
         return None
     body = " ".join(part for part in (resource.summary, resource.publisher_label) if part)
     return Entry(title=resource.title, body=body, url=f"/library/{resource.id}", language=resource.language,
-                 updated_at=resource.published_at)
+                 updated_at=resource.published_at, places=tuple(resource.countries or ()))
 
 
 def _resource_query() -> sa.Select:
@@ -30,7 +30,9 @@ def _pledge_entry(pledge) -> Entry | None:
     if not pledge.is_public:
         return None
     body = "\n".join(part for part in (pledge.description, pledge.contribution, pledge.organisation.name) if part)
-    return Entry(title=pledge.title, body=body, url=f"/pledges/{pledge.id}", updated_at=pledge.published_at)
+    places = (*(pledge.countries or ()), *(("global",) if pledge.is_global else ()))
+    return Entry(title=pledge.title, body=body, url=f"/pledges/{pledge.id}", updated_at=pledge.published_at,
+                 places=places)
 
 
 def _pledge_query() -> sa.Select:
@@ -40,7 +42,8 @@ def _pledge_query() -> sa.Select:
 
 
 def _group_entry(group) -> Entry | None:
-    return Entry(title=group.name, body=group.mandate, url=f"/actiongroups/{group.slug}", updated_at=group.updated_at)
+    return Entry(title=group.name, body=group.mandate, url=f"/actiongroups/{group.slug}", updated_at=group.updated_at,
+                 places=tuple(group.focus_countries or ()))
 
 
 def _group_query() -> sa.Select:
@@ -53,7 +56,7 @@ def _organisation_entry(org) -> Entry | None:
     if not org.is_active:
         return None
     return Entry(title=org.display_name, body=org.description, url=f"/organisations/{org.id}",
-                 updated_at=org.updated_at)
+                 updated_at=org.updated_at, places=(org.country_code,) if org.country_code else ())
 
 
 def _organisation_query() -> sa.Select:

@@ -159,6 +159,8 @@ class User(UserMixin, db.Model):
     approved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     password_changed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # When the person closed the getting-started guide (app/members/guide.py); None: shown until done.
+    guide_dismissed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     organisation: so.Mapped[Organisation | None] = so.relationship(back_populates="users")
 

@@ -65,8 +65,13 @@ def directory():
 
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id: int):
+    from app.i18n import viewer_today
+    from app.members.overview import organisation_overview
+
     org = get_organisation_or_404(org_id)
-    return render_template("members/organisation.html", org=org)
+    overview = organisation_overview(org, current_user, viewer_today())
+    mine = bool(current_user.is_authenticated and current_user.is_approved and current_user.organisation_id == org.id)
+    return render_template("members/organisation.html", org=org, overview=overview, mine=mine)
 
 
 @bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
@@ -290,7 +295,24 @@ def accept_invitation(token: str):
 @bp.route("/account")
 @login_required
 def account():
-    return render_template("members/account.html", user=current_user)
+    from app.members.guide import guide_for
+
+    return render_template("members/account.html", user=current_user, guide=guide_for(current_user))
+
+
+@bp.route("/account/guide/dismiss", methods=["POST"])
+@login_required
+def dismiss_guide():
+    """Close the getting-started guide for good (it also closes by itself once every step is done)."""
+    from app.members.guide import dismiss_guide as dismiss
+
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    dismiss(current_user)
+    db.session.commit()
+    flash(_("The guide is hidden. Your account page keeps the links to your profile and organisation."), "info")
+    return redirect(url_for("members.account"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -86,6 +86,30 @@ def test_filter_by_country_includes_global_pledges(client, org, make_pledge):
     assert titles(client, "?country=FRA") == ["Everywhere"]
 
 
+
+def test_the_country_filter_says_how_many_global_pledges_it_includes_and_can_leave_them_out(client, org, make_pledge):
+    make_pledge(org, title="In Kenya only", countries=["KEN"])
+    make_pledge(org, title="Everywhere", countries=[], is_global=True)
+    make_pledge(org, title="Global and Kenya", countries=["KEN"], is_global=True)   # counted as Kenya's
+    page = client.get("/pledges/?country=KEN").get_data(as_text=True)
+    assert "Including 1 global pledge (for every country)." in page
+    assert "/pledges/?country=KEN&amp;global=0" in page
+    assert sorted(titles(client, "?country=KEN&global=0")) == ["Global and Kenya", "In Kenya only"]
+    only = client.get("/pledges/?country=KEN&global=0").get_data(as_text=True)
+    assert "Not counting 1 global pledge (for every country)." in only and "/pledges/?country=KEN\"" in only
+    assert 'name="global" value="0"' in only          # the filter form keeps the choice
+    assert "/pledges/export.csv?country=KEN&amp;global=0" in only   # and so do the exports
+    csv = client.get("/pledges/export.csv?country=KEN&global=0").get_data(as_text=True)
+    assert "In Kenya only" in csv and "Everywhere" not in csv
+    assert "global pledge" not in client.get("/pledges/").get_data(as_text=True)   # no country: nothing to say
+    assert sorted(titles(client, "?global=0")) == ["Everywhere", "Global and Kenya", "In Kenya only"]
+    for bad in ("?country=KEN&global=", "?country=KEN&global=yes", "?country=KEN&global=%00"):
+        assert len(titles(client, bad)) == 3, bad  # anything but 0 includes them
+    country = client.get("/countries/KEN").get_data(as_text=True)
+    assert "Not counted here: 1 global pledge (for every country)." in country
+    assert "/pledges/?country=KEN&amp;global=0" not in country or "2 public pledges name this country" in country
+
+
 def test_a_region_as_country_filter_matches_pledges_in_any_of_its_countries(client, org, make_pledge):
     africa, europe = "002", "150"
     assert "UGA" in region_countries()[africa] and "FRA" in region_countries()[europe]

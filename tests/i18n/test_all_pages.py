@@ -28,6 +28,8 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/countries/", "/countries/KEN",
                 "/dashboard",
                 "/activities/", "/activities/{w.activity.id}", "/overlaps/gaps/cell?country=KEN&area=child_labour"]
+# Finding things: the registry's note on global pledges, a country as the first search result, a respelling.
+PUBLIC_PAGES += ["/pledges/?country=KEN", "/pledges/?country=KEN&global=0", "/search?q=Kenya", "/search?q=Zetaa"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
                    "/organisations/{w.org.id}/members", "/organisations/{w.waiting.id}", "/admin/", "/admin/users",
                    "/admin/organisations", "/admin/invite", "/admin/audit", "/admin/outbox",
@@ -243,6 +245,8 @@ def _pledges(org, admin):
         return made
 
     published = pledge("Zork pledge", PledgeState.published)
+    everywhere = pledge("Zork world pledge", PledgeState.published)   # global: the country filter says so
+    everywhere.countries, everywhere.is_global = [], True
     draft = pledge("Quux pledge", PledgeState.draft)
     approved = ProgressReport(pledge_id=published.id, period_start=date(2024, 1, 1), period_end=date(2024, 7, 1),
                               state=ReportState.approved, narrative="Zork *frobnicated*.", author_id=admin.id)
@@ -309,3 +313,24 @@ def test_join_page_is_translated(client, world, make_user, lang):
     outsider.locale = lang
     db.session.commit()
     check(english, fetch(client, "/actiongroups/zeta/join", lang), lang, "/actiongroups/zeta/join")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_new_partners_guide_and_next_steps_are_translated(client, world, make_org, make_user, lang):
+    """The getting-started guide (account and home pages) and "Your next steps", as a new partner sees them."""
+    from app.members.models import OrgRole
+
+    newcomer = make_user("newcomer@example.org", org=make_org("Quorra Works"), full_name="Zed Newcomer")
+    member = make_user("newmember@example.org", org=newcomer.organisation, role=OrgRole.member,
+                       full_name="Zia Newmember")
+    for person in (newcomer, member):
+        client.post("/login", data={"email": person.email, "password": PASSWORD})
+        for url in ("/", "/account"):
+            person.locale = "en"
+            db.session.commit()
+            english = fetch(client, url, "en")
+            assert "Getting started" in english, url
+            person.locale = lang
+            db.session.commit()
+            check(english, fetch(client, url, lang), lang, url)
+        client.post("/logout")

@@ -54,6 +54,7 @@ MATRIX = [
     ("GET", "/invitation/not-a-token", _codes(400, 400, 400, 400, 400)),
     ("GET", "/password/change", _codes(LOGIN, 200, 200, 200, 200)),
     ("GET", "/account", _codes(LOGIN, 200, 200, 200, 200)),
+    ("POST", "/account/guide/dismiss", _codes(LOGIN, 302, 302, 302, 302)),
     ("GET", "/profile", _codes(LOGIN, 200, 200, 200, 200)),
     ("GET", "/admin/", _codes(LOGIN, 403, 403, 403, 200)),
     ("GET", "/admin/users", _codes(LOGIN, 403, 403, 403, 200)),
