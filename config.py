@@ -107,7 +107,14 @@ class Config:
     # reached at (which changes with the port, a proxy or a new address).
     CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "hub.alliance87.org")
 
-    # Rate limits (Flask-Limiter). Memory storage by default; e.g. redis://host:6379 in production.
+    # How many proxies (load balancers) stand in front of the web server, each adding itself to
+    # X-Forwarded-For: the client's address (what login limits count) is the one the outermost trusted
+    # proxy saw (werkzeug ProxyFix). 0, the default: requests come straight from clients and every
+    # X-Forwarded-* header is ignored, since anyone can send one.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
+    # Rate limits (Flask-Limiter). Memory storage by default (one process's own counts); with more than
+    # one web worker or host, a shared store: redis://host:6379 (ProductionConfig refuses memory://).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
@@ -184,6 +191,9 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     # Without TRUSTED_HOSTS, answer only to BASE_URL's host (app/__init__.py).
     TRUSTED_HOSTS_FROM_BASE_URL = True
+    # Each gunicorn worker (and each host) would count failed sign-ins on its own: ten got through
+    # under `gunicorn -w 2` instead of five. Production refuses memory:// limits (app/__init__.py).
+    REFUSE_MEMORY_RATE_LIMITS = True
 
     @classmethod
     def check(cls) -> None:
