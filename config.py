@@ -92,6 +92,16 @@ class Config:
                                                 "png,jpg,jpeg,gif,webp,csv,txt").replace(" ", "").lower().split(","))
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # per file; a request is capped by MAX_CONTENT_LENGTH
 
+    # An S3-compatible object store (app/objectstore.py), for more than one host: set S3_BUCKET and
+    # uploads go there (under S3_UPLOAD_PREFIX) instead of UPLOAD_DIR. S3_ENDPOINT_URL for a store other
+    # than AWS; credentials here or in boto3's usual AWS_* variables.
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION") or None
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+    S3_UPLOAD_PREFIX = os.environ.get("S3_UPLOAD_PREFIX", "uploads/")
+
     # E-mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" keeps them in a list.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR") or str(INSTANCE_DIR / "outbox")
@@ -182,6 +192,9 @@ class TestingConfig(Config):
     ARGON2_FAST = True
     # Each test builds its own overlap index in memory (a test that needs files passes a directory).
     DEDUP_INDEX_DIR = None
+    # Files on the local disk unless a test configures an object store (S3_* may be set in the shell).
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None
 
 
 class ProductionConfig(Config):
