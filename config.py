@@ -159,6 +159,12 @@ class Config:
     # A missing or damaged index of up to this many initiatives is rebuilt within the request; a larger
     # one in a background thread (the panel says "not ready yet" meanwhile).
     DEDUP_SYNC_REBUILD_LIMIT = _int("DEDUP_SYNC_REBUILD_LIMIT", 5000)
+    # With DEDUP_INDEX_DIR set, only the worker builds the index (`flask run-scheduler` sets this; so do
+    # commands that rebuild): web processes load the generation it publishes and never build one.
+    OVERLAP_INDEX_BUILDER = _bool("OVERLAP_INDEX_BUILDER")
+    # The worker publishes a new generation when the live one is this many changes behind (hosts apply
+    # the changes since it at each query meanwhile).
+    DEDUP_PUBLISH_AFTER_CHANGES = _int("DEDUP_PUBLISH_AFTER_CHANGES", 200)
     # Look for overlaps of an initiative when it is saved (the review queue shows them at once).
     OVERLAP_SCAN_ON_SAVE = _bool("OVERLAP_SCAN_ON_SAVE", True)
     # How often one person may ask the "possible overlaps" panel (it asks as they type, debounced).

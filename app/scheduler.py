@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
@@ -22,6 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from app import jobs
+from app.overlaps.jobs import publish_overlap_index
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +35,10 @@ JOBS = [
     (jobs.close_poll_deadlines, {"trigger": "interval", "minutes": 5}),
     (jobs.send_meeting_reminders, {"trigger": "interval", "minutes": 5}),
     (jobs.scan_overlaps, {"trigger": "cron", "hour": 2, "minute": 30}),
+    (publish_overlap_index, {"trigger": "interval", "minutes": 1}),
 ]
+# Run once as the worker starts too: a new deployment's web hosts wait for the first generation.
+AT_START = {"publish_overlap_index"}
 
 
 def lock_key(name: str) -> int:
@@ -101,10 +106,13 @@ def _wrap(app: Flask, func):
 
 
 def build_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
+    # This process is the worker: it builds and publishes the overlap index (app/overlaps/index.py).
+    app.config["OVERLAP_INDEX_BUILDER"] = True
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     for func, trigger in JOBS:
+        extra = {"next_run_time": datetime.now(timezone.utc)} if func.__name__ in AT_START else {}
         scheduler.add_job(_wrap(app, func), id=func.__name__, name=func.__name__, replace_existing=True,
-                          coalesce=True, max_instances=1, **trigger)
+                          coalesce=True, max_instances=1, **trigger, **extra)
     return scheduler
 
 
