@@ -53,7 +53,11 @@ def test_a_dead_worker_frees_its_jobs(engine, database_url):
     assert dead.execute("SELECT pg_try_advisory_lock(%s)", (lock_key("a_job"),)).fetchone()[0]
     with job_lock("a_job", engine) as held:
         assert not held
-    dead.close()                                   # the worker's connection is gone (killed, host lost)
+    # The worker is killed (or its host lost): its connection ends. pg_terminate_backend with a timeout
+    # returns once that backend has exited, so the lock is free by then (no waiting on the clock).
+    with engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": dead.info.backend_pid})
+    dead.close()
     with job_lock("a_job", engine) as held:
         assert held                                # the other worker takes over at its next turn
 
@@ -76,3 +80,16 @@ def test_a_failing_job_releases_its_lock(app, engine):
     assert run_job(app, broken, name="broken") is None
     with job_lock("broken", engine) as held:
         assert held
+
+
+def test_the_worker_builds_the_overlap_index_and_publishes_it_at_start(app):
+    from app.scheduler import build_scheduler
+
+    app.config["OVERLAP_INDEX_BUILDER"] = False
+    scheduler = build_scheduler(app)
+    assert app.config["OVERLAP_INDEX_BUILDER"] is True  # the web processes never build it
+    publish = scheduler.get_job("publish_overlap_index")
+    scan = scheduler.get_job("scan_overlaps")
+    # added before the scheduler starts, a job's first run is only computed then: AT_START sets it now
+    assert getattr(publish, "next_run_time", None) is not None
+    assert getattr(scan, "next_run_time", None) is None

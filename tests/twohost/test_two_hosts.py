@@ -2,6 +2,14 @@
 two gunicorn instances (A and B), two workers, PostgreSQL, Redis and an S3-compatible store.
 
 Every wait polls with a bounded deadline; no sleep is an assertion.
+
+Not yet written, for after the outbox (issue 18's other half, `flask run-worker`) is merged: the two
+outbox journeys, to be added here as real tests (not skipped placeholders):
+- SLOT outbox-50-invitees-one-worker-killed: a consultation confirmed on host A with 50 invitees sends
+  exactly 50 e-mails, once, with both workers draining and one of them SIGKILLed half-way;
+- SLOT outbox-smtp-refuses-then-accepts: an SMTP server on loopback that refuses for a minute, then
+  accepts, loses nothing and sends nothing twice.
+scripts/two_hosts.sh would then start a local SMTP sink and pass its port (MAIL_BACKEND=smtp).
 """
 from __future__ import annotations
 
