@@ -165,6 +165,11 @@ class Config:
     # The worker publishes a new generation when the live one is this many changes behind (hosts apply
     # the changes since it at each query meanwhile).
     DEDUP_PUBLISH_AFTER_CHANGES = _int("DEDUP_PUBLISH_AFTER_CHANGES", 200)
+    # With an object store (S3_BUCKET), the worker publishes each generation there too, under this
+    # prefix, and DEDUP_INDEX_DIR is each host's own copy: a web process looks for a newer generation
+    # at most this often (the changes since the one it has reach it through the change log meanwhile).
+    S3_INDEX_PREFIX = os.environ.get("S3_INDEX_PREFIX", "overlap-index/")
+    DEDUP_INDEX_POLL_SECONDS = _int("DEDUP_INDEX_POLL_SECONDS", 10)
     # Look for overlaps of an initiative when it is saved (the review queue shows them at once).
     OVERLAP_SCAN_ON_SAVE = _bool("OVERLAP_SCAN_ON_SAVE", True)
     # How often one person may ask the "possible overlaps" panel (it asks as they type, debounced).

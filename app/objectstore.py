@@ -115,6 +115,50 @@ class S3Storage:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
         return True
 
+    # -- whole files and small texts (the overlap index's published generations) ----------------------
+    def upload(self, source: Path, key: str) -> None:
+        """Copy a local file to ``key`` (the file stays)."""
+        self.client.upload_file(str(source), self.bucket, self._key(key))
+
+    def download(self, key: str, target: Path) -> None:
+        """Copy ``key`` to a local file. :raises FileNotFoundError: when there is no such key."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.download_file(self.bucket, self._key(key), str(target))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
+                raise FileNotFoundError(key) from exc
+            raise
+
+    def read_text(self, key: str) -> str | None:
+        """The text stored under ``key``, or None when there is none."""
+        try:
+            with self.open(key) as body:
+                return body.read().decode("utf-8")
+        except FileNotFoundError:
+            return None
+
+    def write_text(self, key: str, text: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=text.encode("utf-8"),
+                               ContentType="text/plain; charset=utf-8")
+
+    def keys(self, under: str) -> list[str]:
+        """Every key that starts with ``under`` (relative to this store's prefix)."""
+        found, token = [], None
+        while True:
+            page = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(under),
+                                               **({"ContinuationToken": token} if token else {}))
+            found += [item["Key"][len(self.prefix):] for item in page.get("Contents", [])]
+            if not page.get("IsTruncated"):
+                return found
+            token = page["NextContinuationToken"]
+
+    def delete_keys(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):  # the most one request may delete
+            self.client.delete_objects(Bucket=self.bucket, Delete={
+                "Objects": [{"Key": self._key(key)} for key in keys[start:start + 1000]], "Quiet": True})
+
 
 def s3_settings(app: Flask) -> dict | None:
     """The object store's settings, or None when none is configured."""
@@ -126,15 +170,23 @@ def s3_settings(app: Flask) -> dict | None:
             "secret_key": config.get("S3_SECRET_ACCESS_KEY")}
 
 
+def s3_store(app: Flask, prefix: str, name: str) -> S3Storage | None:
+    """An :class:`S3Storage` under ``prefix``, one per process (kept in ``app.extensions[name]``); None
+    when no object store is configured."""
+    settings = s3_settings(app)
+    if settings is None:
+        return None
+    cached = app.extensions.get(name)
+    if cached is None or cached[0] != (settings, prefix):
+        # one client per process: making one costs tens of milliseconds
+        cached = app.extensions[name] = ((settings, prefix), S3Storage(prefix=prefix, **settings))
+    return cached[1]
+
+
 def upload_storage(app: Flask | None = None) -> Storage:
     """Where this app keeps uploads: the bucket when ``S3_BUCKET`` is set, else ``UPLOAD_DIR``."""
     app = app or current_app._get_current_object()
-    settings = s3_settings(app)
-    if settings is None:
+    store = s3_store(app, app.config.get("S3_UPLOAD_PREFIX", "uploads/"), "upload_storage")
+    if store is None:
         return LocalStorage(app.config["UPLOAD_DIR"])  # read each time: tests point it elsewhere
-    prefix = app.config.get("S3_UPLOAD_PREFIX", "uploads/")
-    cached = app.extensions.get("upload_storage")
-    if cached is None or cached[0] != (settings, prefix):
-        # one client per process: making one costs tens of milliseconds
-        cached = app.extensions["upload_storage"] = ((settings, prefix), S3Storage(prefix=prefix, **settings))
-    return cached[1]
+    return store

@@ -51,6 +51,7 @@ from app.dedup.storage import GenerationReader
 from app.extensions import db
 from app.overlaps import initiatives
 from app.overlaps.models import ChangeOp, InitiativeChange, OverlapState
+from app.overlaps.published import fetch, index_store, local_current, publish, remote_current
 from app.utils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,12 @@ class OverlapIndex:
         # worker (and commands, which call rebuild() themselves). A web process loads what it published.
         self.builds = self.root is None or bool(app.config.get("OVERLAP_INDEX_BUILDER"))
         self._unusable: str | None = None  # why the saved index could not be loaded (logged once)
+        # With an object store, generations are published there and each host keeps a local copy in
+        # DEDUP_INDEX_DIR (app/overlaps/published.py); a web process looks for a newer one now and then.
+        self.store = index_store(app) if self.root is not None else None
+        self.poll_seconds = float(app.config.get("DEDUP_INDEX_POLL_SECONDS", 10))
+        self._polled: float | None = None
+        self._fetching: threading.Thread | None = None
         if app.config.get("DEDUP_MODEL_DIR"):
             from app.dedup import semantic
             semantic.set_weights_dir(app.config["DEDUP_MODEL_DIR"])
@@ -129,6 +136,8 @@ class OverlapIndex:
     # -- the query path -------------------------------------------------------------------------------
     def detector(self) -> DuplicateDetector | None:
         with self._lock:
+            if self.store is not None and not self.builds:
+                self._poll_store()
             if self._detector is None:
                 if self._background is not None and self._background.is_alive():
                     return None
@@ -193,6 +202,35 @@ class OverlapIndex:
             self._rebuild_in_background()
         else:
             self.rebuild()
+
+    def _poll_store(self) -> None:
+        """Fetch (in a thread) the generation the object store names, when this host does not have it."""
+        now = time.monotonic()
+        if (self._polled is not None and now - self._polled < self.poll_seconds) or (
+                self._fetching is not None and self._fetching.is_alive()):
+            return
+        self._polled = now
+        with reader() as session:
+            token = db_token(session) or "untracked"
+        directory = self.root / token
+        try:
+            remote = remote_current(self.store, token)
+        except Exception as exc:  # the store unreachable: keep answering from what is loaded
+            logger.warning("Overlap index: could not read the published generation's name: %s", exc)
+            return
+        if remote is None or remote == local_current(directory):
+            return
+        app = self.app
+
+        def run():
+            with app.app_context():
+                try:
+                    fetch(self.store, directory, token, remote)
+                except Exception:  # the next poll tries again
+                    logger.exception("Fetching overlap index generation %s failed", remote)
+
+        self._fetching = threading.Thread(target=run, name="overlap-index-fetch", daemon=True)
+        self._fetching.start()
 
     def _rebuild_in_background(self) -> None:
         app = self.app
@@ -273,6 +311,8 @@ class OverlapIndex:
                 embedding_cache=directory / ".embedding-checkpoints" if directory is not None else None)
         if save and directory is not None:
             fresh.save(directory)
+            if self.store is not None:  # every host fetches it from there
+                publish(self.store, directory, token or "untracked")
         with self._lock:
             self._directory = directory if save else self._directory
             self._set(fresh)

@@ -88,11 +88,24 @@ def publish_overlap_index(now: datetime | None = None) -> dict[str, int]:
     """
     from flask import current_app
 
+    from app.overlaps.index import db_token
+    from app.overlaps.published import fetch, local_current, publish, remote_current
+
     index = get_index()
     if index.root is None:
         return {"published": 0}
+    token = db_token(db.session) or "untracked"
+    directory = index.root / token
+    if index.store is not None:
+        # another host's worker may have published the live generation: start from it, not from scratch
+        remote = remote_current(index.store, token)
+        if remote is not None and remote != local_current(directory):
+            fetch(index.store, directory, token, remote)
     through, behind = published(index)
     if through is not None and behind < current_app.config["DEDUP_PUBLISH_AFTER_CHANGES"]:
+        if index.store is not None and remote_current(index.store, token) != local_current(directory):
+            publish(index.store, directory, token)  # saved here, but never uploaded (the store was down)
+            return {"published": 1, "behind": behind}
         return {"published": 0, "behind": behind}
     fresh = index.rebuild()
     logger.info("Overlap index generation %s published (%d changes behind before)", fresh.base_name, behind)
