@@ -6,8 +6,11 @@ How it stays fresh (see the protocol in :mod:`app.dedup`):
 * Only the worker process builds: ``flask run-scheduler`` (its ``publish_overlap_index`` job, every
   minute, when the saved generation is missing, damaged or too far behind the change log; and the
   nightly scan), ``flask dedup-rebuild`` and ``flask seed-demo``. Each build is saved as a new
-  *generation* under ``DEDUP_INDEX_DIR/<database token>/`` (a folder every host mounts); gunicorn
-  workers that load it share its memory-mapped arrays. Two workers never build at once: the job runs
+  *generation* under ``DEDUP_INDEX_DIR/<database token>/``; gunicorn workers that load it share its
+  memory-mapped arrays. With an object store (``S3_BUCKET``) the worker uploads each generation there
+  and every host fetches it into its own ``DEDUP_INDEX_DIR`` (:mod:`app.overlaps.published`; a web
+  process reads the name of the live one at most every ``DEDUP_INDEX_POLL_SECONDS``); without one,
+  ``DEDUP_INDEX_DIR`` is a folder every host mounts. Two workers never build at once: the job runs
   under its PostgreSQL advisory lock (app/scheduler.py), and two saves at once would still each
   publish a whole generation (app/dedup/storage.py), the later one winning.
 * Every change to an initiative writes a row to the change log (:class:`InitiativeChange`) in the same
@@ -337,7 +340,7 @@ def advance(position: int, rows: list[tuple[int, datetime]], now: datetime) -> i
     return position
 
 
-def published(index: OverlapIndex) -> tuple[int | None, int]:
+def published_position(index: OverlapIndex) -> tuple[int | None, int]:
     """The change-log position of the generation published for this database (None when there is none
     or it is unusable), and how many changes came after it."""
     with reader() as session:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.overlaps import initiatives
-from app.overlaps.index import ensure_state, get_index, published
+from app.overlaps.index import ensure_state, get_index, published_position
 from app.overlaps.models import InitiativeChange
 from app.overlaps.services import clear_flags_of, notify_likely_duplicates, scan
 from app.utils import utcnow
@@ -101,7 +101,7 @@ def publish_overlap_index(now: datetime | None = None) -> dict[str, int]:
         remote = remote_current(index.store, token)
         if remote is not None and remote != local_current(directory):
             fetch(index.store, directory, token, remote)
-    through, behind = published(index)
+    through, behind = published_position(index)
     if through is not None and behind < current_app.config["DEDUP_PUBLISH_AFTER_CHANGES"]:
         if index.store is not None and remote_current(index.store, token) != local_current(directory):
             publish(index.store, directory, token)  # saved here, but never uploaded (the store was down)
