@@ -117,10 +117,12 @@ boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT_URL"], region_name="us-e
              aws_access_key_id="testing", aws_secret_access_key="testing").create_bucket(Bucket=os.environ["S3_BUCKET"])
 PY
 
-host_env() {  # host_env a|b COMMAND...: run with the host's own instance folders
+host_vars() {  # host_vars a|b: the host's own instance folders, as NAME=value words for env(1)
   local dir="$SCRATCH/host-$1"
-  UPLOAD_DIR="$dir/uploads" MAIL_OUTBOX_DIR="$dir/outbox" DEDUP_INDEX_DIR="$dir/dedup" "${@:2}"
+  echo "UPLOAD_DIR=$dir/uploads MAIL_OUTBOX_DIR=$dir/outbox DEDUP_INDEX_DIR=$dir/dedup"
 }
+# shellcheck disable=SC2046  # (word splitting wanted; mktemp's names have no spaces)
+host_env() { local h=$1; shift; env $(host_vars "$h") "$@"; }
 mkdir -p "$SCRATCH/host-a/uploads" "$SCRATCH/host-b/uploads"
 
 echo "== Migrate and seed the demo data"
@@ -129,7 +131,10 @@ host_env a "$BIN/flask" seed-demo >"$SCRATCH/host-a/seed.log" 2>&1
 
 echo "== Two workers, two hosts (gunicorn -w $WEB_WORKERS_A on :$PORT_A, -w $WEB_WORKERS_B on :$PORT_B)"
 for h in a b; do
-  host_env "$h" "$BIN/flask" run-scheduler >"$SCRATCH/host-$h/worker.log" 2>&1 &
+  # env(1) execs flask: $! is the worker itself, not a subshell (a function run with & would be one,
+  # and killing it would leave the worker running)
+  # shellcheck disable=SC2046
+  env $(host_vars "$h") "$BIN/flask" run-scheduler >"$SCRATCH/host-$h/worker.log" 2>&1 &
   PIDS+=($!)
 done
 host_env a "$BIN/gunicorn" -w "$WEB_WORKERS_A" -b "127.0.0.1:$PORT_A" --pid "$SCRATCH/host-a/gunicorn.pid" \
