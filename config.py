@@ -92,6 +92,16 @@ class Config:
                                                 "png,jpg,jpeg,gif,webp,csv,txt").replace(" ", "").lower().split(","))
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # per file; a request is capped by MAX_CONTENT_LENGTH
 
+    # An S3-compatible object store (app/objectstore.py), for more than one host: set S3_BUCKET and
+    # uploads go there (under S3_UPLOAD_PREFIX) instead of UPLOAD_DIR. S3_ENDPOINT_URL for a store other
+    # than AWS; credentials here or in boto3's usual AWS_* variables.
+    S3_BUCKET = os.environ.get("S3_BUCKET") or None
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+    S3_REGION = os.environ.get("S3_REGION") or None
+    S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+    S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+    S3_UPLOAD_PREFIX = os.environ.get("S3_UPLOAD_PREFIX", "uploads/")
+
     # E-mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" keeps them in a list.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR") or str(INSTANCE_DIR / "outbox")
@@ -107,7 +117,14 @@ class Config:
     # reached at (which changes with the port, a proxy or a new address).
     CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "hub.alliance87.org")
 
-    # Rate limits (Flask-Limiter). Memory storage by default; e.g. redis://host:6379 in production.
+    # How many proxies (load balancers) stand in front of the web server, each adding itself to
+    # X-Forwarded-For: the client's address (what login limits count) is the one the outermost trusted
+    # proxy saw (werkzeug ProxyFix). 0, the default: requests come straight from clients and every
+    # X-Forwarded-* header is ignored, since anyone can send one.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+
+    # Rate limits (Flask-Limiter). Memory storage by default (one process's own counts); with more than
+    # one web worker or host, a shared store: redis://host:6379 (ProductionConfig refuses memory://).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
@@ -147,6 +164,17 @@ class Config:
     # A missing or damaged index of up to this many initiatives is rebuilt within the request; a larger
     # one in a background thread (the panel says "not ready yet" meanwhile).
     DEDUP_SYNC_REBUILD_LIMIT = _int("DEDUP_SYNC_REBUILD_LIMIT", 5000)
+    # With DEDUP_INDEX_DIR set, only the worker builds the index (`flask run-scheduler` sets this; so do
+    # commands that rebuild): web processes load the generation it publishes and never build one.
+    OVERLAP_INDEX_BUILDER = _bool("OVERLAP_INDEX_BUILDER")
+    # The worker publishes a new generation when the live one is this many changes behind (hosts apply
+    # the changes since it at each query meanwhile).
+    DEDUP_PUBLISH_AFTER_CHANGES = _int("DEDUP_PUBLISH_AFTER_CHANGES", 200)
+    # With an object store (S3_BUCKET), the worker publishes each generation there too, under this
+    # prefix, and DEDUP_INDEX_DIR is each host's own copy: a web process looks for a newer generation
+    # at most this often (the changes since the one it has reach it through the change log meanwhile).
+    S3_INDEX_PREFIX = os.environ.get("S3_INDEX_PREFIX", "overlap-index/")
+    DEDUP_INDEX_POLL_SECONDS = _int("DEDUP_INDEX_POLL_SECONDS", 10)
     # Look for overlaps of an initiative when it is saved (the review queue shows them at once).
     OVERLAP_SCAN_ON_SAVE = _bool("OVERLAP_SCAN_ON_SAVE", True)
     # How often one person may ask the "possible overlaps" panel (it asks as they type, debounced).
@@ -182,6 +210,9 @@ class TestingConfig(Config):
     ARGON2_FAST = True
     # Each test builds its own overlap index in memory (a test that needs files passes a directory).
     DEDUP_INDEX_DIR = None
+    # Files on the local disk unless a test configures an object store (S3_* may be set in the shell).
+    S3_BUCKET = None
+    S3_ENDPOINT_URL = None
 
 
 class ProductionConfig(Config):
@@ -191,6 +222,9 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     # Without TRUSTED_HOSTS, answer only to BASE_URL's host (app/__init__.py).
     TRUSTED_HOSTS_FROM_BASE_URL = True
+    # Each gunicorn worker (and each host) would count failed sign-ins on its own: ten got through
+    # under `gunicorn -w 2` instead of five. Production refuses memory:// limits (app/__init__.py).
+    REFUSE_MEMORY_RATE_LIMITS = True
 
     @classmethod
     def check(cls) -> None:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from flask_babel import format_date, format_decimal, get_locale
 from sqlalchemy.engine import make_url
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.http import HubRequest, IdConverter
 from app.utils import whole_number
@@ -28,6 +29,8 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
         if not app.config.get(name):
             raise RuntimeError(f"{name} is not set.")
     _trust_the_base_url_host(app)
+    _refuse_memory_rate_limits(app)
+    _trust_proxies(app)
     _configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -48,6 +51,26 @@ def _trust_the_base_url_host(app: Flask) -> None:
         host = urlsplit(app.config["BASE_URL"]).hostname
         if host:
             app.config["TRUSTED_HOSTS"] = [host]
+
+
+def _refuse_memory_rate_limits(app: Flask) -> None:
+    """Production counts failed sign-ins in a store every worker and host shares: in-memory counts are per
+    process, so each worker (and each host) would let the limit through again."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if app.config.get("REFUSE_MEMORY_RATE_LIMITS") and storage.startswith("memory"):
+        raise RuntimeError("ProductionConfig refuses to start: RATELIMIT_STORAGE_URI is memory://, which "
+                           "every worker and host counts on its own. Set it to a shared store, e.g. "
+                           "redis://127.0.0.1:6379")
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, take the client's address, scheme, host and port from the
+    X-Forwarded-* headers they add (the rightmost N values: those the trusted proxies wrote)."""
+    count = app.config.get("TRUSTED_PROXIES") or 0
+    if not isinstance(count, int) or count < 0:
+        raise RuntimeError(f"TRUSTED_PROXIES must be a whole number >= 0, not {count!r}")
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -4,7 +4,8 @@ A file is accepted when its name's extension is allowed (``UPLOAD_ALLOWED_TYPES`
 and not larger than ``UPLOAD_MAX_BYTES``, and its bytes are what the extension says: a PDF really
 starts like a PDF, a .docx is a Word OOXML package, a .csv is UTF-8 text without NUL bytes. The bytes
 are written to ``UPLOAD_DIR/<2-character shard>/<random token>`` through a temporary file and
-``os.replace``, so a half-written file never has a final name. The original name is kept only as
+``os.replace``, so a half-written file never has a final name; on more than one host they go to an
+S3-compatible object store under the same key instead, once checked (app/objectstore.py). The original name is kept only as
 metadata (sanitised with ``secure_filename``) for ``Content-Disposition`` when the file is served.
 
 Files and database rows live in two places that cannot share a transaction. The rule, used by routes:
@@ -44,6 +45,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from app.errors import DomainError
+from app.objectstore import upload_storage
 
 logger = logging.getLogger(__name__)
 
@@ -181,16 +183,22 @@ def upload_dir() -> Path:
     return Path(current_app.config["UPLOAD_DIR"])
 
 
-def path_of(path_key: str) -> Path:
-    """Where a stored file lives. :raises ValueError: for anything but a key made by store_upload."""
+def _checked(path_key: str) -> str:
+    """:raises ValueError: for anything but a key made by store_upload."""
     if not isinstance(path_key, str) or not _KEY.match(path_key):
         raise ValueError(f"Not an upload key: {path_key!r}")
-    return upload_dir() / path_key
+    return path_key
+
+
+def path_of(path_key: str) -> Path:
+    """Where a stored file lives on the local disk. :raises ValueError: for anything but a key made by
+    store_upload."""
+    return upload_dir() / _checked(path_key)
 
 
 def open_stored(path_key: str) -> BinaryIO:
-    """Open a stored file for reading. :raises FileNotFoundError: if it is gone."""
-    return path_of(path_key).open("rb")
+    """Open a stored file for reading (local disk or object store). :raises FileNotFoundError: if it is gone."""
+    return upload_storage().open(_checked(path_key))
 
 
 def send_stored(path_key: str, *, mime: str, name: str, etag: str | None = None, what: object = None):
@@ -201,9 +209,15 @@ def send_stored(path_key: str, *, mime: str, name: str, etag: str | None = None,
     """
     from flask import abort, send_file
 
+    storage = upload_storage()
     try:
-        response = send_file(path_of(path_key), mimetype=mime, as_attachment=True, download_name=name,
-                             etag=etag or False, max_age=0)
+        if storage.local_root is not None:
+            source = storage.local_root / _checked(path_key)
+        else:
+            # streamed from the object store as it arrives, never held whole in memory
+            source = storage.open(_checked(path_key))
+        response = send_file(source, mimetype=mime, as_attachment=True, download_name=name,
+                             etag=etag or False, max_age=0, conditional=storage.local_root is not None)
     except (FileNotFoundError, ValueError):
         logger.error("File of %r is missing (%s)", what, path_key)
         abort(404)
@@ -214,9 +228,7 @@ def send_stored(path_key: str, *, mime: str, name: str, etag: str | None = None,
 
 def delete_stored(path_key: str) -> bool:
     """Remove a stored file; return whether there was one."""
-    try:
-        path_of(path_key).unlink()
-    except FileNotFoundError:
+    if not upload_storage().delete(_checked(path_key)):
         return False
     logger.info("Upload %s deleted", path_key)
     return True
@@ -256,7 +268,10 @@ def store_upload(file_storage: FileStorage | None, *, allowed: Iterable[str] | N
                                types=", ".join(f".{ext}" for ext in sorted(allowed))), field=field)
 
     token = secrets.token_hex(16)
-    shard_dir = upload_dir() / token[:2]
+    storage = upload_storage()
+    # Checked in a temporary file next to its final place (on the local disk), or in the system's
+    # temporary folder before it goes to the object store.
+    shard_dir = storage.local_root / token[:2] if storage.local_root is not None else Path(tempfile.gettempdir())
     temp_name = None
     try:
         shard_dir.mkdir(parents=True, exist_ok=True)
@@ -295,10 +310,10 @@ def store_upload(file_storage: FileStorage | None, *, allowed: Iterable[str] | N
                             "again in that format, or rename it to its real type.", ext=extension)
             raise UploadRejected(message, field=field)
         path_key = f"{token[:2]}/{token}"
-        os.replace(temp_name, upload_dir() / path_key)
+        storage.put(Path(temp_name), path_key, mime=MIME_TYPES[extension])
         temp_name = None
     except OSError:
-        logger.exception("Could not store an upload in %s", shard_dir)
+        logger.exception("Could not store an upload in %s", storage.local_root or "the object store")
         raise UploadRejected(_("The file could not be saved. Please try again later."), field=field) from None
     finally:
         if temp_name is not None:

@@ -9,6 +9,7 @@ from app import create_app
 from app.urls import external_url
 from config import ProductionConfig
 from tests.conftest import run_outbox
+from tests.test_proxies import NO_REDIS
 
 EVIL = {"Host": "evil.example"}
 
@@ -75,7 +76,9 @@ def production_env(monkeypatch):
 
 def test_production_refuses_requests_for_unknown_hosts(production_env):
     app = create_app(ProductionConfig, {"BASE_URL": "https://hub.example.org", "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                                        "SECRET_KEY": STRONG_KEY, "LINK_SECRET_KEY": STRONG_KEY[::-1]})
+                                        "SECRET_KEY": STRONG_KEY, "LINK_SECRET_KEY": STRONG_KEY[::-1],
+                                        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9",
+                                        **NO_REDIS})
     assert app.config["TRUSTED_HOSTS"] == ["hub.example.org"]
     client = app.test_client()
     assert client.get("/healthz", headers=EVIL).status_code == 400
@@ -84,7 +87,9 @@ def test_production_refuses_requests_for_unknown_hosts(production_env):
 
 def test_production_trusts_the_hosts_it_is_told_to(production_env):
     app = create_app(ProductionConfig, {"TRUSTED_HOSTS": ["hub.example.org", "hub.internal"],
-                                        "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": STRONG_KEY, "LINK_SECRET_KEY": STRONG_KEY[::-1]})
+                                        "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": STRONG_KEY, "LINK_SECRET_KEY": STRONG_KEY[::-1],
+                                        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9",
+                                        **NO_REDIS})
     client = app.test_client()
     assert client.get("/healthz", headers={"Host": "hub.internal"}).status_code == 200
     assert client.get("/healthz", headers=EVIL).status_code == 400

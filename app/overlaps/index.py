@@ -3,18 +3,25 @@ date from the change log before every query.
 
 How it stays fresh (see the protocol in :mod:`app.dedup`):
 
-* ``flask dedup-rebuild``, ``flask seed-demo`` and the nightly job build the index from the database and
-  save a new *generation* under ``DEDUP_INDEX_DIR/<database token>/``; gunicorn workers that load it share
-  its memory-mapped arrays.
+* Only the worker process builds: ``flask run-scheduler`` (its ``publish_overlap_index`` job, every
+  minute, when the saved generation is missing, damaged or too far behind the change log; and the
+  nightly scan), ``flask dedup-rebuild`` and ``flask seed-demo``. Each build is saved as a new
+  *generation* under ``DEDUP_INDEX_DIR/<database token>/``; gunicorn workers that load it share its
+  memory-mapped arrays. With an object store (``S3_BUCKET``) the worker uploads each generation there
+  and every host fetches it into its own ``DEDUP_INDEX_DIR`` (:mod:`app.overlaps.published`; a web
+  process reads the name of the live one at most every ``DEDUP_INDEX_POLL_SECONDS``); without one,
+  ``DEDUP_INDEX_DIR`` is a folder every host mounts. Two workers never build at once: the job runs
+  under its PostgreSQL advisory lock (app/scheduler.py), and two saves at once would still each
+  publish a whole generation (app/dedup/storage.py), the later one winning.
 * Every change to an initiative writes a row to the change log (:class:`InitiativeChange`) in the same
   transaction. Before each query a worker reads the rows after the last one it applied (one indexed
   query, usually empty), re-reads those initiatives and hands them to the detector: a change made by any
   process is seen by the next query in every process. No full rebuild happens on the request path.
 * When a newer generation is saved, each worker loads it at its next query.
-* A missing, damaged or old-format index is rebuilt (in the request for a small registry, else in a
-  background thread while queries answer "not ready yet"): never a server error. A saved index whose
-  sentence-model vectors are missing, stale or damaged is used at once on its lexical part, and rebuilt in
-  the background (one process builds, under a file lock; the others load what it saved).
+* A web process never builds. A missing, damaged or old-format index makes its queries answer "not
+  ready yet" (never a server error) until the worker has published one; a saved index whose
+  sentence-model vectors are missing, stale or damaged is used at once on its lexical part. A backlog
+  of changes longer than :data:`CATCH_UP_BATCH` is applied a slice per query meanwhile.
 * The sentence model's arrays are memory-mapped from ``DEDUP_MODEL_DIR`` (default: the user's cache
   directory), so the workers share them.
 
@@ -23,15 +30,14 @@ after the one that took 11). The reader therefore only advances its position ove
 numbers; rows seen beyond a gap are applied and remembered, and a gap still open after
 :data:`GAP_WAIT` is taken for a rolled-back transaction.
 
-With ``DEDUP_INDEX_DIR`` unset (the tests), the index lives in memory only: built from the database on
-first use, never saved.
+With ``DEDUP_INDEX_DIR`` unset (the tests), the index lives in memory only: each process builds it from
+the database on first use (in the request for a small registry, else in a background thread), never saves
+it. The worker process is a builder too (``OVERLAP_INDEX_BUILDER``, set by ``flask run-worker``).
 """
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
-import os
 import threading
 import time
 import uuid
@@ -44,9 +50,11 @@ import sqlalchemy.orm as so
 from flask import Flask, current_app
 
 from app.dedup import DuplicateDetector, IndexCorruptError
+from app.dedup.storage import GenerationReader
 from app.extensions import db
 from app.overlaps import initiatives
 from app.overlaps.models import ChangeOp, InitiativeChange, OverlapState
+from app.overlaps.published import fetch, index_store, local_current, publish, remote_current
 from app.utils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -113,6 +121,16 @@ class OverlapIndex:
         self._directory: Path | None = None
         self._beyond: set[int] = set()  # change numbers applied beyond a gap (see the module docstring)
         self._background: threading.Thread | None = None
+        # Who builds: every process when the index is kept in memory; with saved generations, only the
+        # worker (and commands, which call rebuild() themselves). A web process loads what it published.
+        self.builds = self.root is None or bool(app.config.get("OVERLAP_INDEX_BUILDER"))
+        self._unusable: str | None = None  # why the saved index could not be loaded (logged once)
+        # With an object store, generations are published there and each host keeps a local copy in
+        # DEDUP_INDEX_DIR (app/overlaps/published.py); a web process looks for a newer one now and then.
+        self.store = index_store(app) if self.root is not None else None
+        self.poll_seconds = float(app.config.get("DEDUP_INDEX_POLL_SECONDS", 10))
+        self._polled: float | None = None
+        self._fetching: threading.Thread | None = None
         if app.config.get("DEDUP_MODEL_DIR"):
             from app.dedup import semantic
             semantic.set_weights_dir(app.config["DEDUP_MODEL_DIR"])
@@ -121,6 +139,8 @@ class OverlapIndex:
     # -- the query path -------------------------------------------------------------------------------
     def detector(self) -> DuplicateDetector | None:
         with self._lock:
+            if self.store is not None and not self.builds:
+                self._poll_store()
             if self._detector is None:
                 if self._background is not None and self._background.is_alive():
                     return None
@@ -162,19 +182,58 @@ class OverlapIndex:
                 self._directory = self.root / (db_token(session) or "untracked")
                 try:
                     self._set(DuplicateDetector.load(self._directory, embed_missing=False))
+                    self._unusable = None
                     logger.info("Overlap index loaded from %s (%d initiatives)", self._directory, len(self._detector))
                     if self._detector.needs_embedding:  # lexical answers meanwhile
-                        logger.warning("Overlap index has no usable sentence-model vectors (%s): rebuilding it "
-                                       "in the background", self._detector.semantic_error)
-                        self._rebuild_in_background()
+                        logger.warning("Overlap index has no usable sentence-model vectors (%s)%s",
+                                       self._detector.semantic_error,
+                                       ": rebuilding it in the background" if self.builds else "")
+                        if self.builds:
+                            self._rebuild_in_background()
                     return
                 except IndexCorruptError as exc:
+                    if not self.builds:
+                        # "not ready yet" until the worker publishes a generation; tried again next query
+                        if str(exc) != self._unusable:
+                            logger.warning("Overlap index not published yet or unusable (%s): waiting for the "
+                                           "worker's publish_overlap_index job", exc)
+                        self._unusable = str(exc)
+                        return
                     logger.warning("Overlap index unusable, rebuilding it: %s", exc)
             size = initiatives.count_compared(session)
         if size > self.sync_limit:
             self._rebuild_in_background()
         else:
             self.rebuild()
+
+    def _poll_store(self) -> None:
+        """Fetch (in a thread) the generation the object store names, when this host does not have it."""
+        now = time.monotonic()
+        if (self._polled is not None and now - self._polled < self.poll_seconds) or (
+                self._fetching is not None and self._fetching.is_alive()):
+            return
+        self._polled = now
+        with reader() as session:
+            token = db_token(session) or "untracked"
+        directory = self.root / token
+        try:
+            remote = remote_current(self.store, token)
+        except Exception as exc:  # the store unreachable: keep answering from what is loaded
+            logger.warning("Overlap index: could not read the published generation's name: %s", exc)
+            return
+        if remote is None or remote == local_current(directory):
+            return
+        app = self.app
+
+        def run():
+            with app.app_context():
+                try:
+                    fetch(self.store, directory, token, remote)
+                except Exception:  # the next poll tries again
+                    logger.exception("Fetching overlap index generation %s failed", remote)
+
+        self._fetching = threading.Thread(target=run, name="overlap-index-fetch", daemon=True)
+        self._fetching.start()
 
     def _rebuild_in_background(self) -> None:
         app = self.app
@@ -203,7 +262,8 @@ class OverlapIndex:
                 .where(InitiativeChange.seq > position).order_by(InitiativeChange.seq).limit(CATCH_UP_BATCH)).all()
             if not rows:
                 return
-            if len(rows) == CATCH_UP_BATCH and not (self._background and self._background.is_alive()):
+            if (len(rows) == CATCH_UP_BATCH and self.builds
+                    and not (self._background and self._background.is_alive())):
                 logger.info("Overlap index is %d+ changes behind: rebuilding it in the background", len(rows))
                 self._rebuild_in_background()
             latest: dict[str, ChangeOp] = {}
@@ -233,42 +293,35 @@ class OverlapIndex:
         :param session: read through this session (a CLI command or job that has just written data and
             not committed yet); by default a session of its own, which sees only what is committed.
 
-        Processes building at the same time take turns (a file lock): the second one then loads what
-        the first saved instead of building again, unless it was asked for explicitly (a command, a job).
+        Only builders call it (see the module docstring): the worker's jobs, commands, and each process
+        when the index is kept in memory.
         """
         save = self.root is not None if save is None else save
-        explicit = progress is not None or session is not None
         with reader() as own:
             token = db_token(session or own)
         directory = self.root / (token or "untracked") if self.root is not None else None
-        with _build_lock(directory) as waited:
-            if waited and directory is not None and not explicit:
-                with contextlib.suppress(IndexCorruptError):
-                    fresh = DuplicateDetector.load(directory, embed_missing=False)
-                    with self._lock:
-                        self._directory = directory
-                        self._set(fresh)
-                    return fresh
-            started = time.perf_counter()
-            with (contextlib.nullcontext(session) if session is not None else reader()) as source:
-                # Start from a position every earlier change has committed by (see GAP_WAIT): the
-                # changes after it are replayed, which is harmless (each re-reads the initiative).
-                through = source.scalar(sa.select(sa.func.max(InitiativeChange.seq))
-                                        .where(InitiativeChange.created_at < utcnow() - GAP_WAIT)) or 0
-                # the vectors of unchanged texts are taken from the index in use; a build stopped half-way
-                # resumes from the vectors checkpointed beside the saved generations
-                fresh = DuplicateDetector.build(
-                    initiatives.iter_compared(source), progress=progress, applied_through=through,
-                    reuse=self._detector, embedding_progress=embedding_progress,
-                    embedding_cache=directory / ".embedding-checkpoints" if directory is not None else None)
-            if save and directory is not None:
-                fresh.save(directory)
-            with self._lock:
-                self._directory = directory if save else self._directory
-                self._set(fresh)
-                self.rebuilds += 1
-            logger.info("Overlap index built: %d initiatives in %.1f s", len(fresh), time.perf_counter() - started)
-            return fresh
+        started = time.perf_counter()
+        with (contextlib.nullcontext(session) if session is not None else reader()) as source:
+            # Start from a position every earlier change has committed by (see GAP_WAIT): the
+            # changes after it are replayed, which is harmless (each re-reads the initiative).
+            through = source.scalar(sa.select(sa.func.max(InitiativeChange.seq))
+                                    .where(InitiativeChange.created_at < utcnow() - GAP_WAIT)) or 0
+            # the vectors of unchanged texts are taken from the index in use; a build stopped half-way
+            # resumes from the vectors checkpointed beside the saved generations
+            fresh = DuplicateDetector.build(
+                initiatives.iter_compared(source), progress=progress, applied_through=through,
+                reuse=self._detector, embedding_progress=embedding_progress,
+                embedding_cache=directory / ".embedding-checkpoints" if directory is not None else None)
+        if save and directory is not None:
+            fresh.save(directory)
+            if self.store is not None:  # every host fetches it from there
+                publish(self.store, directory, token or "untracked")
+        with self._lock:
+            self._directory = directory if save else self._directory
+            self._set(fresh)
+            self.rebuilds += 1
+        logger.info("Overlap index built: %d initiatives in %.1f s", len(fresh), time.perf_counter() - started)
+        return fresh
 
 
 def advance(position: int, rows: list[tuple[int, datetime]], now: datetime) -> int:
@@ -287,22 +340,20 @@ def advance(position: int, rows: list[tuple[int, datetime]], now: datetime) -> i
     return position
 
 
-@contextlib.contextmanager
-def _build_lock(directory: Path | None):
-    """Hold an exclusive lock for building into ``directory``; yields whether we had to wait for it."""
-    if directory is None:
-        yield False
-        return
-    directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(directory.parent / f".{directory.name}.lock", os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        waited = False
+def published_position(index: OverlapIndex) -> tuple[int | None, int]:
+    """The change-log position of the generation published for this database (None when there is none
+    or it is unusable), and how many changes came after it."""
+    with reader() as session:
+        directory = index.root / (db_token(session) or "untracked")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            waited = True
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield waited
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+            generation = GenerationReader(directory)
+            # every array whole (what loading checks first), without loading any
+            for name, spec in generation.arrays.items():
+                if (generation.path / f"{name}.npy").stat().st_size != spec["bytes"]:
+                    raise IndexCorruptError(f"{generation.path / name}.npy is damaged")
+            through = generation.info.get("applied_through") or 0
+        except (IndexCorruptError, OSError, KeyError, TypeError):
+            through = None
+        behind = session.scalar(sa.select(sa.func.count()).select_from(InitiativeChange)
+                                .where(InitiativeChange.seq > (through or 0)))
+    return through, behind or 0

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.overlaps import initiatives
-from app.overlaps.index import ensure_state, get_index
+from app.overlaps.index import ensure_state, get_index, published_position
 from app.overlaps.models import InitiativeChange
 from app.overlaps.services import clear_flags_of, notify_likely_duplicates, scan
 from app.utils import utcnow
@@ -76,3 +76,37 @@ def scan_everything(now: datetime | None = None, *, rebuild: bool = True) -> int
     state.scanned_through = db.session.scalar(sa.select(sa.func.max(InitiativeChange.seq))) or 0
     state.scanned_at = now
     return len(flagged)
+
+
+def publish_overlap_index(now: datetime | None = None) -> dict[str, int]:
+    """Worker job, every minute: publish a new generation of the overlap index when the one every host
+    loads is missing, unusable, or more than ``DEDUP_PUBLISH_AFTER_CHANGES`` changes behind (web hosts
+    apply the changes since it at each query, so a short backlog costs them nothing). Nothing to do when
+    the index is kept in memory (no ``DEDUP_INDEX_DIR``). Reads only; no commit.
+
+    :return: counts for the log: whether a generation was published, initiatives in it, changes behind.
+    """
+    from flask import current_app
+
+    from app.overlaps.index import db_token
+    from app.overlaps.published import fetch, local_current, publish, remote_current
+
+    index = get_index()
+    if index.root is None:
+        return {"published": 0}
+    token = db_token(db.session) or "untracked"
+    directory = index.root / token
+    if index.store is not None:
+        # another host's worker may have published the live generation: start from it, not from scratch
+        remote = remote_current(index.store, token)
+        if remote is not None and remote != local_current(directory):
+            fetch(index.store, directory, token, remote)
+    through, behind = published_position(index)
+    if through is not None and behind < current_app.config["DEDUP_PUBLISH_AFTER_CHANGES"]:
+        if index.store is not None and remote_current(index.store, token) != local_current(directory):
+            publish(index.store, directory, token)  # saved here, but never uploaded (the store was down)
+            return {"published": 1, "behind": behind}
+        return {"published": 0, "behind": behind}
+    fresh = index.rebuild()
+    logger.info("Overlap index generation %s published (%d changes behind before)", fresh.base_name, behind)
+    return {"published": 1, "initiatives": len(fresh), "behind": behind}

@@ -133,23 +133,36 @@ def _damage(directory: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["truncated array", "garbled manifest", "garbled pointer", "deleted generation",
                                  "missing directory"])
-def test_a_damaged_or_missing_index_is_rebuilt_never_a_500(app, client, login, world, saved, how):
+def test_a_damaged_or_missing_index_waits_for_the_worker_never_a_500(app, client, login, world, saved, how):
+    """A web process never builds: it says "not ready yet" until the worker publishes a new generation."""
+    from app.overlaps.jobs import publish_overlap_index
+
     get_index().rebuild()
     _damage(saved / ensure_state().db_token, how)
-    worker = new_worker(app)  # a worker starting on the damaged files
+    web = new_worker(app)  # a web worker starting on the damaged files
     login(world.people.outsider)
     response = client.post("/overlaps/check?kind=pledge", data=COCOA_DRAFT)
-    assert response.status_code == 200
-    assert world.pledge.initiative_id in [m["id"] for m in response.get_json()["matches"]]
-    assert worker.rebuilds == 1
+    assert response.status_code == 200 and response.get_json()["status"] == "warming"
     assert client.get(f"/pledges/{world.pledge.id}").status_code == 200
-    assert new_worker(app).detector() is not None and get_index().rebuilds == 0  # the repaired files load
+    assert web.rebuilds == 0
+    worker = _worker_process(app)
+    assert publish_overlap_index()["published"] == 1 and worker.rebuilds == 1  # the worker repairs it
+    web = new_worker(app)
+    response = client.post("/overlaps/check?kind=pledge", data=COCOA_DRAFT)
+    assert world.pledge.initiative_id in [m["id"] for m in response.get_json()["matches"]]
+    assert web.rebuilds == 0  # the web worker loaded what the worker published
+
+
+def _worker_process(app):
+    """The worker process's index: it builds (``flask run-worker`` sets OVERLAP_INDEX_BUILDER)."""
+    app.config["OVERLAP_INDEX_BUILDER"] = True
+    return new_worker(app)
 
 
 @pytest.mark.commits  # a rebuild in another thread
 def test_a_large_registry_is_rebuilt_in_the_background_meanwhile_the_panel_says_so(app, world, saved):
     app.config["DEDUP_SYNC_REBUILD_LIMIT"] = 1
-    index = new_worker(app)
+    index = _worker_process(app)
     assert index.detector() is None  # the rebuild runs in a thread
     assert services.check_draft(DRAFT, world.people.outsider).status == "warming"
     index._background.join(timeout=120)
@@ -161,7 +174,8 @@ def test_an_index_saved_for_another_database_is_not_used(app, world, saved):
     state = ensure_state()
     state.db_token = "another-database"
     db.session.commit()
-    worker = new_worker(app)
+    assert new_worker(app).detector() is None  # a web worker waits for the worker
+    worker = _worker_process(app)
     assert worker.detector() is not None
     assert worker.rebuilds == 1
     assert (saved / "another-database" / "CURRENT").is_file()
@@ -239,3 +253,44 @@ def test_a_long_backlog_is_rebuilt_in_the_background_while_queries_go_on(app, wo
     # The rebuild replays the changes of the last GAP_WAIT; with a batch of 3 that backlog starts one more
     # rebuild, which must end before the test does (it holds a database connection).
     index._background.join(timeout=120)
+
+
+def test_the_worker_publishes_a_generation_only_when_needed(app, world, saved):
+    from app.overlaps.jobs import publish_overlap_index
+
+    app.config["DEDUP_PUBLISH_AFTER_CHANGES"] = 2
+    assert publish_overlap_index()["published"] == 1          # none yet: the first generation
+    first = (saved / ensure_state().db_token / "CURRENT").read_text()
+    assert publish_overlap_index() == {"published": 0, "behind": 0}
+    world.unrelated.title = "Child labour monitoring for cocoa farmers"
+    services.initiative_saved(world.unrelated)
+    db.session.commit()
+    assert publish_overlap_index()["published"] == 0          # one change: hosts apply it at each query
+    assert (saved / ensure_state().db_token / "CURRENT").read_text() == first
+    world.unrelated.title = "Child labour monitoring for cocoa farmers, again"
+    services.initiative_saved(world.unrelated)
+    db.session.commit()
+    result = publish_overlap_index()
+    assert result["published"] == 1 and result["behind"] >= 2
+    assert (saved / ensure_state().db_token / "CURRENT").read_text() != first
+
+
+def test_the_job_does_nothing_when_the_index_is_kept_in_memory(app, world):
+    from app.overlaps.jobs import publish_overlap_index
+
+    assert publish_overlap_index() == {"published": 0}
+
+
+def test_a_web_worker_never_builds_even_behind_a_long_backlog(app, world, saved, monkeypatch):
+    from app.overlaps import index as index_module
+
+    get_index().rebuild()
+    monkeypatch.setattr(index_module, "CATCH_UP_BATCH", 1)
+    web = new_worker(app)
+    assert web.detector() is not None
+    for n in range(3):
+        world.unrelated.title = f"Cocoa farmers' child labour monitoring {n}"
+        services.initiative_saved(world.unrelated)
+        db.session.commit()
+    web.detector()
+    assert web.rebuilds == 0 and web._background is None
