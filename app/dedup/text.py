@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import ftfy
+
 # Documented input limits: longer text is cut (and said), never an error.
 TITLE_LIMIT = 300
 DESCRIPTION_LIMIT = 4000
@@ -105,6 +107,23 @@ def _fold(word: str) -> str:
         stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
         word = unicodedata.normalize("NFC", stripped)
     return _SPELLING_RE.sub(lambda m: _SPELLING_MAP.get(m.group(1), m.group(1)), word)
+
+
+# Only the encoding is repaired: quotes, ligatures, full-width letters and line breaks are left as written.
+_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, fix_latin_ligatures=False,
+                             fix_character_width=False, fix_line_breaks=False, normalization=None, explain=False)
+
+
+def repair(text: str | None) -> str:
+    """The text with mis-encoded accents repaired (UTF-8 read as Windows-1252 or Latin-1: "protecciÃ³n",
+    "Â£ 125,000", "dâ€™Ivoire"; IATI files have some), by ``ftfy``; ASCII text is returned as it is."""
+    text = text or ""
+    if text.isascii():
+        return text
+    try:
+        return ftfy.fix_text(text, _FTFY)
+    except Exception:  # pragma: no cover - a repair must never cost a query
+        return text
 
 
 def clip(text: str | None, limit: int) -> tuple[str, bool]:
