@@ -194,14 +194,11 @@ def _scores(match) -> tuple[float, float, float]:
 
 
 def _gated(match) -> bool:
-    from app.dedup.scoring import corroborated, vetoed
+    """Whether a gate other than the text level keeps the pair from "likely" (:func:`app.dedup.scoring.likely_gate`)."""
+    from app.dedup.scoring import likely_gate
     from app.dedup import R
-    cfg = _CFG[0]
-    sub = match.subscores
-    siblings = sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner \
-        and sub.text < cfg.near_identical
-    return vetoed(sub) or match.reason(R.SHORT_TEXT) is not None or siblings or \
-        (not corroborated(sub) and sub.text < cfg.near_identical)
+    gate = likely_gate(match.subscores, _CFG[0], short_text=match.reason(R.SHORT_TEXT) is not None)
+    return gate not in (None, "text")
 
 
 _CFG = [None]
