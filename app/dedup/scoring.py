@@ -112,7 +112,7 @@ class ScoringConfig:
     linked_partner: float = 0.8     # organisation sub-score when one's lead takes part in the other (funder
     #                                 and implementer report the same work)
     shared_partner: float = 0.4     # ... when only a third organisation is shared (siblings of one funder)
-    likely_spread: float = 3.0      # log-odds above the "likely" line that fill 63 % of the room up to 1
+    likely_spread: float = 3.0      # log-odds above a line that fill 63 % of the room above it (soft_cap)
     weights: Weights = field(default_factory=Weights)
 
     @property
@@ -266,24 +266,30 @@ def likely_gate(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) ->
     return None
 
 
-def soft_cap(score: float, knee: float, cap: float) -> float:
-    """``score`` below ``knee``; above it, compressed smoothly (slope 1 at the knee, strictly increasing)
-    into ``[knee, cap)``, so that pairs held under a line keep their order instead of piling up on it."""
-    span = cap - knee
-    if score <= knee or span <= 0:
-        return min(score, cap) if span > 0 else min(score, knee)
-    return knee + span * -math.expm1(-(score - knee) / span)
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log(p / (1 - p))
+
+
+def soft_cap(score: float, knee: float, cap: float, temperature: float = 3.0) -> float:
+    """``score`` below ``knee``; above it, compressed smoothly into ``[knee, cap)`` on the log-odds scale
+    (``temperature`` log-odds above the knee fill 63 % of the room), strictly increasing and never above
+    ``score``: pairs held under a line keep their order instead of piling up on it."""
+    if cap <= knee:
+        return min(score, cap)
+    if score <= knee:
+        return score
+    excess = _logit(score) - _logit(knee)
+    return min(score, knee + (cap - knee) * -math.expm1(-excess / temperature))
 
 
 def spread_above(score: float, line: float, temperature: float) -> float:
     """``score`` below ``line``; above it, the logistic's tail (0.99, 0.995, 0.998 ...) spread out on the
-    log-odds scale, strictly increasing and never above ``score``, so that the order of "likely" pairs
-    shows in their scores (rounded to 4 decimals) instead of saturating near 1."""
-    if score <= line or line <= 0 or line >= 1:
+    log-odds scale (:func:`soft_cap` up to 1), so that the order of "likely" pairs shows in their scores
+    (rounded to 4 decimals) instead of saturating near 1."""
+    if line <= 0 or line >= 1:
         return score
-    s = min(score, 1 - 1e-12)
-    excess = math.log(s / (1 - s)) - math.log(line / (1 - line))
-    return min(score, line + (1 - line) * -math.expm1(-excess / temperature))
+    return soft_cap(score, line, 1.0, temperature)
 
 
 def fuse(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> float:
@@ -311,11 +317,11 @@ def fuse(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> float:
     elif not corroborated(sub) and sub.text < cfg.near_identical:
         score *= w.uncorroborated
     if likely_gate(sub, cfg, short_text) is not None:
-        score = soft_cap(score, min(cfg.possible, cfg.cap), cfg.cap)
+        score = soft_cap(score, min(cfg.possible, cfg.cap), cfg.cap, cfg.likely_spread)
     else:
         score = spread_above(score, cfg.likely, cfg.likely_spread)
     if sub.text < cfg.possible_text:
-        score = soft_cap(score, max(0.0, cfg.floor - 0.1), cfg.floor)
+        score = soft_cap(score, max(0.0, cfg.floor - 0.1), cfg.floor, cfg.likely_spread)
     return max(0.0, min(1.0, score))
 
 
