@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["workspace", "pledges", "forums", "search", "dedup_calibrate", "dedup_real", "dedup", "overlaps",
+BENCHMARKS = ["workspace", "pledges", "forums", "search", "dedup_calibrate", "dedup_real", "dedup", "web_worker", "overlaps",
               "iati_links"]
 
 
