@@ -161,6 +161,10 @@ class Config:
     # (memory-mapped), one sub-directory per database. Empty: kept in memory only, rebuilt per process.
     DEDUP_INDEX_DIR = os.environ.get("DEDUP_INDEX_DIR", str(INSTANCE_DIR / "dedup"))
     DEDUP_MODEL_DIR = os.environ.get("DEDUP_MODEL_DIR") or None  # sentence-model arrays (default: user cache)
+    # Load the sentence model when the app is created: with `gunicorn --preload` that is once, before the
+    # workers fork, and they share its tokenizer's memory (README, "Production"). Off: each worker loads it
+    # at its first query.
+    DEDUP_PRELOAD_MODEL = _bool("DEDUP_PRELOAD_MODEL", False)
     # A missing or damaged index of up to this many initiatives is rebuilt within the request; a larger
     # one in a background thread (the panel says "not ready yet" meanwhile).
     DEDUP_SYNC_REBUILD_LIMIT = _int("DEDUP_SYNC_REBUILD_LIMIT", 5000)

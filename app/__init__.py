@@ -41,6 +41,10 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
         from app.scheduler import init_scheduler
 
         init_scheduler(app)
+    if app.config.get("DEDUP_PRELOAD_MODEL"):
+        from app.overlaps.index import preload_model
+
+        preload_model(app)
     return app
 
 

@@ -5,7 +5,7 @@ import importlib
 import sys
 
 BENCHMARKS = ["workspace", "pledges", "api", "forums", "outbox", "search", "dedup_calibrate", "dedup_real", "dedup",
-              "overlaps", "iati_links"]
+              "web_worker", "overlaps", "iati_links"]
 
 
 def main(names: list[str]) -> None:

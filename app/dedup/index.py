@@ -16,9 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
-from sklearn.utils import murmurhash3_32
 
+from .hashing import CharHasher, column, word_counts
 from .model import IndexCorruptError
 from .storage import GenerationReader, GenerationWriter
 from .text import normalise
@@ -118,7 +117,7 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 class LexicalIndex(SimilarityIndex):
-    """Character n-gram TF-IDF (scikit-learn ``HashingVectorizer``, ``char_wb`` 3–5 grams) with cosine.
+    """Character n-gram TF-IDF (hashed ``char_wb`` 3–5 grams, :mod:`app.dedup.hashing`) with cosine.
 
     The "vocabulary" is a fixed hash space, so it never needs re-fitting: a new text is transformed
     with the IDF weights frozen at build time (n-grams unseen then get the highest weight). N-grams
@@ -143,9 +142,8 @@ class LexicalIndex(SimilarityIndex):
         self.max_df = max_df
         self.boilerplate_sentence_items = boilerplate_sentence_items
         self._lock = threading.RLock()
-        self._vec = HashingVectorizer(analyzer="char_wb", ngram_range=self.ngram_range, n_features=self.N_FEATURES,
-                                      alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
-        self._analyzer = self._vec.build_analyzer()
+        self._vec = CharHasher(self.ngram_range, self.N_FEATURES)
+        self._analyzer = self._vec.analyzer
         self._seg = _Segments()
         self._idf = np.zeros(self.N_FEATURES, dtype=np.float32)
         self._n_base_docs = 0
@@ -194,12 +192,7 @@ class LexicalIndex(SimilarityIndex):
         # char_wb n-grams never cross a word boundary, so the item × n-gram counts are the product of
         # item × word counts and word × n-gram counts: each distinct word is hashed once, not each time
         # it occurs (several times faster than transforming every text, and exactly the same counts).
-        words = CountVectorizer(analyzer=str.split, dtype=np.float32)
-        try:
-            item_words = words.fit_transform(normalised)
-            vocabulary = words.get_feature_names_out()
-        except ValueError:  # no word at all
-            item_words, vocabulary = sp.csr_matrix((n, 0), dtype=np.float32), []
+        item_words, vocabulary = word_counts(normalised)
         if len(vocabulary):
             counts = (item_words @ self._vec.transform(vocabulary)).tocsr()
         else:
@@ -398,8 +391,5 @@ def _sentence_hash(sentence: str) -> int:
 
 
 def _hash_column(feature: str, n_features: int) -> int:
-    """The column ``HashingVectorizer`` gives a feature (signed murmurhash3, absolute value, modulo)."""
-    h = murmurhash3_32(feature, seed=0)
-    if h == -2147483648:
-        return (2147483647 - (n_features - 1)) % n_features
-    return abs(h) % n_features
+    """The column a feature hashes to (as scikit-learn's ``HashingVectorizer``: :mod:`app.dedup.hashing`)."""
+    return column(feature, n_features)

@@ -12,7 +12,7 @@ import numpy as np
 from .model import IndexCorruptError, Initiative, R, Reason
 from .places import Place, resolve
 from .storage import GenerationReader, GenerationWriter
-from .text import DESCRIPTION_LIMIT, TITLE_LIMIT, clip, content_word_count
+from .text import DESCRIPTION_LIMIT, TITLE_LIMIT, clip, content_word_count, repair
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +41,8 @@ def prepare(item: Initiative, regions=None, family=None) -> tuple[Prepared, tupl
     """Resolve an initiative; also return notes on what was cut, ignored or adjusted. ``family`` maps an
     organisation key to its family's (see :func:`app.dedup.orgs.publisher_family`)."""
     notes: list[Reason] = []
-    title, title_cut = clip(item.title.strip(), TITLE_LIMIT)
-    description, cut = clip(item.description.strip(), DESCRIPTION_LIMIT)
+    title, title_cut = clip(repair(item.title).strip(), TITLE_LIMIT)
+    description, cut = clip(repair(item.description).strip(), DESCRIPTION_LIMIT)
     if cut or title_cut:
         notes.append(Reason(R.TEXT_CUT, (DESCRIPTION_LIMIT if cut else TITLE_LIMIT,)))
     place = resolve(item.countries, regions)

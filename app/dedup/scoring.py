@@ -112,6 +112,7 @@ class ScoringConfig:
     linked_partner: float = 0.8     # organisation sub-score when one's lead takes part in the other (funder
     #                                 and implementer report the same work)
     shared_partner: float = 0.4     # ... when only a third organisation is shared (siblings of one funder)
+    likely_spread: float = 3.0      # log-odds above a line that fill 63 % of the room above it (soft_cap)
     weights: Weights = field(default_factory=Weights)
 
     @property
@@ -241,37 +242,86 @@ def corroborated(sub: SubScores) -> bool:
     return any(v is not None and v > 0 for v in (sub.place, sub.time, sub.theme, sub.organisation))
 
 
+def likely_gate(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> str | None:
+    """Why this pair may not be a "likely duplicate" whatever its score (None: it may).
+
+    A "likely duplicate" is one piece of work reported twice: its texts say the same (``likely_text``),
+    and the reports come from linked organisations (one's lead takes part in the other: a funder and its
+    implementer; or one organisation or publisher family), or, where an organisation is not given, from
+    records that agree on something besides the text; unless the texts are near-identical
+    (``near_identical``). Two organisations known to be unrelated doing similar work, or two grantees of
+    one funder, are at most a "possible overlap" (related work, worth coordinating)."""
+    if vetoed(sub):
+        return "vetoed"
+    if short_text:
+        return "short_text"
+    if sub.text < cfg.near_identical:
+        if sub.organisation is None:
+            if not corroborated(sub):
+                return "alone"
+        elif sub.organisation < cfg.linked_partner:
+            return "siblings" if sub.organisation > 0 else "unlinked"
+    if sub.text < cfg.likely_text:
+        return "text"
+    return None
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return math.log(p / (1 - p))
+
+
+def soft_cap(score: float, knee: float, cap: float, temperature: float = 3.0) -> float:
+    """``score`` below ``knee``; above it, compressed smoothly into ``[knee, cap)`` on the log-odds scale
+    (``temperature`` log-odds above the knee fill 63 % of the room), strictly increasing and never above
+    ``score``: pairs held under a line keep their order instead of piling up on it."""
+    if cap <= knee:
+        return min(score, cap)
+    if score <= knee:
+        return score
+    excess = _logit(score) - _logit(knee)
+    return min(score, knee + (cap - knee) * -math.expm1(-excess / temperature))
+
+
+def spread_above(score: float, line: float, temperature: float) -> float:
+    """``score`` below ``line``; above it, the logistic's tail (0.99, 0.995, 0.998 ...) spread out on the
+    log-odds scale (:func:`soft_cap` up to 1), so that the order of "likely" pairs shows in their scores
+    (rounded to 4 decimals) instead of saturating near 1."""
+    if line <= 0 or line >= 1:
+        return score
+    return soft_cap(score, line, 1.0, temperature)
+
+
 def fuse(sub: SubScores, cfg: ScoringConfig, short_text: bool = False) -> float:
     """One score in [0, 1]: the text score and the structure combined (see :class:`Weights`), then
 
     * a vetoed pair (different countries, or periods that do not meet) is multiplied by ``weights.veto``;
     * a pair that only the text supports (no country, period, theme or organisation in common) by
       ``weights.uncorroborated``, unless the texts are near-identical (text ≥ ``near_identical``);
-    * a vetoed pair, a short text, text alone below ``near_identical``, two grantees of one funder (only
-      a third organisation shared) below ``near_identical``, or a text score under ``likely_text`` is held
-      under ``likely`` (structure can make a pair worth a look, not a duplicate).
+    * a pair that :func:`likely_gate` keeps from "likely" is compressed smoothly under the "likely" line
+      (:func:`soft_cap` from ``possible``): structure can make a pair worth a look, not a duplicate, and
+      such pairs keep their order (no plateau just under the line);
+    * a "likely" pair's score is spread above the line (:func:`spread_above`), so that order among likely
+      pairs means something;
+    * a text score under ``possible_text`` keeps the pair below the line (soft-capped under ``possible``).
 
-    So a vetoed pair never ranks above a "likely duplicate", more agreement never lowers a score, and the
-    tier is simply where the score falls (:func:`tier_of`). The text is necessary: with no text in common
-    the score stays low whatever the structure (two initiatives in the same place and period about
-    different work are not duplicates).
+    So a vetoed pair never ranks above a "likely duplicate", more agreement never lowers a score (every
+    step is non-decreasing in the text and structure), and the tier is simply where the score falls
+    (:func:`tier_of`). The text is necessary: with no text in common the score stays low whatever the
+    structure (two initiatives in the same place and period about different work are not duplicates).
     """
     w = cfg.weights
     score = w.combine(sub.text, w.structure(sub))
-    veto = vetoed(sub)
-    alone = not corroborated(sub) and sub.text < cfg.near_identical
-    # two grantees of one funder (only a third organisation shared) running parts of one programme have
-    # near-identical texts: related work, not one initiative reported twice (unless the texts are copies)
-    siblings = sub.organisation is not None and 0 < sub.organisation < cfg.linked_partner \
-        and sub.text < cfg.near_identical
-    if veto:
+    if vetoed(sub):
         score *= w.veto
-    elif alone:
+    elif not corroborated(sub) and sub.text < cfg.near_identical:
         score *= w.uncorroborated
-    if veto or alone or siblings or short_text or sub.text < cfg.likely_text:
-        score = min(score, cfg.cap)
+    if likely_gate(sub, cfg, short_text) is not None:
+        score = soft_cap(score, min(cfg.possible, cfg.cap), cfg.cap, cfg.likely_spread)
+    else:
+        score = spread_above(score, cfg.likely, cfg.likely_spread)
     if sub.text < cfg.possible_text:
-        score = min(score, cfg.floor)
+        score = soft_cap(score, max(0.0, cfg.floor - 0.1), cfg.floor, cfg.likely_spread)
     return max(0.0, min(1.0, score))
 
 

@@ -111,7 +111,7 @@ def _mapped_backend(tokenizer, threads: int):
     try:
         from threadpoolctl import ThreadpoolController
         backend._threadpool = ThreadpoolController().limit
-    except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    except Exception:  # pragma: no cover - threadpoolctl is pinned in requirements.txt
         backend._threadpool = None
 
     def load(name):

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+import ftfy
 
 # Documented input limits: longer text is cut (and said), never an error.
 TITLE_LIMIT = 300
@@ -61,6 +61,31 @@ GLOSSARY = {
 }
 _GLOSSARY_RE = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(GLOSSARY, key=len, reverse=True)) + r")\b")
 
+# English stop words: scikit-learn's ENGLISH_STOP_WORDS (318 words, BSD-3-Clause; from the Glasgow
+# Information Retrieval Group's list), copied so that web workers need not import scikit-learn
+# (tests/dedup/test_hashing.py checks the copy against it).
+ENGLISH_STOP_WORDS = frozenset("""
+    a about above across after afterwards again against all almost alone along already also although always am
+    among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere are around as at
+    back be became because become becomes becoming been before beforehand behind being below beside besides
+    between beyond bill both bottom but by call can cannot cant co con could couldnt cry de describe detail do
+    done down due during each eg eight either eleven else elsewhere empty enough etc even ever every everyone
+    everything everywhere except few fifteen fifty fill find fire first five for former formerly forty found
+    four from front full further get give go had has hasnt have he hence her here hereafter hereby herein
+    hereupon hers herself him himself his how however hundred i ie if in inc indeed interest into is it its
+    itself keep last latter latterly least less ltd made many may me meanwhile might mill mine more moreover
+    most mostly move much must my myself name namely neither never nevertheless next nine no nobody none noone
+    nor not nothing now nowhere of off often on once one only onto or other others otherwise our ours
+    ourselves out over own part per perhaps please put rather re same see seem seemed seeming seems serious
+    several she should show side since sincere six sixty so some somehow someone something sometime sometimes
+    somewhere still such system take ten than that the their them themselves then thence there thereafter
+    thereby therefore therein thereupon these they thick thin third this those though three through throughout
+    thru thus to together too top toward towards twelve twenty two un under until up upon us very via was we
+    well were what whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever
+    whether which while whither who whoever whole whom whose why will with within without would yet you your
+    yours yourself yourselves
+""".split())
+
 _FR_ES_STOP = {
     "le", "la", "les", "des", "du", "de", "un", "une", "et", "en", "au", "aux", "pour", "par", "sur", "dans",
     "avec", "est", "sont", "ce", "ces", "qui", "que", "dont", "leur", "leurs", "son", "sa", "ses", "plus",
@@ -82,6 +107,23 @@ def _fold(word: str) -> str:
         stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
         word = unicodedata.normalize("NFC", stripped)
     return _SPELLING_RE.sub(lambda m: _SPELLING_MAP.get(m.group(1), m.group(1)), word)
+
+
+# Only the encoding is repaired: quotes, ligatures, full-width letters and line breaks are left as written.
+_FTFY = ftfy.TextFixerConfig(unescape_html=False, uncurl_quotes=False, fix_latin_ligatures=False,
+                             fix_character_width=False, fix_line_breaks=False, normalization=None, explain=False)
+
+
+def repair(text: str | None) -> str:
+    """The text with mis-encoded accents repaired (UTF-8 read as Windows-1252 or Latin-1: "protecciÃ³n",
+    "Â£ 125,000", "dâ€™Ivoire"; IATI files have some), by ``ftfy``; ASCII text is returned as it is."""
+    text = text or ""
+    if text.isascii():
+        return text
+    try:
+        return ftfy.fix_text(text, _FTFY)
+    except Exception:  # pragma: no cover - a repair must never cost a query
+        return text
 
 
 def clip(text: str | None, limit: int) -> tuple[str, bool]:

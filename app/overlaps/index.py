@@ -75,6 +75,28 @@ def get_index(app: Flask | None = None) -> OverlapIndex:
     return index
 
 
+def preload_model(app: Flask) -> bool:
+    """Load the sentence model in this process now (``DEDUP_PRELOAD_MODEL``): with ``gunicorn --preload``
+    the app is created once, before the workers fork, and they then share the model's tokenizer instead of
+    building one each (its arrays are memory-mapped and shared either way). Nothing is encoded here (no
+    BLAS thread is started before the fork). A model that fails to load is logged, never fatal: the workers
+    try again at their first query."""
+    from app.dedup import semantic
+
+    if not semantic.available():
+        return False
+    if app.config.get("DEDUP_MODEL_DIR"):
+        semantic.set_weights_dir(app.config["DEDUP_MODEL_DIR"])
+    started = time.perf_counter()
+    try:
+        semantic.model()
+    except Exception:  # noqa: BLE001 - a missing or damaged model must not stop the app from starting
+        logger.exception("sentence model not preloaded: each worker loads it at its first query")
+        return False
+    logger.info("sentence model preloaded in %.1f s", time.perf_counter() - started)
+    return True
+
+
 def detector() -> DuplicateDetector | None:
     """The detector, up to date with every committed change; None while a rebuild runs in the background."""
     return get_index().detector()
