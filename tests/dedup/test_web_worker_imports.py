@@ -42,7 +42,8 @@ def test_a_web_worker_imports_no_scikit_learn_or_torch(tmp_path):
     env.update(HUB_ENV="production", SECRET_KEY=secrets.token_hex(32), LINK_SECRET_KEY=secrets.token_hex(32),
                DATABASE_URL=f"sqlite:///{tmp_path / 'hub.sqlite3'}", BASE_URL="https://hub.example.org",
                DEDUP_INDEX_DIR=str(tmp_path / "dedup"), MAIL_BACKEND="smtp",
-               MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), UPLOAD_DIR=str(tmp_path / "uploads"))
+               MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), UPLOAD_DIR=str(tmp_path / "uploads"),
+               RATELIMIT_STORAGE_URI="redis://127.0.0.1:9")  # production refuses in-memory limits; never reached
     done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
