@@ -190,7 +190,8 @@ def test_a_pledge_saved_on_host_a_shows_its_overlaps_on_host_b_within_a_second(h
 def _sink(path: str, order: dict | None = None) -> dict:
     """Ask the SMTP server's control port (GET ``path``, or POST ``order`` to it)."""
     data = None if order is None else json.dumps(order).encode()
-    request = urllib.request.Request(os.environ["SMTP_SINK"] + path, data=data, method="GET" if data is None else "POST")
+    request = urllib.request.Request(os.environ["SMTP_SINK"] + path, data=data,
+                                     method="GET" if data is None else "POST")
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
 
