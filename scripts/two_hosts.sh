@@ -3,8 +3,9 @@
 # own instance folders), two workers (`flask run-worker`), one throwaway PostgreSQL (scripts/pg.sh),
 # one Redis (Debian's redis-server) for login limits, one S3-compatible server on loopback (moto's
 # server mode) for uploads and for the overlap index's generations (published there by the workers;
-# each host keeps its own copy). Then runs tests/twohost against them, and stops everything it started,
-# by PID.
+# each host keeps its own copy), one SMTP server on loopback (tests/twohost/smtp_sink.py, which records
+# what it accepts and can be told to refuse) that the workers send the outbox's e-mails to. Then runs
+# tests/twohost against them, and stops everything it started, by PID.
 #
 # usage: bash scripts/two_hosts.sh [pytest arguments]      (from the repository root or anywhere)
 # needs: .venv with requirements-dev.txt, PostgreSQL's initdb, redis-server (apt-get install redis-server)
@@ -27,7 +28,8 @@ done
 # The scratch dir lives directly under /tmp so that `postgres` can traverse its parents.
 SCRATCH=$(mktemp -d /tmp/hub-two-hosts.XXXXXX)
 chmod 755 "$SCRATCH"
-PIDS=()          # workers and the S3 server (started by this script, stopped by PID)
+PIDS=()          # workers, the S3 and SMTP servers (started by this script, stopped by PID)
+WORKER_PIDS=()   # the two workers, for the test that SIGKILLs one
 PG_STARTED=0
 
 stop_pidfile() { [ -s "$1" ] && kill "$(cat "$1")" 2>/dev/null || true; }
@@ -62,10 +64,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Free loopback ports, one per server.
-read -r PGPORT REDIS_PORT S3_PORT PORT_A PORT_B < <("$PY" - <<'PY'
+read -r PGPORT REDIS_PORT S3_PORT PORT_A PORT_B SMTP_PORT SMTP_CONTROL_PORT < <("$PY" - <<'PY'
 import socket
 socks, ports = [], []
-for _ in range(5):
+for _ in range(7):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     socks.append(s)
@@ -100,6 +102,11 @@ echo "== S3-compatible server (moto) on 127.0.0.1:$S3_PORT"
 PIDS+=($!)
 wait_for "the S3 server" 30 "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$S3_PORT/', timeout=1)"
 
+echo "== SMTP server (aiosmtpd) on 127.0.0.1:$SMTP_PORT, its control on :$SMTP_CONTROL_PORT"
+"$PY" -m tests.twohost.smtp_sink --port "$SMTP_PORT" --control-port "$SMTP_CONTROL_PORT" >"$SCRATCH/smtp.log" 2>&1 &
+PIDS+=($!)
+wait_for "the SMTP server" 20 "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$SMTP_CONTROL_PORT/messages', timeout=1)"
+
 KEY=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
 LINK_KEY=$("$PY" -c 'import secrets; print(secrets.token_hex(32))')
 export HUB_ENV=development FLASK_APP=wsgi PYTHONUNBUFFERED=1
@@ -110,7 +117,8 @@ export TRUSTED_PROXIES=1                            # the tests play the load ba
 export S3_BUCKET=hub-two-hosts S3_ENDPOINT_URL="http://127.0.0.1:$S3_PORT" S3_REGION=us-east-1
 export S3_ACCESS_KEY_ID=testing S3_SECRET_ACCESS_KEY=testing
 export BASE_URL="http://127.0.0.1:$PORT_A"          # the load balancer's address
-export MAIL_BACKEND=file
+# The workers send e-mail by SMTP to the sink; a refused message is tried again after 1 s, 2 s, 4 s...
+export MAIL_BACKEND=smtp MAIL_SERVER=127.0.0.1 MAIL_PORT=$SMTP_PORT OUTBOX_RETRY_SECONDS=1
 "$PY" - <<'PY'
 import os, boto3
 boto3.client("s3", endpoint_url=os.environ["S3_ENDPOINT_URL"], region_name="us-east-1",
@@ -136,6 +144,7 @@ for h in a b; do
   # shellcheck disable=SC2046
   env $(host_vars "$h") "$BIN/flask" run-worker >"$SCRATCH/host-$h/worker.log" 2>&1 &
   PIDS+=($!)
+  WORKER_PIDS+=($!)
 done
 host_env a "$BIN/gunicorn" -w "$WEB_WORKERS_A" -b "127.0.0.1:$PORT_A" --pid "$SCRATCH/host-a/gunicorn.pid" \
   --error-logfile "$SCRATCH/host-a/web.log" --daemon wsgi:app
@@ -149,4 +158,5 @@ echo "== tests/twohost"
 TWO_HOSTS=1 HUB_A="http://127.0.0.1:$PORT_A" HUB_B="http://127.0.0.1:$PORT_B" \
   HUB_A_UPLOAD_DIR="$SCRATCH/host-a/uploads" HUB_B_UPLOAD_DIR="$SCRATCH/host-b/uploads" \
   HUB_B_INDEX_DIR="$SCRATCH/host-b/dedup" \
+  SMTP_SINK="http://127.0.0.1:$SMTP_CONTROL_PORT" HUB_WORKER_PIDS="${WORKER_PIDS[*]}" \
   "$PY" -m pytest -n 0 -q -p no:randomly tests/twohost "$@"

@@ -253,6 +253,36 @@ def test_confirming_a_meeting_records_one_row_and_the_worker_fans_it_out_once(po
     assert all(m.get_content_type() == "multipart/mixed" for m in _sent(app))
 
 
+def test_a_worker_killed_in_the_middle_of_a_fan_out_leaves_it_whole_to_do_again(poll, people, app, monkeypatch):
+    """Killed after recording the first invitee's e-mail, before the second's: the fan-out's transaction
+    never commits, so that e-mail is not recorded either; the next worker fans out to everyone, once."""
+    run_outbox(app)
+    _sent(app).clear()
+    consultations.confirm_slot(people.convener, poll, poll.slots[2], now=NOW)
+    db.session.commit()
+    real, recorded = consultations._send_meeting_email, []
+
+    def record_then_die(*args, **kwargs):
+        if recorded:
+            raise Killed
+        real(*args, **kwargs)
+        recorded.append(kwargs["key"])
+
+    monkeypatch.setattr(consultations, "_send_meeting_email", record_then_die)
+    with pytest.raises(Killed):
+        run_outbox(app)
+    _restart_worker()
+    assert len(recorded) == 1 and events.recorded(recorded) == set()  # gone with the dead worker's transaction
+    assert [r.kind for r in _rows(events.PENDING)] == [consultations.MEETING_MAIL] and _sent(app) == []
+    monkeypatch.setattr(consultations, "_send_meeting_email", real)
+    run_outbox(app)
+    assert run_outbox(app) == 0
+    assert sorted(str(m["To"]) for m in _sent(app)) == sorted([people.invitee.email, people.invitee2.email])
+    meeting_rows = [r for r in _rows() if r.key.startswith(consultations.MEETING_MAIL)]
+    assert [(r.kind, r.state) for r in meeting_rows] == [(consultations.MEETING_MAIL, events.DONE),
+                                                         ("email", events.DONE), ("email", events.DONE)]
+
+
 def test_a_meeting_mail_overtaken_by_a_newer_one_is_not_sent(poll, people, app):
     run_outbox(app)
     _sent(app).clear()
