@@ -151,6 +151,34 @@ def recorded(keys: Iterable[str]) -> set[str]:
     return found
 
 
+# -- search re-indexing ------------------------------------------------------------------------------------------
+REINDEX = "search.reindex"    # handled by app.knowledge.search: rewrites the objects' search documents
+_LATER = "reindex_later"      # session.info: (the transaction, its key suffix) of reindex_later's rows
+
+
+def reindex_later(obj: object | None = None, *, model: type | None = None, ids: Iterable[int] = ()) -> None:
+    """Have the worker rewrite the search documents of an object this transaction created, changed or
+    deletes (or of the ``model``'s objects ``ids``): the search shows the change once the worker ran.
+
+    Services call it after the flush that gave a new object its id (it flushes if need be) and before
+    deleting one. Calls for the same object in one transaction record one row; the handler reads the
+    objects as they are when it runs, so a row delivered twice is harmless. Objects of a model that no
+    search kind registers are skipped by the handler.
+    """
+    if obj is not None:
+        if getattr(obj, "id", None) is None:
+            db.session.flush()
+        model, ids = type(obj), [obj.id]
+    table = model.__table__.name
+    transaction = db.session().get_transaction()
+    later = db.session.info.get(_LATER)
+    if later is None or later[0] is not transaction:
+        later = db.session.info[_LATER] = (transaction, uuid.uuid4().hex[:12])
+    for object_id in sorted({int(i) for i in ids}):
+        # One row per object and transaction: the key names both.
+        emit(REINDEX, {"table": table, "ids": [object_id]}, key=f"reindex:{table}:{object_id}:{later[1]}")
+
+
 # -- delivering -------------------------------------------------------------------------------------------------
 def backoff(attempts: int) -> timedelta:
     """The wait before the next attempt after ``attempts`` failed ones: OUTBOX_RETRY_SECONDS doubled each
