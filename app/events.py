@@ -153,7 +153,18 @@ def recorded(keys: Iterable[str]) -> set[str]:
 
 # -- search re-indexing ------------------------------------------------------------------------------------------
 REINDEX = "search.reindex"    # handled by app.knowledge.search: rewrites the objects' search documents
-_LATER = "reindex_later"      # session.info: (the transaction, its key suffix) of reindex_later's rows
+_TAG = "outbox_transaction_tag"   # session.info: (the transaction, its tag)
+
+
+def transaction_tag() -> str:
+    """A short random tag naming the current transaction, for keys that coalesce the effects one
+    transaction asks for several times (``f"reindex:pledge:7:{tag}"``) while a later transaction records
+    its own."""
+    transaction = db.session().get_transaction()
+    tagged = db.session.info.get(_TAG)
+    if tagged is None or tagged[0] is not transaction:
+        tagged = db.session.info[_TAG] = (transaction, uuid.uuid4().hex[:12])
+    return tagged[1]
 
 
 def reindex_later(obj: object | None = None, *, model: type | None = None, ids: Iterable[int] = ()) -> None:
@@ -169,14 +180,10 @@ def reindex_later(obj: object | None = None, *, model: type | None = None, ids: 
         if getattr(obj, "id", None) is None:
             db.session.flush()
         model, ids = type(obj), [obj.id]
-    table = model.__table__.name
-    transaction = db.session().get_transaction()
-    later = db.session.info.get(_LATER)
-    if later is None or later[0] is not transaction:
-        later = db.session.info[_LATER] = (transaction, uuid.uuid4().hex[:12])
+    table, tag = model.__table__.name, transaction_tag()
     for object_id in sorted({int(i) for i in ids}):
         # One row per object and transaction: the key names both.
-        emit(REINDEX, {"table": table, "ids": [object_id]}, key=f"reindex:{table}:{object_id}:{later[1]}")
+        emit(REINDEX, {"table": table, "ids": [object_id]}, key=f"reindex:{table}:{object_id}:{tag}")
 
 
 # -- delivering -------------------------------------------------------------------------------------------------
