@@ -151,6 +151,41 @@ def recorded(keys: Iterable[str]) -> set[str]:
     return found
 
 
+# -- search re-indexing ------------------------------------------------------------------------------------------
+REINDEX = "search.reindex"    # handled by app.knowledge.search: rewrites the objects' search documents
+_TAG = "outbox_transaction_tag"   # session.info: (the transaction, its tag)
+
+
+def transaction_tag() -> str:
+    """A short random tag naming the current transaction, for keys that coalesce the effects one
+    transaction asks for several times (``f"reindex:pledge:7:{tag}"``) while a later transaction records
+    its own."""
+    transaction = db.session().get_transaction()
+    tagged = db.session.info.get(_TAG)
+    if tagged is None or tagged[0] is not transaction:
+        tagged = db.session.info[_TAG] = (transaction, uuid.uuid4().hex[:12])
+    return tagged[1]
+
+
+def reindex_later(obj: object | None = None, *, model: type | None = None, ids: Iterable[int] = ()) -> None:
+    """Have the worker rewrite the search documents of an object this transaction created, changed or
+    deletes (or of the ``model``'s objects ``ids``): the search shows the change once the worker ran.
+
+    Services call it after the flush that gave a new object its id (it flushes if need be) and before
+    deleting one. Calls for the same object in one transaction record one row; the handler reads the
+    objects as they are when it runs, so a row delivered twice is harmless. Objects of a model that no
+    search kind registers are skipped by the handler.
+    """
+    if obj is not None:
+        if getattr(obj, "id", None) is None:
+            db.session.flush()
+        model, ids = type(obj), [obj.id]
+    table, tag = model.__table__.name, transaction_tag()
+    for object_id in sorted({int(i) for i in ids}):
+        # One row per object and transaction: the key names both.
+        emit(REINDEX, {"table": table, "ids": [object_id]}, key=f"reindex:{table}:{object_id}:{tag}")
+
+
 # -- delivering -------------------------------------------------------------------------------------------------
 def backoff(attempts: int) -> timedelta:
     """The wait before the next attempt after ``attempts`` failed ones: OUTBOX_RETRY_SECONDS doubled each

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from app import create_app
+from app import create_app, events
 from app.extensions import db
 from app.members.models import Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus
 from app.members.passwords import hash_password
@@ -312,6 +312,14 @@ def run_outbox(app, now=None) -> int:
             db.session.remove()
 
 
+def drain() -> int:
+    """:func:`run_outbox` for the current app: what the worker does moments after a commit (search tests
+    call it before searching, the search being kept in step by the worker)."""
+    from flask import current_app
+
+    return run_outbox(current_app._get_current_object())
+
+
 class SentMail(Sequence):
     """The e-mails the worker sent (memory backend). Each read first drains the outbox, as the worker does
     within moments in production, so a test reads what a person would have received by then."""
@@ -355,6 +363,7 @@ def make_org(app):
         org = Organisation(stakeholder_type=kind, country_code=country, status=status, **fields)
         org.set_name(name or f"Test Organisation {next(counter)}")
         db.session.add(org)
+        events.reindex_later(org)  # as the services do: searchable once the worker ran
         db.session.commit()
         return org
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import audit
+from app import audit, events
 from app.actiongroups.models import (
     ActionGroup, Activity, GroupRole, JoinRequest, Membership, RequestKind, RequestStatus, Visibility,
 )
@@ -111,6 +111,7 @@ def create_group(actor: User, data: GroupData) -> ActionGroup:
     db.session.add(group)
     db.session.flush()
     audit.record(actor, "group.create", group)
+    events.reindex_later(group)
     return group
 
 
@@ -120,6 +121,7 @@ def update_group(actor: User, group: ActionGroup, data: GroupData) -> ActionGrou
     _check_group_data(data, existing=group)
     _apply_group_data(group, data)
     audit.record(actor, "group.edit", group)
+    events.reindex_later(group)  # its documents and consultations follow (name, visibility)
     return group
 
 
@@ -130,6 +132,7 @@ def archive_group(actor: User, group: ActionGroup, *, archived: bool = True) -> 
                                      else _("The group is not archived."))
     group.is_archived = archived
     audit.record(actor, "group.archive" if archived else "group.unarchive", group)
+    events.reindex_later(group)
     return group
 
 

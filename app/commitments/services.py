@@ -19,6 +19,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from app import events
 from app.actiongroups.models import ActionGroup, Membership
 from app.audit import record
 from app.commitments import schedule
@@ -38,13 +39,15 @@ from app.utils import search_text_of, utcnow
 
 
 def initiative_saved(obj, *, now=None) -> None:
-    """Tell the duplication detector an initiative changed (change log; overlaps looked for at once).
+    """Tell the duplication detector an initiative changed (change log; overlaps looked for at once), and
+    have the worker re-index it for the search (every change of a pledge comes through here).
 
     Imported here rather than at the top: app.overlaps imports this feature's models.
     """
     from app.overlaps.services import initiative_saved as saved
 
     saved(obj, now=now)
+    events.reindex_later(obj)
 
 
 TITLE_MAX = 200

@@ -210,6 +210,7 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
     # The worker writes the invitations (up to MAX_INVITEES of them): see _deliver_poll_invitations.
     events.emit(POLL_MAIL, {"consultation": consultation.id}, key=f"{POLL_MAIL}:{consultation.id}")
     audit.record(actor, "consultation_created", consultation, invitees=len(people), slots=len(starts))
+    events.reindex_later(consultation)
     logger.info("Consultation %r created by %s with %d invitees", consultation, actor, len(people))
     return consultation
 
@@ -573,6 +574,7 @@ def confirm_slot(actor: User, consultation: Consultation, slot: Slot, now: datet
     db.session.flush()
     _send_to_invitees(consultation, "REQUEST", "meeting_invitation", "invitation", now)
     audit.record(actor, "consultation_confirmed", consultation, starts_at=slot.starts_at.isoformat())
+    events.reindex_later(consultation)  # a public meeting is found by everyone once scheduled
 
 
 def reschedule(actor: User, consultation: Consultation, starts_at: datetime, duration_minutes: int | None = None,
@@ -602,6 +604,7 @@ def reschedule(actor: User, consultation: Consultation, starts_at: datetime, dur
                       message=(message or "").strip()[:2000])
     audit.record(actor, "consultation_rescheduled", consultation, starts_at=starts_at.isoformat(),
                  sequence=consultation.sequence)
+    events.reindex_later(consultation)
 
 
 def cancel(actor: User, consultation: Consultation, reason: str = "", now: datetime | None = None) -> None:
@@ -620,6 +623,7 @@ def cancel(actor: User, consultation: Consultation, reason: str = "", now: datet
     if was_scheduled:
         _send_to_invitees(consultation, "CANCEL", "meeting_cancelled", "cancelled", now)
     audit.record(actor, "consultation_cancelled", consultation)
+    events.reindex_later(consultation)
 
 
 def respond(invitee: Invitee, response: str, now: datetime | None = None) -> None:

@@ -9,10 +9,10 @@ the gateway itself knows nothing of the Forum:
 - **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): action group meetings per month, and
   registration and attendance per Forum edition and per session.
 
-The search index follows changed sessions and consultations by itself (the gateway's session listener). What
-it cannot see is a change elsewhere that changes their entries: an edition published or renamed, a track
-renamed, a group's workspace opened to all partners. :func:`_note_dependents` notes those, and
-:func:`_reindex_dependents` rewrites the entries concerned just before the commit.
+Services re-index what they change (``events.reindex_later``). A change elsewhere that changes these
+entries is followed too: a group renamed or opened to all partners re-indexes its consultations (the kind
+``follows`` groups); an edition published or renamed, or a track renamed, calls
+:func:`reindex_edition_later` for the edition's sessions.
 """
 from __future__ import annotations
 
@@ -23,9 +23,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
+from app import events
 from app.actiongroups.models import ActionGroup, Visibility
 from app.extensions import db
 from app.forums import times
@@ -37,7 +36,6 @@ from app.sqltools import json_list_contains, month_of
 SESSION_KIND = "session"
 MEETING_KIND = "consultation"
 LIST_MAX = 10
-_PENDING = "forums_search_dependents"
 
 
 # -- search -------------------------------------------------------------------------------------------------
@@ -96,51 +94,14 @@ def meeting_query() -> sa.Select:
     return sa.select(Consultation).options(so.joinedload(Consultation.group))
 
 
-def _changed(obj, *names: str) -> bool:
-    state = sa.inspect(obj)
-    return state.pending or any(state.attrs[name].history.has_changes() for name in names)
+def reindex_edition_later(forum_id: int) -> None:
+    """Have the worker re-index every session of an edition (published, unpublished, renamed, a track renamed)."""
+    events.reindex_later(model=ForumSession, ids=db.session.scalars(
+        sa.select(ForumSession.id).where(ForumSession.forum_id == forum_id)))
 
 
-@event.listens_for(Session, "after_flush")
-def _note_dependents(session: Session, flush_context) -> None:
-    """Note the editions and groups whose change changes their sessions' or consultations' entries."""
-    forums, groups = set(), set()
-    for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Forum) and _changed(obj, "is_published", "title", "slug"):
-            forums.add(obj.id)
-        elif isinstance(obj, ForumTrack) and _changed(obj, "name"):
-            forums.add(obj.forum_id)
-        elif isinstance(obj, ActionGroup) and not sa.inspect(obj).pending and _changed(obj, "visibility", "name"):
-            groups.add(obj.id)
-    if forums or groups:
-        pending = session.info.setdefault(_PENDING, (set(), set()))
-        pending[0].update(forums)
-        pending[1].update(groups)
-
-
-@event.listens_for(Session, "before_commit")
-def _reindex_dependents(session: Session) -> None:
-    session.flush()
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    from app.knowledge.search import KINDS, index_objects
-
-    forums, groups = pending
-    keys = []
-    if forums and SESSION_KIND in KINDS:
-        keys += [(SESSION_KIND, i) for i in session.scalars(
-            sa.select(ForumSession.id).where(ForumSession.forum_id.in_(forums)))]
-    if groups and MEETING_KIND in KINDS:
-        keys += [(MEETING_KIND, i) for i in session.scalars(
-            sa.select(Consultation.id).where(Consultation.group_id.in_(groups)))]
-    if keys:
-        index_objects(keys, session=session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_dependents(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _meetings_of_groups(group_ids: list[int]) -> sa.Select:
+    return sa.select(Consultation.id).where(Consultation.group_id.in_(group_ids))
 
 
 # -- country pages ------------------------------------------------------------------------------------------
@@ -280,7 +241,7 @@ def register() -> None:
     register_kind(SearchKind(SESSION_KIND, _l("Forum sessions"), ForumSession, session_entry, session_query,
                              order=40))
     register_kind(SearchKind(MEETING_KIND, _l("Consultations and meetings"), Consultation, meeting_entry,
-                             meeting_query, order=45))
+                             meeting_query, order=45, follows={"group": _meetings_of_groups}))
     register_country_section(CountrySection("forum", _l("Upcoming consultations and Forum sessions"),
                                             "forums/_country_events.html", load_country_events, order=60))
     register_figure(Figure("meetings", _l("Action group meetings per month"), meetings_per_month, chart="line",

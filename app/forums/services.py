@@ -15,10 +15,10 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app import audit, events
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
-from app.forums import times
+from app.forums import gateway, times
 from app.i18n import is_country
 from app.forums.models import (
     ACTIVE_STATES, AgendaEntry, Forum, ForumRoom, ForumSession, ForumTrack, Registration, RegistrationState,
@@ -218,6 +218,8 @@ def update_forum(actor: User, forum: Forum, data: ForumData, now: datetime | Non
     db.session.flush()
     promote_waiting(forum, None, now or utcnow())
     audit.record(actor, "forum_updated", forum)
+    # Its sessions' entries read its title, slug, publication and tracks.
+    gateway.reindex_edition_later(forum.id)
     return forum
 
 
@@ -311,6 +313,7 @@ def create_session(actor: User, forum: Forum, data: SessionData, now: datetime |
     db.session.add(session)
     db.session.flush()
     audit.record(actor, "forum_session_created", session)
+    events.reindex_later(session)
     return session
 
 
@@ -323,12 +326,14 @@ def update_session(actor: User, session: ForumSession, data: SessionData, now: d
     db.session.flush()
     promote_waiting(session.forum, session, now or utcnow())
     audit.record(actor, "forum_session_updated", session)
+    events.reindex_later(session)
     return session
 
 
 def delete_session(actor: User, session: ForumSession) -> None:
     _require_admin(actor)
     audit.record(actor, "forum_session_deleted", session, title=session.title)
+    events.reindex_later(session)  # the worker finds it gone and removes its document
     db.session.delete(session)
     db.session.flush()
 

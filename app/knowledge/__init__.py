@@ -2,7 +2,8 @@
 
 Three registries let other features plug in without changes here:
 
-- :func:`app.knowledge.search.register_kind`: a kind of object the global search finds;
+- :func:`app.knowledge.search.register_kind`: a kind of object the global search finds (its services call
+  :func:`app.events.reindex_later` when they change one: the worker re-indexes it);
 - :func:`app.knowledge.countries.register_country_section`: a section of every country page;
 - :func:`app.knowledge.dashboard.register_figure`: a figure (chart, table and CSV) of the dashboard.
 """

@@ -5,10 +5,25 @@ one object into an :class:`Entry` (title, body, language, who may find it, its U
 object must not be found, e.g. a draft), and a query returning every object that may be indexed (for
 ``flask search-reindex``). Forum sessions or imported external activities join later the same way.
 
-**Kept in step.** A session listener notes every flushed object of a registered model and, just before
-the transaction commits, rewrites its :class:`~app.knowledge.models.SearchDocument` row (or removes it).
-So services do nothing special, and a rolled-back change never reaches the index. Bulk inserts that
-bypass the ORM (``seed-demo --size large``) are followed by :func:`rebuild_index`.
+**Kept in step, by the worker.** A service that creates, changes or deletes a searchable object says so:
+``events.reindex_later(obj)`` (or ``events.reindex_later(model=Pledge, ids=ids)``). That records one outbox
+row (:mod:`app.events`, kind ``search.reindex``) in the change's own transaction, so a rolled-back change
+never reaches the index, and the worker rewrites the :class:`~app.knowledge.models.SearchDocument` rows
+from the objects as they are then (an object gone, or one its kind says must not be found, loses its
+document). The handler is idempotent, so a row delivered twice is harmless; the calls of one transaction
+for the same object share a key and make one row. Nothing re-indexes inside a request and no session
+listener does it. Until the worker has run, the search shows the object as it was (moments, in practice).
+
+A kind whose entries read another kind's objects (a group's documents show the group's visibility) names
+them in ``SearchKind.follows``: re-indexing a group re-indexes its documents too. Bulk inserts that bypass
+the ORM (``seed-demo --size large``) are followed by :func:`rebuild_index`.
+
+**Adding a kind** (e.g. a feature's news items), from the feature's ``gateway.py``::
+
+    register_kind(SearchKind("news", _l("News"), NewsItem, news_entry, news_query, order=35))
+
+and ``events.reindex_later(item)`` in every service that creates, edits, publishes or deletes one
+(after the flush that gives a new object its id, and before a delete: the id is what is recorded).
 
 **Backends.** The documents hold case- and accent-folded text (``title_key``, ``body_key``); the
 database indexes that text with English stemming:
@@ -40,6 +55,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import events
 from app.extensions import db
 from app.knowledge.models import SearchDocument
 from app.utils import fold, search_words, utcnow, whole_number
@@ -51,7 +67,6 @@ Q_MAX = 200            # characters of the search box that count
 WORDS_MAX = 8          # words of a query that count
 SNIPPET_WORDS = 36     # words around the first match shown under a result
 REINDEX_CHUNK = 1000
-_PENDING = "search_pending"
 
 # -- the backends' objects (also written out in the migration) ----------------------------------------------
 SQLITE_FTS = "search_fts"
@@ -136,6 +151,9 @@ class SearchKind:
     :param model: the mapped class; flushed objects of it are re-indexed on commit.
     :param entry: object -> Entry, or None when the object must not be found.
     :param query: a SELECT of every object of the kind (with what ``entry`` reads loaded), for reindexing.
+    :param follows: the other kinds whose objects ``entry`` reads, each with a function of their ids giving
+        a SELECT of this kind's ids to re-index with them (e.g. ``{"group": lambda ids:
+        sa.select(Document.id).where(Document.group_id.in_(ids))}``).
     """
 
     name: str
@@ -144,6 +162,7 @@ class SearchKind:
     entry: Callable[[object], Entry | None]
     query: Callable[[], sa.Select]
     order: int = 50
+    follows: dict[str, Callable[[list[int]], sa.Select]] = field(default_factory=dict)
 
 
 KINDS: dict[str, SearchKind] = {}
@@ -160,34 +179,27 @@ def register_kind(kind: SearchKind) -> None:
 
 
 # -- keeping the index in step ----------------------------------------------------------------------------
-@event.listens_for(Session, "after_flush")
-def _note_changes(session: Session, flush_context) -> None:
-    if not _BY_MODEL:
-        return
-    pending = None
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        kind = _BY_MODEL.get(type(obj))
-        if kind is not None and getattr(obj, "id", None) is not None:
-            if pending is None:
-                pending = session.info.setdefault(_PENDING, set())
-            pending.add((kind.name, obj.id))
+def _with_followers(keys: Iterable[tuple[str, int]], session: Session) -> set[tuple[str, int]]:
+    """``keys`` and the documents of the kinds that follow theirs (see ``SearchKind.follows``)."""
+    keys = set(keys)
+    by_kind: dict[str, list[int]] = {}
+    for name, object_id in keys:
+        by_kind.setdefault(name, []).append(object_id)
+    for follower in KINDS.values():
+        for name, select_ids in follower.follows.items():
+            if by_kind.get(name):
+                keys.update((follower.name, i) for i in session.scalars(select_ids(sorted(by_kind[name]))))
+    return keys
 
 
-@event.listens_for(Session, "before_commit")
-def _index_changes(session: Session) -> None:
-    # Flush first so that objects added since the last flush are noted too; loop because re-indexing
-    # may itself flush.
-    session.flush()
-    for _ in range(3):
-        pending = session.info.pop(_PENDING, None)
-        if not pending:
-            return
-        index_objects(pending, session=session)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_changes(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@events.handler(events.REINDEX)
+def _reindex(payload: dict, event) -> None:
+    """The worker's side of :func:`app.events.reindex_later`: rewrite the documents of the objects (and of
+    the kinds that follow theirs) from the objects as they are now; idempotent."""
+    ids = [int(i) for i in payload.get("ids", ())]
+    keys = {(kind.name, i) for kind in KINDS.values() if kind.model.__table__.name == payload.get("table")
+            for i in ids}
+    index_objects(_with_followers(keys, db.session))
 
 
 def _document_row(kind: SearchKind, obj, entry: Entry) -> dict:

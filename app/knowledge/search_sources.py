@@ -92,9 +92,12 @@ def register_sources() -> None:
     from app.members.models import Organisation
 
     register_kind(SearchKind("resource", _l("Resources"), Resource, _resource_entry, _resource_query, order=10))
-    register_kind(SearchKind("pledge", _l("Pledges"), Pledge, _pledge_entry, _pledge_query, order=20))
+    register_kind(SearchKind("pledge", _l("Pledges"), Pledge, _pledge_entry, _pledge_query, order=20,
+                             follows={"organisation": lambda ids: sa.select(Pledge.id).where(
+                                 Pledge.organisation_id.in_(ids))}))
     register_kind(SearchKind("group", _l("Action groups"), ActionGroup, _group_entry, _group_query, order=30))
     register_kind(SearchKind("organisation", _l("Organisations"), Organisation, _organisation_entry,
                              _organisation_query, order=50))
     register_kind(SearchKind("document", _l("Workspace documents"), Document, _document_entry, _document_query,
-                             order=60))
+                             order=60, follows={"group": lambda ids: sa.select(Document.id).where(
+                                 Document.group_id.in_(ids))}))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
+from app import events
 from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
 from app.actiongroups.models import ActionGroup, GroupRole, Membership
 from app.audit import record
@@ -132,6 +133,7 @@ def submit_resource(actor: User, data: ResourceData, stored: StoredFile | None =
     db.session.add(resource)
     db.session.flush()
     record(actor, "resource.submit", resource)
+    events.reindex_later(resource)
     logger.info("Resource %r submitted by %s", resource, actor)
     return resource
 
@@ -159,6 +161,7 @@ def update_resource(actor: User, resource: Resource, data: ResourceData, stored:
     if old_key:
         _delete_after_commit(old_key)
     record(actor, "resource.update", resource)
+    events.reindex_later(resource)
 
 
 def _delete_after_commit(path_key: str) -> None:
@@ -186,6 +189,7 @@ def publish_resource(curator: User, resource: Resource, *, now: datetime | None 
     resource.state, resource.published_at = ResourceState.published, resource.published_at or now
     resource.review_comment, resource.reviewed_by_id, resource.updated_at = "", curator.id, now
     record(curator, "resource.publish", resource)
+    events.reindex_later(resource)
 
 
 def return_resource(curator: User, resource: Resource, comment: str, *, now: datetime | None = None) -> None:
@@ -201,6 +205,7 @@ def return_resource(curator: User, resource: Resource, comment: str, *, now: dat
     resource.state, resource.review_comment = ResourceState.returned, comment
     resource.reviewed_by_id, resource.updated_at = curator.id, now
     record(curator, "resource.return", resource, comment=comment)
+    events.reindex_later(resource)
 
 
 def archive_resource(curator: User, resource: Resource, *, now: datetime | None = None) -> None:
@@ -209,6 +214,7 @@ def archive_resource(curator: User, resource: Resource, *, now: datetime | None 
         raise InvalidTransitionError(_("Only a published resource can be archived, by a curator."))
     resource.state, resource.updated_at = ResourceState.archived, now or utcnow()
     record(curator, "resource.archive", resource)
+    events.reindex_later(resource)
 
 
 # -- curators ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import audit
+from app import audit, events
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError, TokenError
 from app.extensions import db
 from app.i18n import all_timezones, is_country
@@ -148,6 +148,7 @@ def apply_with_new_organisation(org_data: OrganisationData, person: PersonData, 
                      reuse=declined)
     db.session.flush()
     audit.record(user, "organisation.apply", org, reapplication=declined is not None)
+    events.reindex_later(org)
     queue_email(user, _l("We received your application"), "application_received", user=user, organisation=org)
     _tell_admins_of_application(user)
     logger.info("Organisation %r applied, focal point %s", org, user)
@@ -185,6 +186,7 @@ def approve_organisation(actor: User, org: Organisation, *, now: datetime | None
     org.status = OrganisationStatus.active
     org.approved_at = now
     audit.record(actor, "organisation.approve", org)
+    events.reindex_later(org)
     for user in db.session.scalars(org.users.select().where(User.status == UserStatus.pending)):
         _activate(actor, user, now)
     return org
@@ -200,6 +202,7 @@ def decline_organisation(actor: User, org: Organisation, reason: str) -> Organis
     # The name becomes free again, so the applicant can correct it and apply once more.
     org.name_key = f"{org.name_key[:170]}#declined-{org.id}"
     audit.record(actor, "organisation.decline", org, reason=reason)
+    events.reindex_later(org)
     for user in db.session.scalars(org.users.select().where(User.status == UserStatus.pending)):
         _decline(actor, user, reason)
     return org
@@ -277,6 +280,7 @@ def suspend_organisation(actor: User, org: Organisation, reason: str = "") -> Or
     for user in db.session.scalars(org.users.select()):
         access_ended(user)
     audit.record(actor, "organisation.suspend", org, reason=reason.strip())
+    events.reindex_later(org)
     return org
 
 
@@ -286,6 +290,7 @@ def reactivate_organisation(actor: User, org: Organisation) -> Organisation:
         raise InvalidTransitionError(_("Only a suspended organisation can be reactivated."))
     org.status = OrganisationStatus.active
     audit.record(actor, "organisation.reactivate", org)
+    events.reindex_later(org)
     return org
 
 
@@ -422,4 +427,5 @@ def update_organisation(actor: User, org: Organisation, data: OrganisationData) 
     _check_organisation(data, existing=org)
     _apply_org_data(org, data)
     audit.record(actor, "organisation.edit", org)
+    events.reindex_later(org)  # its pledges follow (the organisation's name)
     return org

@@ -11,6 +11,7 @@ from flask import g, has_request_context
 from flask_babel import LazyString, lazy_ngettext
 from flask_login import current_user
 
+from app import events
 from app.extensions import db
 from app.mail import queue_email
 from app.members.models import User, UserStatus
@@ -20,6 +21,8 @@ from app.urls import absolute_url, external_url
 from app.utils import is_safe_next, utcnow
 
 logger = logging.getLogger(__name__)
+
+EMAIL = "notifications.email"   # outbox kind: render and queue one notification's e-mail (in the worker)
 
 
 def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None = None,
@@ -64,13 +67,37 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
     db.session.add(notification)
     db.session.flush()
     if delivery is Delivery.immediately:
-        # The subject is rendered lazily, inside queue_email's switch to the recipient's language.
-        queue_email(recipient, LazyString(subject, notification), "notification", reply_to=reply_to,
-                    notification=notification,
-                    link=absolute_url(notification.url), preferences_url=external_url("notifications.preferences"))
+        # The worker renders the e-mail (in the recipient's language) and queues it: a notice to every member
+        # of a large group renders nothing inside the request. emailed_at is set now so that the digest
+        # never takes the notification too.
+        events.emit(EMAIL, {"notification": notification.id, **_reply_to_payload(reply_to)},
+                    key=f"{EMAIL}:{notification.id}")
         notification.emailed_at = now
     logger.info("Notification %r for %s (%s)", notification, recipient, delivery.value)
     return notification
+
+
+def _reply_to_payload(reply_to) -> dict:
+    if reply_to is None:
+        return {}
+    if isinstance(reply_to, User):
+        return {"reply_to_user": reply_to.id}
+    return {"reply_to": str(reply_to)}
+
+
+@events.handler(EMAIL)
+def _email_notification(payload: dict, event) -> None:
+    """The worker's side of an immediate notification: render its e-mail and queue it (once: keyed by the
+    notification), unless the notification or its recipient's access is gone meanwhile."""
+    notification = db.session.get(Notification, payload["notification"])
+    if notification is None or not notification.recipient.is_approved:
+        return
+    reply_to = (db.session.get(User, payload["reply_to_user"]) if payload.get("reply_to_user")
+                else payload.get("reply_to"))
+    # The subject is rendered lazily, inside queue_email's switch to the recipient's language.
+    queue_email(notification.recipient, LazyString(subject, notification), "notification", reply_to=reply_to,
+                key=f"notification:{notification.id}", notification=notification,
+                link=absolute_url(notification.url), preferences_url=external_url("notifications.preferences"))
 
 
 # -- preferences -----------------------------------------------------------------------------------

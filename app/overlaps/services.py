@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from app import events
 from app.audit import record
 from app.dedup import Initiative, Match, Tier
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
@@ -67,17 +68,32 @@ def record_change(initiative_id: str, *, deleted: bool = False) -> InitiativeCha
     return row
 
 
+SCAN = "overlaps.scan"          # outbox kind: look for the overlaps of one saved initiative (in the worker)
+
+
 def initiative_saved(obj, *, now: datetime | None = None) -> None:
     """Call from a feature's service whenever an initiative is created, edited or changes state.
 
     Writes the change log (every worker's index sees it at its next query, once committed) and, unless
-    ``OVERLAP_SCAN_ON_SAVE`` is off, looks for overlaps with it now, so the review queue shows them at
-    once (the nightly job looks again, and tells the owners of likely duplicates).
+    ``OVERLAP_SCAN_ON_SAVE`` is off, has the worker look for overlaps with it (outbox kind ``overlaps.scan``),
+    so the review queue shows them moments later (the nightly job looks again, and tells the owners of
+    likely duplicates). No scan runs inside the request; the panel shown while typing is a query, apart.
     """
     db.session.flush()
     record_change(obj.initiative_id)
     if current_app.config.get("OVERLAP_SCAN_ON_SAVE", True):
-        scan(obj, now=now)
+        # One scan per initiative and transaction, however many times it was saved in it.
+        events.emit(SCAN, {"initiative": obj.initiative_id, "now": now.isoformat() if now else None},
+                    key=f"{SCAN}:{obj.initiative_id}:{events.transaction_tag()}")
+
+
+@events.handler(SCAN)
+def _scan_saved(payload: dict, event) -> None:
+    """The worker's side of :func:`initiative_saved`: scan the initiative as it is now (gone: nothing to do).
+    Idempotent: a scan updates the initiative's flags to what it finds."""
+    obj = initiatives.load_one(payload["initiative"])
+    if obj is not None:
+        scan(obj, now=datetime.fromisoformat(payload["now"]) if payload.get("now") else None)
 
 
 def initiative_deleted(initiative_id: str, *, now: datetime | None = None) -> None:

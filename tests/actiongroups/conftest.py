@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app import events
 from app.actiongroups.models import ActionGroup, GroupRole, JoinRequest, Membership, Visibility
 from app.extensions import db
 from app.members.models import UserStatus
@@ -23,6 +24,7 @@ def make_group(app):
                             visibility=visibility, is_archived=archived, mandate=fields.pop("mandate", "A mandate."),
                             **fields)
         db.session.add(group)
+        events.reindex_later(group)  # as the services do: searchable once the worker ran
         db.session.commit()
         return group
 

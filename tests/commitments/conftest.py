@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app import events
 from app.commitments.models import Deliverable, Indicator, Pledge, PledgePartner, PledgeState
 from app.extensions import db
 from app.members.models import OrgRole
@@ -51,6 +52,7 @@ def make_pledge(app):
             pledge.partners.append(PledgePartner(organisation_id=partner.id))
         pledge.refresh_schedule()
         db.session.add(pledge)
+        events.reindex_later(pledge)  # as the services do: searchable once the worker ran
         db.session.commit()
         return pledge
 

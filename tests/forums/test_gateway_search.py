@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from app import events
 from app.actiongroups.models import ActionGroup, GroupRole, Membership, Visibility
 from app.extensions import db
 from app.forums import consultations, services
@@ -19,10 +20,13 @@ from app.knowledge import search
 from app.knowledge.models import SearchDocument
 from app.knowledge.search import Query, rebuild_index
 from app.members.models import UserStatus
+from tests.conftest import drain
 from tests.forums.conftest import NOW, forum_data, poll_data
 
 
 def hits(q, user=None, kind=""):
+    """What ``user`` finds once the worker has re-indexed what was committed."""
+    drain()
     return search.search(Query(q=q, kind=kind), user).hits
 
 
@@ -71,6 +75,7 @@ def test_a_changed_or_removed_session_changes_the_index(people, forum, make_sess
 
 def test_rebuilding_the_index_covers_sessions_and_consultations(people, group, forum, make_session, poll):
     make_session("Zanzibar fisheries")
+    drain()
     db.session.execute(sa.delete(SearchDocument))
     db.session.commit()
     assert titles("zanzibar") == []
@@ -149,6 +154,7 @@ def test_what_the_search_leaves_out_and_why(meetings):
 def test_a_group_opened_to_all_partners_opens_its_consultations_in_the_search(meetings, group, people):
     assert "Quorum of the group" not in {h.title for h in hits("quorum", people.partner)}
     group.visibility = Visibility.partners
+    events.reindex_later(group)          # as update_group does: the group's consultations follow it
     db.session.commit()
     assert "Quorum of the group" in {h.title for h in hits("quorum", people.partner)}
 

@@ -13,6 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from app.extensions import db
+from app.knowledge.search import rebuild_index
 from app.members.models import OrganisationStatus, UserStatus
 from tests.conftest import PASSWORD
 
@@ -104,6 +105,9 @@ def world(make_org, make_user):
     forums = _forums(admin, workspace["group"])
     knowledge = _knowledge(org, admin)
     overlaps = _overlaps(pledges["pledge"])
+    # Made directly rather than through the services: indexed for the search as seed-demo does it.
+    rebuild_index()
+    db.session.commit()
     return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums, **knowledge,
                            **overlaps)
 

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app import events
 from app.actiongroups.models import ActionGroup, GroupRole, Membership
 from app.extensions import db
 from app.knowledge.models import LibraryCurator, Resource, ResourceState
@@ -31,6 +32,7 @@ def make_resource(app):
         if state is ResourceState.published:
             resource.published_at = NOW
         db.session.add(resource)
+        events.reindex_later(resource)  # as the services do: searchable once the worker ran
         db.session.commit()
         return resource
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from app import events
 from app.extensions import db
 from app.knowledge import search
 from app.knowledge.places import countries_named, place_words
 from app.knowledge.search import Query, plain_text
 from tests.commitments.conftest import make_pledge  # noqa: F401  (fixture)
+from tests.conftest import drain
 
 
 def titles(q, user=None, **kw):
@@ -43,6 +45,7 @@ def test_items_are_found_by_their_places_in_every_language(world, make_resource,
     make_pledge(world.org, title="Cocoa farms pledge", countries=["GHA"])
     make_pledge(world.org, title="Worldwide pledge", countries=[], is_global=True)
     make_resource(title="Labour inspection study", summary="Inspections.", countries=["DEU"])
+    drain()
     for q in ("Allemagne", "alemania", "germany", "deu"):
         assert titles(q) == ["Labour inspection study"], q
     for q in ("ivoire", "côte", "côte d'ivoire", "civ"):
@@ -63,6 +66,7 @@ def test_the_country_page_is_the_first_result_for_its_name(client, world):
 
 
 def test_a_misspelt_word_gets_a_suggestion_that_finds_something(client, world):
+    drain()
     results = search.search(Query(q="cocao"), None)
     assert results.total == 0 and results.suggestion == "cocoa"
     assert search.search(Query(q="cocao study"), None).suggestion == "cocoa study"
@@ -81,7 +85,9 @@ def test_a_suggestion_never_reveals_a_private_title(world):
     document.versions = [DocumentVersion(number=1, path_key="ab/" + "a" * 32, original_name="m.pdf", size=1,
                                          mime="application/pdf", sha256="0" * 64)]
     db.session.add(document)
+    events.reindex_later(document)
     db.session.commit()
+    drain()
     assert search.search(Query(q="zebrafsh"), None).suggestion == ""
     assert "zebrafish" not in search.vocabulary()
 
@@ -89,6 +95,7 @@ def test_a_suggestion_never_reveals_a_private_title(world):
 def test_snippets_are_text_without_markdown(world, make_resource):
     make_resource(title="Kiln report", summary="**Bold claim** about _brick_ kilns, see [the report](https://x.org/r)."
                   "\n\n# Heading\n- item `code`")
+    drain()
     hit = search.search(Query(q="kiln"), None).hits[0]
     assert "**" not in hit.snippet_html and "](" not in hit.snippet_html and "#" not in hit.snippet_html
     assert "Bold claim about brick" in str(hit.snippet_html) and "the report" in str(hit.snippet_html)

@@ -73,6 +73,38 @@ def test_an_immediate_notification_is_emailed_in_the_recipients_language(app, ma
     assert "/notifications/preferences" in body
 
 
+def test_the_request_renders_no_email_the_worker_does(app, make_user, outbox, monkeypatch):
+    """notify() records the in-app notification at once and one outbox row; the e-mail is rendered by the
+    worker (a notice to a large group renders nothing inside the request)."""
+    from app import events, mail
+
+    actor = make_user(full_name="Ada Actor")
+    people = [make_user(f"member{n}@example.org", locale=locale) for n, locale in enumerate(["fr", "es", "en"])]
+    rendered = []
+    monkeypatch.setattr(mail, "render_template", lambda *a, **kw: rendered.append(a) or "body")
+    for n, person in enumerate(people):
+        assert _notify(person, actor, key=f"k:{n}") is not None
+    db.session.commit()
+    assert rendered == []                                   # nothing rendered in the "request"
+    rows = db.session.execute(sa.select(events.OutboxEvent.kind, sa.func.count()).where(
+        events.OutboxEvent.kind.in_((mail.KIND, services.EMAIL))).group_by(events.OutboxEvent.kind)).all()
+    assert dict(rows) == {services.EMAIL: 3}                # no e-mail yet: three rows for the worker
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 3  # in-app: at once
+    monkeypatch.undo()
+    assert sorted(msg["To"] for msg in outbox) == [p.email for p in people]
+    assert len(outbox) == 3                                 # a second drain sends nothing twice
+
+
+def test_a_notification_whose_recipient_lost_access_is_not_emailed(app, make_user, outbox):
+    actor = make_user(full_name="Ada Actor")
+    person = make_user("gone@example.org")
+    assert _notify(person, actor) is not None
+    db.session.commit()
+    person.status = UserStatus.suspended
+    db.session.commit()
+    assert outbox == []
+
+
 def test_a_daily_notification_waits_for_the_digest(app, make_user, outbox):
     actor, person = make_user(), make_user()
     notification = _notify(person, actor, kind="thread_new", thread="Budget", key="thread:1")

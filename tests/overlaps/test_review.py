@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import events
 from app.audit import AuditEntry
 from app.commitments import services as pledges
 from app.commitments.models import Pledge
@@ -17,7 +18,7 @@ from app.notifications.models import Notification
 from app.overlaps import services
 from app.overlaps.jobs import scan_everything
 from app.overlaps.models import Decision, FlagStatus, InitiativeChange, InitiativeLink, OverlapDecision, OverlapFlag
-from tests.conftest import reload
+from tests.conftest import drain, reload
 from tests.overlaps.conftest import NOW
 
 
@@ -48,7 +49,7 @@ def test_scanning_flags_each_pair_once_with_reasons_filters_and_groups(flagged):
     assert flag.reasons and all(isinstance(code, str) for code, _params in flag.reasons)
 
 
-def test_saving_an_initiative_flags_its_pairs_at_once(world, make_org):
+def test_saving_an_initiative_flags_its_pairs_once_the_worker_ran(world, make_org):
     assert db.session.scalar(sa.select(sa.func.count(OverlapFlag.id))) == 0
     item = world.item
     from app.actiongroups.workplan import services as workplan
@@ -58,6 +59,10 @@ def test_saving_an_initiative_flags_its_pairs_at_once(world, make_org):
         "start_date": item.start_date, "due_date": date(2027, 6, 30), "status": "in_progress",
         "lead_organisation_id": item.lead_organisation_id, "responsible_id": item.responsible_id}, now=NOW)
     db.session.commit()
+    scans = sa.select(sa.func.count()).select_from(events.OutboxEvent).where(events.OutboxEvent.kind == services.SCAN)
+    assert db.session.scalar(scans) == 1                    # recorded in the save's transaction...
+    assert services.flags_of(item.initiative_id) == []      # ...and no scan inside the request
+    drain()
     assert {f.other(item.initiative_id) for f in services.flags_of(item.initiative_id)} >= {
         world.pledge.initiative_id, world.activity.initiative_id}
 
@@ -75,6 +80,7 @@ def test_a_withdrawn_initiative_clears_its_open_flags_and_keeps_decided_ones(fla
     services.decide(world.people.admin, decided, "related", now=NOW)
     pledges.withdraw_pledge(world.people.cocoa, world.pledge, "Funding ended.", now=NOW)
     db.session.commit()
+    drain()
     assert flag_between(world.pledge, world.item).status is FlagStatus.cleared
     assert reload(decided).status is FlagStatus.decided
 
@@ -277,6 +283,7 @@ def test_a_distinct_pair_is_flagged_again_after_a_material_change(flagged):
     data = pledges.pledge_data(world.pledge)
     pledges.update_pledge(world.people.cocoa, world.pledge, replace(data, countries=["GHA"]), now=NOW)
     db.session.commit()
+    drain()
     flag = reload(flag)
     assert flag.status is FlagStatus.open and flag.decision is None and flag.times_reopened == 1
     ended = flag.decisions[0]

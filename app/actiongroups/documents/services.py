@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import audit
+from app import audit, events
 from app.actiongroups.documents.models import DOCUMENT_LANGUAGES, Document, DocumentVersion
 from app.actiongroups.models import ActionGroup, Membership
 from app.actiongroups.services import group_url, record_activity
@@ -106,6 +106,7 @@ def add_document(actor: User, group: ActionGroup, data: DocumentData, stored: St
     url = document_url(document)
     record_activity(group, actor, "document_new", url=url, title=document.title)
     audit.record(actor, "document.create", document, group=group.name, public=document.is_public)
+    events.reindex_later(document)
     recipients = db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.group_id == group.id, User.id != actor.id).order_by(User.id))
@@ -137,6 +138,7 @@ def add_version(actor: User, document: Document, stored: StoredFile, note: str =
     db.session.expire(document, ["current_version", "versions"])
     record_activity(document.group, actor, "document_version", url=document_url(document), title=document.title)
     audit.record(actor, "document.new_version", document, version=number, file=stored.original_name)
+    events.reindex_later(document)
     logger.info("Document %r: version %d uploaded by %s", document, number, actor)
     return version
 
@@ -153,6 +155,7 @@ def update_document(actor: User, document: Document, data: DocumentData, *,
     document.language = data.language
     document.updated_at = now or utcnow()
     audit.record(actor, "document.edit", document, before=before)
+    events.reindex_later(document)
     if data.is_public != document.is_public:
         set_public(actor, document, data.is_public, now=now)
     return document
@@ -168,5 +171,6 @@ def set_public(actor: User, document: Document, flag: bool, *, now: datetime | N
     document.updated_at = now or utcnow()
     audit.record(actor, "document.publish" if flag else "document.unpublish", document,
                  group=document.group.name)
+    events.reindex_later(document)
     logger.info("Document %r made %s by %s", document, "public" if flag else "private", actor)
     return document
