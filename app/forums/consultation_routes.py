@@ -111,8 +111,12 @@ def consultation(consultation_id: int):
 
 
 def _answers_from_form(consultation: Consultation) -> dict[int, str]:
+    """The posted answers: "Yes to all", or each slot's choice ("" = unanswered, which takes an earlier
+    answer back)."""
+    if request.form.get("all") == "yes":
+        return consultations.yes_to_all(consultation)
     return {slot.id: request.form.get(f"slot-{slot.id}", "") for slot in consultation.slots
-            if request.form.get(f"slot-{slot.id}")}
+            if f"slot-{slot.id}" in request.form}
 
 
 @bp.route("/consultations/<int:consultation_id>/answer", methods=["POST"])

@@ -318,11 +318,12 @@ def join_open_poll(user: User, consultation: Consultation, now: datetime | None 
 
 
 def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None = None) -> None:
-    """Record the invitee's yes / if need be / no for every slot of the poll (their own answers only: the
-    invitee comes from the signed-in person or from their personal link).
+    """Record the invitee's yes / if need be / no for the slots of the poll (their own answers only: the
+    invitee comes from the signed-in person or from their personal link). An empty value leaves the slot
+    unanswered (and takes back an earlier answer); answers can change until the poll closes.
 
     :raises InvalidTransitionError: the poll is closed (by hand, by its deadline, or scheduled).
-    :raises DomainError: an unknown slot or choice.
+    :raises DomainError: an unknown slot or choice, or no answer at all.
     """
     now = now or utcnow()
     consultation = invitee.consultation
@@ -331,24 +332,38 @@ def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None 
     slots = {s.id: s for s in consultation.slots}
     if set(answers) - set(slots):
         raise DomainError(_("One of the answers is for a slot that is not in this poll."))
-    choices = {}
+    choices: dict[int, Choice | None] = {}
     for slot_id, value in answers.items():
         try:
-            choices[slot_id] = Choice(value)
+            choices[slot_id] = Choice(value) if value else None
         except ValueError:
             raise DomainError(_("Answer yes, if need be, or no.")) from None
     existing = {a.slot_id: a for a in invitee.answers}
     for slot_id, choice in choices.items():
-        if slot_id in existing:
+        if choice is None:
+            if slot_id in existing:
+                invitee.answers.remove(existing[slot_id])
+        elif slot_id in existing:
             existing[slot_id].choice = choice
         else:
             invitee.answers.append(Answer(slot_id=slot_id, choice=choice))
+    if not invitee.answers:
+        if invitee.answered_at is None:
+            raise DomainError(_("Choose an answer for at least one slot (or “Yes to all”)."))
+        invitee.answered_at = None  # every answer taken back: they count as not answered again
+        db.session.flush()
+        return
     first_time = invitee.answered_at is None
     invitee.answered_at = now
     db.session.flush()
     if first_time and all(i.answered_at is not None for i in consultation.invitees) and consultation.convener:
         notify(consultation.convener, "poll_all_answered", key=f"poll_all_answered:{consultation.id}",
                url=f"/forums/consultations/{consultation.id}", now=now, consultation=consultation.title)
+
+
+def yes_to_all(consultation: Consultation) -> dict[int, str]:
+    """The answers of "Yes to all": yes to every slot of the poll."""
+    return {slot.id: Choice.yes.value for slot in consultation.slots}
 
 
 def close_poll(actor: User | None, consultation: Consultation, now: datetime | None = None,

@@ -272,3 +272,30 @@ def test_open_polls_let_any_partner_answer_as_themselves(people):
     consultations.answer_poll(invitee, {poll.slots[0].id: "yes"}, now=NOW)
     db.session.commit()
     assert poll.invitee_of(people.partner).answers[0].choice.value == "yes"
+
+
+def test_an_unanswered_slot_stays_unanswered_and_an_answer_can_be_taken_back(poll, people):
+    """Unanswered is its own state: nothing is recorded for a slot left blank, and "" takes an answer back."""
+    mine = _invitee(poll, people.invitee)
+    first, second = poll.slots[0].id, poll.slots[1].id
+    consultations.answer_poll(mine, {first: "yes", second: ""}, now=NOW)
+    assert {a.slot_id: a.choice.value for a in mine.answers} == {first: "yes"}
+    assert mine.answered_at == NOW
+    # Changed later, still before the close.
+    consultations.answer_poll(mine, {first: "", second: "maybe"}, now=NOW + timedelta(hours=2))
+    assert {a.slot_id: a.choice.value for a in mine.answers} == {second: "maybe"}
+    assert mine.answered_at == NOW + timedelta(hours=2)
+    # Every answer taken back: not answered any more (the reminder reaches them again).
+    consultations.answer_poll(mine, {second: ""}, now=NOW + timedelta(hours=3))
+    assert mine.answers == [] and mine.answered_at is None
+
+
+def test_an_empty_first_save_is_refused(poll, people):
+    with pytest.raises(DomainError):
+        consultations.answer_poll(_invitee(poll, people.invitee), {poll.slots[0].id: ""}, now=NOW)
+
+
+def test_yes_to_all_answers_yes_to_every_slot(poll, people):
+    mine = _invitee(poll, people.invitee)
+    consultations.answer_poll(mine, consultations.yes_to_all(poll), now=NOW)
+    assert sorted(a.slot_id for a in mine.answers if a.choice.value == "yes") == sorted(s.id for s in poll.slots)

@@ -220,3 +220,19 @@ def test_visitors_see_a_changed_programme_at_once(client, people, forum, make_se
     services.register(people.invitee, forum, workshop, now=NOW)
     db.session.commit()
     assert "0 places left" in client.get(url).text
+
+
+def test_the_poll_form_preselects_nothing_and_yes_to_all_saves_yes_everywhere(client, login, world):
+    """No slot has "No" checked before the invitee answers; "Yes to all" answers every slot."""
+    login(world.people.invitee)
+    page = client.get(f"/forums/consultations/{world.poll.id}").text
+    for slot in world.poll.slots:
+        assert f'id="slot-{slot.id}-no" value="no" >' in page  # not checked
+        assert f'id="slot-{slot.id}-none" value="" checked' in page
+    response = client.post(f"/forums/consultations/{world.poll.id}/answer", data={"all": "yes"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {a.choice.value for a in world.invitee.answers} == {"yes"}
+    assert len(world.invitee.answers) == len(world.poll.slots)
+    page = client.get(f"/forums/consultations/{world.poll.id}").text
+    assert "You can change your answers until the poll closes" in page
