@@ -729,6 +729,34 @@ def visible_to(user) -> sa.ColumnElement[bool] | None:
                   Consultation.audience == Audience.partners, Consultation.group_id.in_(readable))
 
 
+def _visible(query: sa.Select, user) -> sa.Select:
+    condition = visible_to(user)
+    return query if condition is None else query.where(condition)
+
+
+def consultations_to_come(user, now: datetime, limit: int = 50) -> list[Consultation]:
+    """What ``user`` may open that is still to come: meetings not over yet (soonest first), then polls not
+    yet turned into a meeting (deadline first); at most ``limit`` (one query)."""
+    query = sa.select(Consultation).where(sa.or_(
+        sa.and_(Consultation.state == ConsultationState.scheduled, Consultation.ends_at > now),
+        Consultation.state.in_((ConsultationState.polling, ConsultationState.closed))))
+    return list(db.session.scalars(
+        _visible(query, user).options(so.joinedload(Consultation.group))
+        .order_by(Consultation.state != ConsultationState.scheduled,
+                  sa.func.coalesce(Consultation.starts_at, Consultation.deadline_at), Consultation.id)
+        .limit(limit)))
+
+
+def past_consultations(user, now: datetime) -> sa.Select:
+    """What ``user`` may open that is over or cancelled, latest first (to paginate)."""
+    query = sa.select(Consultation).where(sa.or_(
+        sa.and_(Consultation.state == ConsultationState.scheduled, Consultation.ends_at <= now),
+        Consultation.state == ConsultationState.cancelled))
+    return (_visible(query, user).options(so.joinedload(Consultation.group))
+            .order_by(sa.func.coalesce(Consultation.starts_at, Consultation.deadline_at).desc(),
+                      Consultation.id.desc()))
+
+
 def load_consultation(consultation_id: int) -> Consultation | None:
     """A consultation with its slots, invitees (and their people and answers) and group (five queries)."""
     return db.session.get(Consultation, consultation_id, options=[

@@ -61,6 +61,7 @@ MATRIX = {
     "participants_csv": ("GET", "/forums/{w.forum.slug}/participants.csv", (LOGIN, 403, 403, 403, 403, 200)),
     "participant_attended": ("POST", "/forums/{w.forum.slug}/participants/{w.registration.id}/attended",
                              (LOGIN, 403, 403, 403, 403, 302)),
+    "consultation_list": ("GET", "/forums/consultations", (200,) * 6),
     "consultation_create": ("GET", "/forums/consultations/new", (LOGIN, 403, 403, 403, 200, 200)),
     "consultation": ("GET", "/forums/consultations/{w.poll.id}", (LOGIN, 404, 200, 404, 200, 200)),
     "consultation_answer": ("POST", "/forums/consultations/{w.poll.id}/answer", (LOGIN, 404, 302, 404, 302, 403)),
