@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None = None,
-           now: datetime | None = None, reply_to=None, **params) -> Notification | None:
+           now: datetime | None = None, reply_to=None, email: bool = True, **params) -> Notification | None:
     """Tell ``recipient`` that something happened, in the Hub and, if they want it now, by e-mail.
 
     Nothing happens when the recipient is the actor, is not an approved member, already has a
@@ -34,6 +34,8 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
     :param url: a path inside the Hub where the thing can be seen, e.g. ``/actiongroups/x/workspace``.
     :param reply_to: for a message from one person to another, who a reply to the e-mail reaches (a User
         or an address); the e-mail sent at once carries it.
+    :param email: False when the caller e-mails the person itself (a confirmation with a calendar file):
+        the notification is then only shown in the Hub.
     :param params: plain strings and integers for the message's placeholders; ``actor`` defaults to
         the actor's name.
     :return: the new notification, or None when nothing was recorded.
@@ -63,7 +65,7 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
                                 created_at=now)
     db.session.add(notification)
     db.session.flush()
-    if delivery is Delivery.immediately:
+    if delivery is Delivery.immediately and email:
         # The subject is rendered lazily, inside queue_email's switch to the recipient's language.
         queue_email(recipient, LazyString(subject, notification), "notification", reply_to=reply_to,
                     notification=notification,
