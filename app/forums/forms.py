@@ -10,10 +10,10 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments.forms import optional_int, region_choices
-from app.forms import BoundedDateField, WholeNumberField, choices, id_choice
+from app.forms import BoundedDateField, WholeNumberField, choices, id_choice, zone_choices
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
-from app.i18n import country_choices, timezone_choices
+from app.i18n import country_choices
 
 SPARE_SPEAKERS = 2
 SLOT_ROWS = 6
@@ -44,7 +44,7 @@ class ForumForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = choices(timezone_choices())
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 class SpeakerForm(Form):
@@ -127,7 +127,7 @@ class ConsultationForm(FlaskForm):
         self.audience.choices = choices((a.value, label) for a, label in AUDIENCE_LABELS.items())
         self.group_id.choices = choices(((str(g.id), g.name) for g in groups), blank=True)
         self.organisation_ids.choices = choices((o.id, o.name) for o in organisations)
-        self.timezone.choices = choices(timezone_choices())
+        self.timezone.choices = zone_choices(self.timezone.data)
         while len(self.slots) < SLOT_ROWS:
             self.slots.append_entry()
 
@@ -167,7 +167,7 @@ class RescheduleForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = choices(timezone_choices())
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 class CancelForm(FlaskForm):
