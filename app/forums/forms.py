@@ -208,4 +208,4 @@ class ActionItemForm(FlaskForm):
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.responsible_id.choices = choices(((str(p.id), p.full_name) for p in people), blank=True)
+        self.responsible_id.choices = choices(((str(p.id), p.name_with_org) for p in people), blank=True)

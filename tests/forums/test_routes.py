@@ -237,3 +237,9 @@ def test_the_poll_form_preselects_nothing_and_yes_to_all_saves_yes_everywhere(cl
     assert len(world.invitee.answers) == len(world.poll.slots)
     page = client.get(f"/forums/consultations/{world.poll.id}").text
     assert "You can change your answers until the poll closes" in page
+
+
+def test_people_are_shown_with_their_organisation_in_the_poll_grid(client, login, world):
+    login(world.people.convener)
+    page = client.get(f"/forums/consultations/{world.poll.id}").text
+    assert "Ines Invitee (Other Organisation)" in page and "Ivo Bangkok (Other Organisation)" in page

@@ -42,7 +42,7 @@ class WorkItemForm(FlaskForm):
         self.countries.choices = choices(country_choices())
         self.areas.choices = choices(AREAS.items())
         self.status.choices = status_choices()
-        self.responsible_id.choices = choices(((str(p.id), p.full_name) for p in people), blank=True)
+        self.responsible_id.choices = choices(((str(p.id), p.name_with_org) for p in people), blank=True)
 
 
 class StatusForm(FlaskForm):

@@ -18,6 +18,7 @@ from app.actiongroups.workplan.models import (
 )
 from app.extensions import db
 from app.forms import service_accepts
+from app.members.models import User
 from app.overlaps import services as overlaps
 from app.taxonomy import area_labels
 from app.utils import csv_cell, is_safe_next
@@ -38,7 +39,8 @@ def _items_query(group, sort: str, status: WorkItemStatus | None) -> sa.Select:
     """One group's items in the requested order, with the lead organisation and the responsible person
     joined into the same query (so the page's query count does not grow with the list)."""
     query = (sa.select(WorkItem).where(WorkItem.group_id == group.id)
-             .options(so.joinedload(WorkItem.lead_organisation), so.joinedload(WorkItem.responsible)))
+             .options(so.joinedload(WorkItem.lead_organisation),
+                      so.joinedload(WorkItem.responsible).joinedload(User.organisation)))
     if status is not None:
         query = query.where(WorkItem.status == status)
     no_due = WorkItem.due_date.is_(None)  # items without a due date go last in every order
@@ -54,7 +56,8 @@ def _items_query(group, sort: str, status: WorkItemStatus | None) -> sa.Select:
 def _item_or_404(group, item_id: int) -> WorkItem:
     """A work item of this group; an id from another group is as unknown as a missing one."""
     item = db.session.scalar(sa.select(WorkItem).where(WorkItem.id == item_id, WorkItem.group_id == group.id)
-                             .options(so.joinedload(WorkItem.lead_organisation), so.joinedload(WorkItem.responsible),
+                             .options(so.joinedload(WorkItem.lead_organisation),
+                                      so.joinedload(WorkItem.responsible).joinedload(User.organisation),
                                       so.joinedload(WorkItem.created_by)))
     if item is None:
         abort(404)
