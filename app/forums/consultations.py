@@ -29,6 +29,7 @@ from app.i18n import is_country
 from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.notifications.services import notify
+from app.taxonomy import expand_regions
 from app.urls import external_url
 from app.utils import one_line, utcnow
 
@@ -679,6 +680,8 @@ def add_action_item(actor: User, consultation: Consultation, title: str, respons
                                        date=times.show_day(consultation.starts_at, consultation.timezone, "long"),
                                        url=meeting_url(consultation)),
             due_date=due_date, responsible_id=responsible_id,
+            # The meeting's countries stay with its follow-ups on the work plan (and so on the country pages).
+            countries=[code for code in expand_regions(consultation.countries or []) if is_country(code)],
             start_date=times.day_in_zone(consultation.starts_at, consultation.timezone)), now=now)
         item.work_item_id = work_item.id
     consultation.action_items.append(item)

@@ -242,6 +242,7 @@ def test_only_the_convener_confirms(poll, people):
 def test_action_items_of_a_group_meeting_go_on_its_work_plan(poll, people):
     from app.actiongroups.workplan.models import WorkItem
 
+    consultations.set_countries(people.convener, poll, ["GHA", "CIV"])
     consultations.confirm_slot(people.convener, poll, poll.slots[0], now=NOW)
     after = poll.ends_at + timedelta(hours=1)
     consultations.save_minutes(people.convener, poll, "We agreed the **guidance**.", now=after)
@@ -250,6 +251,7 @@ def test_action_items_of_a_group_meeting_go_on_its_work_plan(poll, people):
     db.session.commit()
     work_item = db.session.get(WorkItem, item.work_item_id)
     assert work_item.group_id == poll.group_id and work_item.title == "Draft the guidance"
+    assert work_item.countries == ["CIV", "GHA"]  # the meeting's countries stay with its follow-ups
     assert work_item.responsible_id == people.invitee.id and work_item.due_date == date(2027, 1, 15)
     consultations.set_action_done(people.convener, item, now=after)
     db.session.commit()
