@@ -68,7 +68,7 @@ class SessionForm(FlaskForm):
                             description=_l("Only for sessions that need registration; leave empty otherwise."))
     group_id = SelectField(_l("Action group (optional)"), coerce=optional_int, validate_choice=False)
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several. Choosing a region adds all "
+                                    description=_l("Tick as many as apply. Choosing a region adds all "
                                                    "its countries. The session is listed on their country pages."))
     speakers = FieldList(FormField(SpeakerForm), min_entries=1)
 
@@ -106,7 +106,7 @@ class ConsultationForm(FlaskForm):
                            description=_l("Its members are invited when the audience is the group; its work plan "
                                           "gets the meeting's action items."))
     organisation_ids = SelectMultipleField(_l("Organisations"), coerce=id_choice, validate_choice=False,
-                                           description=_l("Hold Ctrl (or Cmd) to choose several."))
+                                           description=_l("Tick as many as apply."))
     emails = TextAreaField(_l("Invite people by e-mail"), validators=[Length(max=20000)],
                            description=_l("The e-mail addresses of people with a Hub account, one per line or "
                                           "separated by commas."))
@@ -117,7 +117,7 @@ class ConsultationForm(FlaskForm):
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
     is_public = BooleanField(_l("Show the meeting on the group's public page once it is scheduled"))
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several; a region adds all its "
+                                    description=_l("Tick as many as apply; a region adds all its "
                                                    "countries. Leave empty to use the action group's focus countries. "
                                                    "Country pages list it for those who may see it."))
 
@@ -176,7 +176,7 @@ class CancelForm(FlaskForm):
 
 class CountriesForm(FlaskForm):
     countries = SelectMultipleField(_l("Countries it is about"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several; a region adds all its "
+                                    description=_l("Tick as many as apply; a region adds all its "
                                                    "countries. Leave empty for none."))
 
     def __init__(self, *args, **kwargs):
