@@ -192,6 +192,16 @@ def _find_field(form, name: str):
     return node
 
 
+def zone_choices(current: str | None = None) -> dict[str, list[SelectChoice]]:
+    """The time zones grouped by region for a SelectField (rendered as option groups), each with its current
+    UTC offset and the words the picker's filter finds it by (``data-search``: "Geneva" finds Europe/Zurich).
+    ``current``, the saved value, is always among them."""
+    from app.i18n import zone_groups
+
+    return {region: [SelectChoice(zone, label, render_kw={"data-search": words}) for zone, label, words in zones]
+            for region, zones in zone_groups(current).items()}
+
+
 def choices(pairs, *, blank: bool = False) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices, optionally after a "Choose…" prompt."""
     prompt = [SelectChoice("", _l("Choose…"))] if blank else []

@@ -195,3 +195,104 @@ def viewer_today(now: datetime | None = None) -> date:
     :param now: an aware datetime standing for "now"; tests pass one.
     """
     return (now or utcnow()).astimezone(get_timezone()).date()
+
+
+# -- the time-zone picker ----------------------------------------------------------------------------------------
+# Cities people look for that are not the name of their zone ("Geneva" finds Europe/Zurich). The zone's own
+# city, its countries' names (in the reader's language and English) and its IANA name are searched as well.
+ZONE_CITIES = {
+    "Europe/Zurich": ["Geneva", "Bern", "Basel", "Lausanne"], "Europe/Amsterdam": ["The Hague", "Rotterdam"],
+    "Europe/Brussels": ["Antwerp"], "Europe/Berlin": ["Bonn", "Frankfurt", "Hamburg", "Munich"],
+    "Europe/Paris": ["Lyon", "Marseille", "Strasbourg"], "Europe/Rome": ["Milan", "Turin", "Vatican"],
+    "Europe/Madrid": ["Barcelona", "Seville"], "Europe/London": ["Edinburgh", "Manchester"],
+    "Europe/Istanbul": ["Ankara"], "Europe/Moscow": ["Saint Petersburg"], "Europe/Kyiv": ["Kiev"],
+    "America/New_York": ["Washington", "Boston", "Miami", "Atlanta"], "America/Chicago": ["Houston", "Dallas"],
+    "America/Los_Angeles": ["San Francisco", "Seattle"], "America/Toronto": ["Ottawa", "Montreal"],
+    "America/Sao_Paulo": ["Brasilia", "Rio de Janeiro"], "America/Argentina/Buenos_Aires": ["Argentina"],
+    "Asia/Kolkata": ["Calcutta", "Delhi", "New Delhi", "Mumbai", "Bangalore", "Chennai"],
+    "Asia/Shanghai": ["Beijing", "Shenzhen", "Guangzhou"], "Asia/Ho_Chi_Minh": ["Saigon", "Hanoi"],
+    "Asia/Yangon": ["Rangoon"], "Asia/Kathmandu": ["Katmandu"], "Asia/Dhaka": ["Dacca"],
+    "Asia/Karachi": ["Islamabad", "Lahore"], "Asia/Dubai": ["Abu Dhabi"], "Asia/Riyadh": ["Jeddah"],
+    "Asia/Jakarta": ["Java"], "Asia/Manila": ["Cebu"], "Australia/Sydney": ["Canberra"],
+    "Africa/Lagos": ["Abuja"], "Africa/Johannesburg": ["Pretoria", "Cape Town"], "Africa/Abidjan": ["Yamoussoukro"],
+    "Africa/Cairo": ["Alexandria"], "Africa/Casablanca": ["Rabat"], "Africa/Dar_es_Salaam": ["Dodoma"],
+}
+ZONE_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian",
+                "Pacific")
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, tuple[str, ...]]:
+    """The current IANA zones (zone.tab: one line per zone, no obsolete aliases) and the alpha-2 codes of
+    the countries each is used in: its own first, then those zone1970.tab adds (Europe/Zurich also stands
+    for Liechtenstein)."""
+    from importlib import resources
+
+    found: dict[str, list[str]] = {}
+    for name in ("zone.tab", "zone1970.tab"):
+        try:
+            text = resources.files("tzdata.zoneinfo").joinpath(name).read_text(encoding="utf-8")
+        except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover (tzdata is a dependency)
+            continue
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            codes, _coordinates, zone = line.split("\t")[:3]
+            if zone in all_timezones() and (name == "zone.tab" or zone in found):
+                # zone.tab's own country first (the label), then those zone1970.tab adds (searched too)
+                found.setdefault(zone, []).extend(c for c in codes.split(",") if c not in found.get(zone, []))
+    return {zone: tuple(codes) for zone, codes in found.items()}
+
+
+def _offset_text(zone: str, now: datetime) -> str:
+    offset = now.astimezone(ZoneInfo(zone)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "−"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+@lru_cache(maxsize=8)
+def _zone_names(locale: str) -> tuple[tuple[str, str, str, str], ...]:
+    """Per zone: (zone, region, city in ``locale``, words to search: other cities, countries, IANA name)."""
+    from babel.dates import get_timezone_location
+
+    territories = Locale.parse(locale).territories
+    english = Locale.parse("en").territories
+    rows = []
+    for zone, codes in _zone_countries().items():
+        region = zone.split("/", 1)[0]
+        if region not in ZONE_REGIONS:
+            continue
+        try:
+            city = get_timezone_location(zone, locale=locale, return_city=True)
+        except (LookupError, ValueError):  # pragma: no cover (Babel knows every zone.tab zone)
+            city = zone.rsplit("/", 1)[-1].replace("_", " ")
+        countries = {territories.get(c, c) for c in codes} | {english.get(c, c) for c in codes}
+        extra = ZONE_CITIES.get(zone, [])
+        words = " ".join([*extra, *sorted(countries), zone.replace("_", " "), zone.rsplit("/", 1)[-1].replace("_", " ")])
+        label_city = ", ".join([city, *extra[:2]])
+        country = territories.get(codes[0], codes[0]) if codes else ""
+        rows.append((zone, region, f"{label_city} — {country}" if country else label_city, words))
+    return tuple(sorted(rows, key=lambda row: (row[1], fold(row[2]))))
+
+
+def zone_groups(current: str | None = None, now: datetime | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    """The time zones for a picker, grouped by region (UTC first): (zone, "City — Country (UTC+01:00)",
+    words to search) with each zone's offset now. Obsolete aliases are left out, except ``current`` (a
+    person's saved zone), which is always offered so that saving a form never changes it silently."""
+    from flask_babel import gettext
+
+    now = now or utcnow()
+    region_names = {"Africa": gettext("Africa"), "America": gettext("Americas"), "Antarctica": gettext("Antarctica"),
+                    "Arctic": gettext("Arctic"), "Asia": gettext("Asia"), "Atlantic": gettext("Atlantic Ocean"),
+                    "Australia": gettext("Australia"), "Europe": gettext("Europe"),
+                    "Indian": gettext("Indian Ocean"), "Pacific": gettext("Pacific")}
+    groups: dict[str, list[tuple[str, str, str]]] = {gettext("Universal time"): [("UTC", "UTC (UTC+00:00)", "UTC GMT")]}
+    listed = {"UTC"}
+    for zone, region, label, words in _zone_names(str(get_locale() or "en")):
+        groups.setdefault(region_names[region], []).append((zone, f"{label} ({_offset_text(zone, now)})", words))
+        listed.add(zone)
+    if current and current not in listed and current in all_timezones():
+        groups.setdefault(gettext("Other"), []).append(
+            (current, f"{current.replace('_', ' ')} ({_offset_text(current, now)})", current))
+    return groups

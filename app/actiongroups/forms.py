@@ -24,7 +24,7 @@ class GroupForm(FlaskForm):
                             description=_l("What the group is for and how it works. Markdown is allowed."))
     areas = MultiCheckboxField(_l("8.7 areas the group covers"), validate_choice=False)
     focus_countries = SelectMultipleField(_l("Focus countries"), validate_choice=False,
-                                          description=_l("Hold Ctrl (or Cmd) to choose several."))
+                                          description=_l("Tick as many as apply."))
     visibility = SelectField(_l("Who can read the workspace"), validate_choice=False)
 
     def __init__(self, *args, **kwargs):

@@ -95,7 +95,7 @@ class PledgeForm(FlaskForm):
     areas = MultiCheckboxField(_l("8.7 areas"), validate_choice=False)
     action_type = SelectField(_l("Type of action"), validate_choice=False)
     countries = SelectMultipleField(_l("Countries"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several. Choosing a region adds "
+                                    description=_l("Tick as many as apply. Choosing a region adds "
                                                    "all its countries."))
     is_global = BooleanField(_l("Global: the pledge is not tied to particular countries"))
     target_groups = MultiCheckboxField(_l("Who the pledge is for"), validate_choice=False)
@@ -106,7 +106,7 @@ class PledgeForm(FlaskForm):
     resources_in_kind = TextAreaField(_l("In-kind resources"), validators=[Length(max=20000)],
                                       description=_l("Staff time, expertise, premises, materials…"))
     partner_ids = SelectMultipleField(_l("Partner organisations (joint pledge)"), coerce=id_choice, validate_choice=False,
-                                      description=_l("Hold Ctrl (or Cmd) to choose several. Your organisation "
+                                      description=_l("Tick as many as apply. Your organisation "
                                                      "coordinates the pledge."))
     coordinator_id = SelectField(_l("Coordinating focal point"), coerce=optional_int, validate_choice=False,
                                  description=_l("A focal point of your organisation; reporting reminders go "

@@ -3,7 +3,7 @@ reschedule, cancel, responses), minutes and action items."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -42,6 +42,19 @@ def _require(allowed: bool) -> None:
 
 def _page(consultation: Consultation):
     return redirect(url_for(".consultation", consultation_id=consultation.id))
+
+
+@bp.route("/consultations")
+def consultation_list():
+    """Every consultation and meeting the viewer may open: polls and meetings to come, then past ones (visitors
+    see the public meetings). The "New consultation" button only for those who may convene."""
+    now = utcnow()
+    past = db.paginate(consultations.past_consultations(current_user, now),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("forums/consultations.html", now=now, past=past,
+                           to_come=consultations.consultations_to_come(current_user, now, consultations.UPCOMING_MAX),
+                           to_come_max=consultations.UPCOMING_MAX, can_convene=consultations.can_convene(current_user),
+                           zone=viewer_zone() or "UTC")
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
@@ -111,8 +124,12 @@ def consultation(consultation_id: int):
 
 
 def _answers_from_form(consultation: Consultation) -> dict[int, str]:
+    """The posted answers: "Yes to all", or each slot's choice ("" = unanswered, which takes an earlier
+    answer back)."""
+    if request.form.get("all") == "yes":
+        return consultations.yes_to_all(consultation)
     return {slot.id: request.form.get(f"slot-{slot.id}", "") for slot in consultation.slots
-            if request.form.get(f"slot-{slot.id}")}
+            if f"slot-{slot.id}" in request.form}
 
 
 @bp.route("/consultations/<int:consultation_id>/answer", methods=["POST"])

@@ -29,6 +29,7 @@ from app.i18n import is_country
 from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.notifications.services import notify
+from app.taxonomy import expand_regions
 from app.urls import external_url
 from app.utils import one_line, utcnow
 
@@ -335,11 +336,12 @@ def join_open_poll(user: User, consultation: Consultation, now: datetime | None 
 
 
 def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None = None) -> None:
-    """Record the invitee's yes / if need be / no for every slot of the poll (their own answers only: the
-    invitee comes from the signed-in person or from their personal link).
+    """Record the invitee's yes / if need be / no for the slots of the poll (their own answers only: the
+    invitee comes from the signed-in person or from their personal link). An empty value leaves the slot
+    unanswered (and takes back an earlier answer); answers can change until the poll closes.
 
     :raises InvalidTransitionError: the poll is closed (by hand, by its deadline, or scheduled).
-    :raises DomainError: an unknown slot or choice.
+    :raises DomainError: an unknown slot or choice, or no answer at all.
     """
     now = now or utcnow()
     consultation = invitee.consultation
@@ -348,24 +350,38 @@ def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None 
     slots = {s.id: s for s in consultation.slots}
     if set(answers) - set(slots):
         raise DomainError(_("One of the answers is for a slot that is not in this poll."))
-    choices = {}
+    choices: dict[int, Choice | None] = {}
     for slot_id, value in answers.items():
         try:
-            choices[slot_id] = Choice(value)
+            choices[slot_id] = Choice(value) if value else None
         except ValueError:
             raise DomainError(_("Answer yes, if need be, or no.")) from None
     existing = {a.slot_id: a for a in invitee.answers}
     for slot_id, choice in choices.items():
-        if slot_id in existing:
+        if choice is None:
+            if slot_id in existing:
+                invitee.answers.remove(existing[slot_id])
+        elif slot_id in existing:
             existing[slot_id].choice = choice
         else:
             invitee.answers.append(Answer(slot_id=slot_id, choice=choice))
+    if not invitee.answers:
+        if invitee.answered_at is None:
+            raise DomainError(_("Choose an answer for at least one slot (or “Yes to all”)."))
+        invitee.answered_at = None  # every answer taken back: they count as not answered again
+        db.session.flush()
+        return
     first_time = invitee.answered_at is None
     invitee.answered_at = now
     db.session.flush()
     if first_time and all(i.answered_at is not None for i in consultation.invitees) and consultation.convener:
         notify(consultation.convener, "poll_all_answered", key=f"poll_all_answered:{consultation.id}",
                url=f"/forums/consultations/{consultation.id}", now=now, consultation=consultation.title)
+
+
+def yes_to_all(consultation: Consultation) -> dict[int, str]:
+    """The answers of "Yes to all": yes to every slot of the poll."""
+    return {slot.id: Choice.yes.value for slot in consultation.slots}
 
 
 def close_poll(actor: User | None, consultation: Consultation, now: datetime | None = None,
@@ -710,6 +726,8 @@ def add_action_item(actor: User, consultation: Consultation, title: str, respons
                                        date=times.show_day(consultation.starts_at, consultation.timezone, "long"),
                                        url=meeting_url(consultation)),
             due_date=due_date, responsible_id=responsible_id,
+            # The meeting's countries stay with its follow-ups on the work plan (and so on the country pages).
+            countries=[code for code in expand_regions(consultation.countries or []) if is_country(code)],
             start_date=times.day_in_zone(consultation.starts_at, consultation.timezone)), now=now)
         item.work_item_id = work_item.id
     consultation.action_items.append(item)
@@ -758,6 +776,34 @@ def visible_to(user) -> sa.ColumnElement[bool] | None:
     readable = sa.select(ActionGroup.id).where(ActionGroup.workspace_readable_by(user))
     return sa.or_(public, Consultation.convener_id == user.id, Consultation.id.in_(invited),
                   Consultation.audience == Audience.partners, Consultation.group_id.in_(readable))
+
+
+def _visible(query: sa.Select, user) -> sa.Select:
+    condition = visible_to(user)
+    return query if condition is None else query.where(condition)
+
+
+def consultations_to_come(user, now: datetime, limit: int = 50) -> list[Consultation]:
+    """What ``user`` may open that is still to come: meetings not over yet (soonest first), then polls not
+    yet turned into a meeting (deadline first); at most ``limit`` (one query)."""
+    query = sa.select(Consultation).where(sa.or_(
+        sa.and_(Consultation.state == ConsultationState.scheduled, Consultation.ends_at > now),
+        Consultation.state.in_((ConsultationState.polling, ConsultationState.closed))))
+    return list(db.session.scalars(
+        _visible(query, user).options(so.joinedload(Consultation.group))
+        .order_by(Consultation.state != ConsultationState.scheduled,
+                  sa.func.coalesce(Consultation.starts_at, Consultation.deadline_at), Consultation.id)
+        .limit(limit)))
+
+
+def past_consultations(user, now: datetime) -> sa.Select:
+    """What ``user`` may open that is over or cancelled, latest first (to paginate)."""
+    query = sa.select(Consultation).where(sa.or_(
+        sa.and_(Consultation.state == ConsultationState.scheduled, Consultation.ends_at <= now),
+        Consultation.state == ConsultationState.cancelled))
+    return (_visible(query, user).options(so.joinedload(Consultation.group))
+            .order_by(sa.func.coalesce(Consultation.starts_at, Consultation.deadline_at).desc(),
+                      Consultation.id.desc()))
 
 
 def load_consultation(consultation_id: int) -> Consultation | None:

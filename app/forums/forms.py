@@ -10,10 +10,10 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments.forms import optional_int, region_choices
-from app.forms import BoundedDateField, WholeNumberField, choices, id_choice
+from app.forms import BoundedDateField, WholeNumberField, choices, id_choice, zone_choices
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
-from app.i18n import country_choices, timezone_choices
+from app.i18n import country_choices
 
 SPARE_SPEAKERS = 2
 SLOT_ROWS = 6
@@ -44,7 +44,7 @@ class ForumForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = choices(timezone_choices())
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 class SpeakerForm(Form):
@@ -68,7 +68,7 @@ class SessionForm(FlaskForm):
                             description=_l("Only for sessions that need registration; leave empty otherwise."))
     group_id = SelectField(_l("Action group (optional)"), coerce=optional_int, validate_choice=False)
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several. Choosing a region adds all "
+                                    description=_l("Tick as many as apply. Choosing a region adds all "
                                                    "its countries. The session is listed on their country pages."))
     speakers = FieldList(FormField(SpeakerForm), min_entries=1)
 
@@ -106,7 +106,7 @@ class ConsultationForm(FlaskForm):
                            description=_l("Its members are invited when the audience is the group; its work plan "
                                           "gets the meeting's action items."))
     organisation_ids = SelectMultipleField(_l("Organisations"), coerce=id_choice, validate_choice=False,
-                                           description=_l("Hold Ctrl (or Cmd) to choose several."))
+                                           description=_l("Tick as many as apply."))
     emails = TextAreaField(_l("Invite people by e-mail"), validators=[Length(max=20000)],
                            description=_l("The e-mail addresses of people with a Hub account, one per line or "
                                           "separated by commas."))
@@ -117,7 +117,7 @@ class ConsultationForm(FlaskForm):
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
     is_public = BooleanField(_l("Show the meeting on the group's public page once it is scheduled"))
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several; a region adds all its "
+                                    description=_l("Tick as many as apply; a region adds all its "
                                                    "countries. Leave empty to use the action group's focus countries. "
                                                    "Country pages list it for those who may see it."))
 
@@ -127,7 +127,7 @@ class ConsultationForm(FlaskForm):
         self.audience.choices = choices((a.value, label) for a, label in AUDIENCE_LABELS.items())
         self.group_id.choices = choices(((str(g.id), g.name) for g in groups), blank=True)
         self.organisation_ids.choices = choices((o.id, o.name) for o in organisations)
-        self.timezone.choices = choices(timezone_choices())
+        self.timezone.choices = zone_choices(self.timezone.data)
         while len(self.slots) < SLOT_ROWS:
             self.slots.append_entry()
 
@@ -167,7 +167,7 @@ class RescheduleForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = choices(timezone_choices())
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 class CancelForm(FlaskForm):
@@ -176,7 +176,7 @@ class CancelForm(FlaskForm):
 
 class CountriesForm(FlaskForm):
     countries = SelectMultipleField(_l("Countries it is about"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several; a region adds all its "
+                                    description=_l("Tick as many as apply; a region adds all its "
                                                    "countries. Leave empty for none."))
 
     def __init__(self, *args, **kwargs):
@@ -208,4 +208,4 @@ class ActionItemForm(FlaskForm):
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.responsible_id.choices = choices(((str(p.id), p.full_name) for p in people), blank=True)
+        self.responsible_id.choices = choices(((str(p.id), p.name_with_org) for p in people), blank=True)

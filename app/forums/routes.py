@@ -70,11 +70,12 @@ def index():
     if not (current_user.is_authenticated and current_user.is_admin):
         query = query.where(Forum.is_published.is_(True))
     forums = list(db.session.scalars(query))
-    from app.forums.consultations import consultations_of
+    from app.forums.consultations import can_convene, consultations_of
 
     consultations = consultations_of(current_user) if current_user.is_authenticated else []
     return render_template("forums/index.html", forums=forums, consultations=consultations,
-                           can_create=current_user.is_authenticated and current_user.is_admin)
+                           can_create=current_user.is_authenticated and current_user.is_admin,
+                           can_convene=can_convene(current_user))
 
 
 def _forum_data(form: ForumForm) -> ForumData:

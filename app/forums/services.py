@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, events
@@ -25,8 +26,10 @@ from app.forums.models import (
     SessionKind, SessionSpeaker,
 )
 from app.members.models import User
+from app.mail import queue_email
 from app.notifications.services import notify
 from app.taxonomy import expand_regions
+from app.urls import external_url
 from app.utils import like_pattern, one_line, utcnow
 
 logger = logging.getLogger(__name__)
@@ -414,8 +417,60 @@ def register(actor: User, forum: Forum, session: ForumSession | None = None,
     if session is not None:
         add_to_agenda(actor, session, now=now, check=False)
     db.session.flush()
+    send_registration_email(registration, "registered" if registration.state is RegistrationState.registered
+                            else "waiting", now)
     logger.info("Registration %r by %s", registration, actor)
     return registration
+
+
+def _registration_subject(kind: str, event: str):
+    """The subject, lazy: translated in the reader's language when the e-mail is rendered."""
+    if kind == "waiting":
+        return _l("You are on the waiting list: %(event)s", event=event)
+    if kind == "promoted":
+        return _l("A place freed up: you are now registered for “%(event)s”", event=event)
+    return _l("You are registered: %(event)s", event=event)
+
+
+def registration_ics(forum: Forum, session: ForumSession | None, now: datetime) -> bytes:
+    """The calendar file of a registration: the session, or the Forum's days."""
+    from flask import current_app
+
+    from app.forums import ical
+
+    domain = ical.uid_domain(current_app.config)
+    if session is not None:
+        event = ical.session_event(session, forum, external_url("forums.session_detail", slug=forum.slug,
+                                                                 session_id=session.id),
+                                   session.updated_at or now, domain, speakers_label=_("Speakers"))
+    else:
+        event = ical.forum_event(forum, external_url("forums.programme", slug=forum.slug),
+                                 forum.updated_at or now, domain)
+    return ical.feed_to_ical(forum.title, [event])
+
+
+def send_registration_email(registration: Registration, kind: str, now: datetime) -> None:
+    """Confirm a registration by e-mail, in the person's language and zone: a place (``registered``, with the
+    calendar file), a place on the waiting list (``waiting``: said so, and no calendar file, since they are
+    not registered yet), or a move up from the waiting list (``promoted``, with the calendar file)."""
+    from flask_babel import force_locale
+
+    person = registration.user or db.session.get(User, registration.user_id)
+    if person is None:
+        return
+    forum, session = registration.forum, registration.session
+    attachments = []
+    if kind != "waiting":
+        with force_locale(person.locale or "en"):
+            attachments.append((f"{forum.slug}{'-session-%d' % session.id if session else ''}.ics",
+                                registration_ics(forum, session, now), "text/calendar; method=PUBLISH"))
+    event = session.title if session is not None else forum.title
+    page_url = (external_url("forums.session_detail", slug=forum.slug, session_id=session.id) if session
+                else external_url("forums.programme", slug=forum.slug))
+    queue_email(person, _registration_subject(kind, event), "forum_registration", attachments,
+                zone=forum.timezone, kind=kind, forum=forum, session=session, page_url=page_url,
+                agenda_url=external_url("forums.agenda", slug=forum.slug))
+
 
 
 def withdraw(actor: User, registration: Registration, now: datetime | None = None) -> Registration:
@@ -482,8 +537,10 @@ def _tell_promoted(registration: Registration, forum: Forum, session: ForumSessi
     if person is None:
         return
     url = f"/forums/{forum.slug}/sessions/{session.id}" if session is not None else f"/forums/{forum.slug}"
+    # In the Hub as a notification; by e-mail as the confirmation with the calendar file (not twice).
     notify(person, "forum_waitlist_promoted", key=f"forum_promoted:{registration.id}", url=url, now=now,
-           event=session.title if session is not None else forum.title)
+           email=False, event=session.title if session is not None else forum.title)
+    send_registration_email(registration, "promoted", now)
 
 
 def participants(forum: Forum, session: ForumSession | None = None, find: str = "") -> list[Registration]:

@@ -33,7 +33,7 @@ class ResourceForm(FlaskForm):
     remove_file = BooleanField(_l("Remove the uploaded file (give a link instead)"))
     areas = MultiCheckboxField(_l("8.7 areas"), validate_choice=False)
     countries = SelectMultipleField(_l("Countries it is about"), validate_choice=False,
-                                    description=_l("Hold Ctrl (or Cmd) to choose several. Choosing a region adds "
+                                    description=_l("Tick as many as apply. Choosing a region adds "
                                                    "all its countries. Leave empty for a global resource."))
     language = SelectField(_l("Language"), validate_choice=False, default="en")
     publication_year = WholeNumberField(_l("Year of publication"), validators=[Optional(), NumberRange(1900, 9999)])

@@ -8,8 +8,8 @@ from wtforms.validators import (
     URL, DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError,
 )
 
-from app.forms import choices, id_choice
-from app.i18n import LANGUAGE_NAMES, country_choices, timezone_choices
+from app.forms import choices, id_choice, zone_choices
+from app.i18n import LANGUAGE_NAMES, country_choices
 from app.members.models import ROLE_LABELS, STAKEHOLDER_LABELS
 
 
@@ -24,7 +24,7 @@ class _Choices:
         if hasattr(self, "country_code"):
             self.country_code.choices = choices(country_choices(), blank=True)
         if hasattr(self, "timezone"):
-            self.timezone.choices = choices(timezone_choices())
+            self.timezone.choices = zone_choices(self.timezone.data)
         if hasattr(self, "locale"):
             self.locale.choices = choices(LANGUAGE_NAMES.items())
         if hasattr(self, "stakeholder_type"):

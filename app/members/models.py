@@ -170,6 +170,13 @@ class User(UserMixin, db.Model):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    @property
+    def name_with_org(self) -> str:
+        """"Name (Organisation)": how a person is shown wherever one is chosen or listed, so that two people
+        with the same name can be told apart (also the form of an unambiguous @mention)."""
+        name = self.full_name or self.email
+        return f"{name} ({self.organisation.name})" if self.organisation is not None else name
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 

@@ -26,7 +26,7 @@ EMAIL = "notifications.email"   # outbox kind: render and queue one notification
 
 
 def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None = None,
-           now: datetime | None = None, reply_to=None, **params) -> Notification | None:
+           now: datetime | None = None, reply_to=None, email: bool = True, **params) -> Notification | None:
     """Tell ``recipient`` that something happened, in the Hub and, if they want it now, by e-mail.
 
     Nothing happens when the recipient is the actor, is not an approved member, already has a
@@ -37,6 +37,8 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
     :param url: a path inside the Hub where the thing can be seen, e.g. ``/actiongroups/x/workspace``.
     :param reply_to: for a message from one person to another, who a reply to the e-mail reaches (a User
         or an address); the e-mail sent at once carries it.
+    :param email: False when the caller e-mails the person itself (a confirmation with a calendar file):
+        the notification is then only shown in the Hub.
     :param params: plain strings and integers for the message's placeholders; ``actor`` defaults to
         the actor's name.
     :return: the new notification, or None when nothing was recorded.
@@ -66,7 +68,7 @@ def notify(recipient: User, kind: str, *, key: str, url: str, actor: User | None
                                 created_at=now)
     db.session.add(notification)
     db.session.flush()
-    if delivery is Delivery.immediately:
+    if delivery is Delivery.immediately and email:
         # The worker renders the e-mail (in the recipient's language) and queues it: a notice to every member
         # of a large group renders nothing inside the request. emailed_at is set now so that the digest
         # never takes the notification too.

@@ -242,6 +242,7 @@ def test_only_the_convener_confirms(poll, people):
 def test_action_items_of_a_group_meeting_go_on_its_work_plan(poll, people):
     from app.actiongroups.workplan.models import WorkItem
 
+    consultations.set_countries(people.convener, poll, ["GHA", "CIV"])
     consultations.confirm_slot(people.convener, poll, poll.slots[0], now=NOW)
     after = poll.ends_at + timedelta(hours=1)
     consultations.save_minutes(people.convener, poll, "We agreed the **guidance**.", now=after)
@@ -250,6 +251,7 @@ def test_action_items_of_a_group_meeting_go_on_its_work_plan(poll, people):
     db.session.commit()
     work_item = db.session.get(WorkItem, item.work_item_id)
     assert work_item.group_id == poll.group_id and work_item.title == "Draft the guidance"
+    assert work_item.countries == ["CIV", "GHA"]  # the meeting's countries stay with its follow-ups
     assert work_item.responsible_id == people.invitee.id and work_item.due_date == date(2027, 1, 15)
     consultations.set_action_done(people.convener, item, now=after)
     db.session.commit()
@@ -272,3 +274,30 @@ def test_open_polls_let_any_partner_answer_as_themselves(people):
     consultations.answer_poll(invitee, {poll.slots[0].id: "yes"}, now=NOW)
     db.session.commit()
     assert poll.invitee_of(people.partner).answers[0].choice.value == "yes"
+
+
+def test_an_unanswered_slot_stays_unanswered_and_an_answer_can_be_taken_back(poll, people):
+    """Unanswered is its own state: nothing is recorded for a slot left blank, and "" takes an answer back."""
+    mine = _invitee(poll, people.invitee)
+    first, second = poll.slots[0].id, poll.slots[1].id
+    consultations.answer_poll(mine, {first: "yes", second: ""}, now=NOW)
+    assert {a.slot_id: a.choice.value for a in mine.answers} == {first: "yes"}
+    assert mine.answered_at == NOW
+    # Changed later, still before the close.
+    consultations.answer_poll(mine, {first: "", second: "maybe"}, now=NOW + timedelta(hours=2))
+    assert {a.slot_id: a.choice.value for a in mine.answers} == {second: "maybe"}
+    assert mine.answered_at == NOW + timedelta(hours=2)
+    # Every answer taken back: not answered any more (the reminder reaches them again).
+    consultations.answer_poll(mine, {second: ""}, now=NOW + timedelta(hours=3))
+    assert mine.answers == [] and mine.answered_at is None
+
+
+def test_an_empty_first_save_is_refused(poll, people):
+    with pytest.raises(DomainError):
+        consultations.answer_poll(_invitee(poll, people.invitee), {poll.slots[0].id: ""}, now=NOW)
+
+
+def test_yes_to_all_answers_yes_to_every_slot(poll, people):
+    mine = _invitee(poll, people.invitee)
+    consultations.answer_poll(mine, consultations.yes_to_all(poll), now=NOW)
+    assert sorted(a.slot_id for a in mine.answers if a.choice.value == "yes") == sorted(s.id for s in poll.slots)

@@ -218,3 +218,57 @@ def test_concurrent_session_registrations_never_exceed_its_capacity(app, people,
     registered = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
         Registration.session_id == session_id, Registration.state == RegistrationState.registered))
     assert registered == 3 == db.session.get(ForumSession, session_id).registered_count
+
+
+def _calendar(message):
+    import icalendar
+
+    parts = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    return [icalendar.Calendar.from_ical(p.get_payload(decode=True)) for p in parts]
+
+
+def test_every_registration_is_confirmed_by_email_with_its_calendar_file(people, make_session, outbox):
+    """A place at the Forum and at a session: an e-mail with the .ics; a waiting-list place: worded as the
+    waiting list, without a calendar file (they are not registered); the move up: with the .ics."""
+    forum = _small_forum(people.admin, capacity=1)
+    outbox.clear()
+    mine = services.register(people.invitee, forum, now=NOW)
+    services.register(people.invitee2, forum, now=NOW)
+    db.session.commit()
+    registered, waiting = outbox
+    assert registered["To"] == people.invitee.email and "You are registered" in registered["Subject"]
+    [cal] = _calendar(registered)
+    [event] = cal.walk("VEVENT")
+    assert str(event["summary"]) == forum.title and event["dtstart"].dt.isoformat() == "2027-03-27"
+    assert waiting["To"] == people.invitee2.email and "waiting list" in waiting["Subject"]
+    assert "you are not registered yet" in waiting.get_body().get_content()
+    assert _calendar(waiting) == []
+    outbox.clear()
+    services.withdraw(people.invitee, mine, now=NOW)
+    db.session.commit()
+    [promoted] = outbox  # one e-mail: the notification is only shown in the Hub
+    assert promoted["To"] == people.invitee2.email and len(_calendar(promoted)) == 1
+
+    session = make_session("Workshop", start=time(14, 0), end=time(15, 0), capacity=5, kind="workshop")
+    services.register(people.partner, session.forum, now=NOW)
+    db.session.commit()
+    outbox.clear()
+    services.register(people.partner, session.forum, session, now=NOW)
+    db.session.commit()
+    [message] = outbox
+    [event] = _calendar(message)[0].walk("VEVENT")
+    assert str(event["summary"]) == "Workshop"
+    assert event["dtstart"].dt == datetime(2027, 3, 27, 13, 0, tzinfo=timezone.utc)  # 14:00 in Geneva
+
+
+def test_the_confirmation_is_in_the_readers_language_and_zone(people, outbox):
+    forum = _small_forum(people.admin)
+    people.invitee.locale = "es"
+    people.invitee.timezone = "America/New_York"
+    outbox.clear()
+    services.register(people.invitee, forum, now=NOW)
+    db.session.commit()
+    [message] = outbox
+    assert message["Subject"].startswith("Está inscrito/a")
+    assert message["Content-Language"] == "es"
+    assert "Está inscrito/a en el Partnership Forum 2027." in message.get_body().get_content()

@@ -61,6 +61,7 @@ MATRIX = {
     "participants_csv": ("GET", "/forums/{w.forum.slug}/participants.csv", (LOGIN, 403, 403, 403, 403, 200)),
     "participant_attended": ("POST", "/forums/{w.forum.slug}/participants/{w.registration.id}/attended",
                              (LOGIN, 403, 403, 403, 403, 302)),
+    "consultation_list": ("GET", "/forums/consultations", (200,) * 6),
     "consultation_create": ("GET", "/forums/consultations/new", (LOGIN, 403, 403, 403, 200, 200)),
     "consultation": ("GET", "/forums/consultations/{w.poll.id}", (LOGIN, 404, 200, 404, 200, 200)),
     "consultation_answer": ("POST", "/forums/consultations/{w.poll.id}/answer", (LOGIN, 404, 302, 404, 302, 403)),
@@ -220,3 +221,25 @@ def test_visitors_see_a_changed_programme_at_once(client, people, forum, make_se
     services.register(people.invitee, forum, workshop, now=NOW)
     db.session.commit()
     assert "0 places left" in client.get(url).text
+
+
+def test_the_poll_form_preselects_nothing_and_yes_to_all_saves_yes_everywhere(client, login, world):
+    """No slot has "No" checked before the invitee answers; "Yes to all" answers every slot."""
+    login(world.people.invitee)
+    page = client.get(f"/forums/consultations/{world.poll.id}").text
+    for slot in world.poll.slots:
+        assert f'id="slot-{slot.id}-no" value="no" >' in page  # not checked
+        assert f'id="slot-{slot.id}-none" value="" checked' in page
+    response = client.post(f"/forums/consultations/{world.poll.id}/answer", data={"all": "yes"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {a.choice.value for a in world.invitee.answers} == {"yes"}
+    assert len(world.invitee.answers) == len(world.poll.slots)
+    page = client.get(f"/forums/consultations/{world.poll.id}").text
+    assert "You can change your answers until the poll closes" in page
+
+
+def test_people_are_shown_with_their_organisation_in_the_poll_grid(client, login, world):
+    login(world.people.convener)
+    page = client.get(f"/forums/consultations/{world.poll.id}").text
+    assert "Ines Invitee (Other Organisation)" in page and "Ivo Bangkok (Other Organisation)" in page

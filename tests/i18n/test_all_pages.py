@@ -51,7 +51,7 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/pledges/{w.pledge.id}/reports/{w.report.id}/edit",
                    "/forums/new", "/forums/zeta-2027/edit", "/forums/zeta-2027/sessions/new",
                    "/forums/zeta-2027/sessions/{w.session.id}/edit", "/forums/zeta-2027/agenda",
-                   "/forums/zeta-2027/participants", "/forums/consultations/new",
+                   "/forums/zeta-2027/participants", "/forums/consultations", "/forums/consultations/new",
                    "/forums/consultations/{w.poll.id}", "/forums/consultations/{w.meeting.id}",
                    "/forums/consultations/{w.meeting.id}/reschedule", "/forums/groups/zeta/meetings",
                    "/library/new", "/library/mine", "/library/review", "/library/curators",

@@ -249,6 +249,19 @@ def send_forum_reminder(w, lang):
     jobs.send_meeting_reminders(now=datetime(2027, 3, 26, 3, 0, tzinfo=timezone.utc))
 
 
+def send_forum_registration(w, lang):
+    """A place at a full Forum frees up: the registration, the waiting list and the move up, each confirmed."""
+    forum = forum_services.create_forum(w.admin, forum_services.ForumData(
+        title=w.title, slug=f"foro-lleno-{w.tag()}", starts_on=date(2027, 3, 27), ends_on=date(2027, 3, 29),
+        timezone="Europe/Zurich", venue_name="Palais des Nations", venue_address="Genève", capacity=1,
+        is_published=True, registration_closes_on=date(2027, 3, 20), registration_closes_time=time(18, 0),
+        tracks=["Cadenas"], rooms=["Sala XVII"], description="La reunión anual."), now=NOW)
+    first = forum_services.register(w.admin, forum, now=NOW)
+    forum_services.register(w.readers[lang], forum, now=NOW)
+    forum_services.withdraw(w.admin, first, now=NOW)
+    db.session.commit()
+
+
 SENDERS = {name[len("send_"):]: fn for name, fn in globals().items() if name.startswith("send_")}
 
 

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.actiongroups.discussions.models import BODY_MAX, TITLE_MAX
 
-BODY_HINT = _l("Markdown is allowed. Mention a member with @[Full Name] or @name@example.org.")
+BODY_HINT = _l("Markdown is allowed. Mention a member with @[Full Name (Organisation)] or @name@example.org.")
 
 
 def _body_field(label):

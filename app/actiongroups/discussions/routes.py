@@ -90,7 +90,8 @@ def _render_thread(group: ActionGroup, thread: Thread, form: PostForm, page_numb
     return render_template(
         "discussions/thread.html", group=group, thread=thread, page=page, form=form, new_ids=new_ids,
         can_reply=thread.can_reply(current_user), can_moderate=group.can_moderate(current_user),
-        action_form=EmptyForm()), status
+        action_form=EmptyForm(), link_mentions=services.link_mentions,
+        members=services.group_members(group)), status
 
 
 @bp.route("/<int:thread_id>")

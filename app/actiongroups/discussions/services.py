@@ -8,9 +8,12 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from html import unescape as html_unescape
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
+from markupsafe import Markup
 from flask_babel import gettext as _
 
 from app import audit
@@ -287,18 +290,55 @@ def _mention_targets(body: str) -> tuple[set[str], set[str]]:
     return emails, names
 
 
+def resolve_mention(text: str, members: list[User]) -> User | None:
+    """The one member ``@[text]`` names: ``Name (Organisation)`` picks the person of that organisation; a bare
+    name only counts when a single member has it (two Ana Silvas: nobody is told rather than both)."""
+    key = fold(text)
+    exact = [u for u in members if fold(u.name_with_org) == key]
+    if len(exact) == 1:
+        return exact[0]
+    by_name = [u for u in members if fold(u.full_name) == key]
+    return by_name[0] if len(by_name) == 1 else None
+
+
+def group_members(group: ActionGroup) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == group.id).options(so.joinedload(User.organisation)).order_by(User.id)))
+
+
 def mentioned_members(group: ActionGroup, body: str) -> list[User]:
-    """The group's members (any role) that ``body`` @mentions as ``@[Full Name]`` or ``@name@example.org``.
+    """The group's members (any role) that ``body`` @mentions as ``@[Full Name (Organisation)]``, ``@[Full
+    Name]`` (when only one member has that name) or ``@name@example.org``.
 
     People who are not members are ignored, so a mention never leaks a private discussion.
     """
-    emails, names = _mention_targets(body)
+    emails = {m.lower() for m in MENTION_EMAIL.findall(body)}
+    names = [m for m in MENTION_NAME.findall(body) if fold(m)]
     if not (emails or names):
         return []
-    members = db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.group_id == group.id).order_by(User.id))
-    return [u for u in members if u.email.lower() in emails or fold(u.full_name) in names]
+    members = group_members(group)
+    chosen = {u.id for u in members if u.email.lower() in emails}
+    chosen |= {u.id for u in (resolve_mention(name, members) for name in names) if u is not None}
+    return [u for u in members if u.id in chosen]
+
+
+def link_mentions(html: str, group: ActionGroup, members: list[User] | None = None) -> Markup:
+    """Rendered post ``html`` with each resolvable ``@[…]`` mention turned into a link to the person on the
+    group's member list (the text between the brackets was escaped by the Markdown renderer)."""
+    from flask import url_for
+    from markupsafe import escape
+
+    members = group_members(group) if members is None else members
+
+    def replace(match: re.Match) -> str:
+        person = resolve_mention(html_unescape(match.group(1)), members)
+        if person is None:
+            return match.group(0)
+        href = url_for("actiongroups.members", slug=group.slug) + f"#member-{person.id}"
+        return f'<a class="mention" href="{escape(href)}">@{escape(person.name_with_org)}</a>'
+
+    return Markup(MENTION_NAME.sub(replace, str(html)))
 
 
 def _notify_mentions(actor: User, group: ActionGroup, thread: Thread, post: Post, url: str,

@@ -27,8 +27,8 @@ class WorkItemForm(FlaskForm):
                                                "Markdown is allowed."))
     lead_organisation_id = SelectField(_l("Lead organisation"), coerce=optional_id, validate_choice=False)
     countries = SelectMultipleField(_l("Countries"), validate_choice=False,
-                                    description=_l("Where the work takes place. Hold Ctrl (or Cmd) to choose "
-                                                   "several; leave empty if it is not tied to countries."))
+                                    description=_l("Where the work takes place. Tick as many as apply; "
+                                                   "leave empty if it is not tied to countries."))
     areas = MultiCheckboxField(_l("8.7 areas"), validate_choice=False)
     start_date = BoundedDateField(_l("Start date"), validators=[Optional()])
     due_date = BoundedDateField(_l("Due date"), validators=[Optional()])
@@ -42,7 +42,7 @@ class WorkItemForm(FlaskForm):
         self.countries.choices = choices(country_choices())
         self.areas.choices = choices(AREAS.items())
         self.status.choices = status_choices()
-        self.responsible_id.choices = choices(((str(p.id), p.full_name) for p in people), blank=True)
+        self.responsible_id.choices = choices(((str(p.id), p.name_with_org) for p in people), blank=True)
 
 
 class StatusForm(FlaskForm):

@@ -18,8 +18,10 @@ from app.actiongroups.workplan.models import (
 )
 from app.extensions import db
 from app.forms import service_accepts
+from app.members.models import User
 from app.overlaps import services as overlaps
 from app.taxonomy import area_labels
+from app.urls import absolute_url
 from app.utils import csv_cell, is_safe_next
 
 SORTS = ("due", "-due", "status")
@@ -38,7 +40,8 @@ def _items_query(group, sort: str, status: WorkItemStatus | None) -> sa.Select:
     """One group's items in the requested order, with the lead organisation and the responsible person
     joined into the same query (so the page's query count does not grow with the list)."""
     query = (sa.select(WorkItem).where(WorkItem.group_id == group.id)
-             .options(so.joinedload(WorkItem.lead_organisation), so.joinedload(WorkItem.responsible)))
+             .options(so.joinedload(WorkItem.lead_organisation),
+                      so.joinedload(WorkItem.responsible).joinedload(User.organisation)))
     if status is not None:
         query = query.where(WorkItem.status == status)
     no_due = WorkItem.due_date.is_(None)  # items without a due date go last in every order
@@ -54,7 +57,8 @@ def _items_query(group, sort: str, status: WorkItemStatus | None) -> sa.Select:
 def _item_or_404(group, item_id: int) -> WorkItem:
     """A work item of this group; an id from another group is as unknown as a missing one."""
     item = db.session.scalar(sa.select(WorkItem).where(WorkItem.id == item_id, WorkItem.group_id == group.id)
-                             .options(so.joinedload(WorkItem.lead_organisation), so.joinedload(WorkItem.responsible),
+                             .options(so.joinedload(WorkItem.lead_organisation),
+                                      so.joinedload(WorkItem.responsible).joinedload(User.organisation),
                                       so.joinedload(WorkItem.created_by)))
     if item is None:
         abort(404)
@@ -113,14 +117,16 @@ def export(slug: str):
     out.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
     writer = csv.writer(out)
     writer.writerow([_("Title"), _("Status"), _("Lead organisation"), _("Countries"), _("Start date"),
-                     _("Due date"), _("Person responsible")])
+                     _("Due date"), _("Person responsible"), _("Description"), _("8.7 areas"), _("Link")])
     for item in items:
         writer.writerow([csv_cell(item.title), item.status_label,
                          csv_cell(item.lead_organisation.name if item.lead_organisation else ""),
                          " ".join(item.countries or []),
                          item.start_date.isoformat() if item.start_date else "",
                          item.due_date.isoformat() if item.due_date else "",
-                         csv_cell(item.responsible.full_name if item.responsible else "")])
+                         csv_cell(item.responsible.name_with_org if item.responsible else ""),
+                         csv_cell(item.description or ""), "; ".join(area_labels(item.areas or [])),
+                         absolute_url(services.work_item_url(item, group))])
     filename = f"{group.slug}-workplan.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -277,3 +277,20 @@ def test_post_url_points_at_the_page_holding_the_post(discussion, app):
         f"/actiongroups/supply-chains/threads/{discussion.thread.id}?page=2#post-{third.id}")
     assert services.post_url(discussion.group, discussion.thread, discussion.reply).endswith(
         f"/threads/{discussion.thread.id}#post-{discussion.reply.id}")
+
+
+def test_two_members_with_the_same_name_are_told_apart_by_their_organisation(app, discussion, make_user, make_org,
+                                                                            add_member):
+    """A bare name two members share tells nobody (it notified both); "Name (Organisation)" tells one."""
+    group = discussion.group
+    ana_ilo = make_user("ana.ilo@example.org", full_name="Ana Silva", org=make_org("ILO Brasil"))
+    ana_ngo = make_user("ana.ngo@example.org", full_name="Ana Silva", org=make_org("Repórter Brasil"))
+    add_member(group, ana_ilo)
+    add_member(group, ana_ngo)
+    assert services.mentioned_members(group, "Thanks @[Ana Silva]!") == []
+    assert services.mentioned_members(group, "Thanks @[Ana Silva (Repórter Brasil)]!") == [ana_ngo]
+    assert services.mentioned_members(group, "Thanks @[ana silva (reporter brasil)]!") == [ana_ngo]
+    with app.test_request_context():
+        html = str(services.link_mentions("<p>Thanks @[Ana Silva (ILO Brasil)] and @[Ana Silva]</p>", group))
+    assert f'href="/actiongroups/{group.slug}/members#member-{ana_ilo.id}">@Ana Silva (ILO Brasil)</a>' in html
+    assert "and @[Ana Silva]</p>" in html  # ambiguous: left as typed, not linked

@@ -168,7 +168,7 @@ def test_member_adds_and_edits_an_item(as_role, group_world, make_org):
     page = client.get(f"{BASE}/{work.id}").get_data(as_text=True)
     assert "<em>survey</em>" in page and "Nepal" in page and "Human trafficking" in page and "Lead Org" in page
     edit = client.get(f"{BASE}/{work.id}/edit").get_data(as_text=True)
-    assert 'value="2026-09-30"' in edit and re.search(r'<option selected value="NPL">', edit)
+    assert 'value="2026-09-30"' in edit and re.search(r'type="checkbox" name="countries" id="countries-\d+" value="NPL" checked>', edit)
     response = client.post(f"{BASE}/{work.id}/edit", data={"title": "Survey, phase 2", "status": "done",
                                                            "countries": ["NPL"]})
     assert response.status_code == 302
@@ -317,9 +317,10 @@ def test_the_list_paginates(as_role, group_world):
 def test_csv_export(as_role, group_world, make_org):
     people, group = group_world.people, group_world.group
     org = make_org("Lead, Org")
-    services.create_work_item(people.member, group, {
+    survey = services.create_work_item(people.member, group, {
         "title": "Survey", "status": "in_progress", "lead_organisation_id": org.id, "countries": ["QAT", "NPL"],
-        "start_date": date(2026, 1, 15), "due_date": date(2026, 9, 30), "responsible_id": people.convener.id})
+        "start_date": date(2026, 1, 15), "due_date": date(2026, 9, 30), "responsible_id": people.convener.id,
+        "description": "Ask the *brick kilns*.", "areas": ["forced_labour", "child_labour"]})
     services.create_work_item(people.member, group, {"title": "=HYPERLINK(\"http://evil\")", "status": "done"})
     db.session.commit()
     response = as_role("observer").get(f"{BASE}/export.csv")
@@ -328,9 +329,13 @@ def test_csv_export(as_role, group_world, make_org):
     assert response.headers["Content-Disposition"] == 'attachment; filename="supply-chains-workplan.csv"'
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["Title", "Status", "Lead organisation", "Countries", "Start date", "Due date",
-                       "Person responsible"]
-    assert rows[1] == ["Survey", "In progress", "Lead, Org", "NPL QAT", "2026-01-15", "2026-09-30", "Cleo Convener"]
-    assert rows[2] == ["'=HYPERLINK(\"http://evil\")", "Done", "", "", "", "", ""]   # never run as a formula
+                       "Person responsible", "Description", "8.7 areas", "Link"]
+    convener = f"Cleo Convener ({people.convener.organisation.name})"
+    assert rows[1][:7] == ["Survey", "In progress", "Lead, Org", "NPL QAT", "2026-01-15", "2026-09-30", convener]
+    assert rows[1][7] == "Ask the *brick kilns*."
+    assert set(rows[1][8].split("; ")) == {"Forced labour", "Child labour"}
+    assert rows[1][9].endswith(f"/actiongroups/{group.slug}/workplan/{survey.id}") and rows[1][9].startswith("http")
+    assert rows[2][:9] == ["'=HYPERLINK(\"http://evil\")", "Done", "", "", "", "", "", "", ""]  # never a formula
     assert len(rows) == 3
     filtered = as_role("observer").get(f"{BASE}/export.csv?status=done").data.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(filtered)))) == 2
