@@ -54,7 +54,8 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/library/new", "/library/mine", "/library/review", "/library/curators",
                    "/library/{w.submitted.id}", "/library/{w.submitted.id}/edit", "/countries/KEN/pathfinder",
                    "/overlaps/gaps", "/overlaps/review", "/overlaps/review/{w.flag.id}",
-                   "/overlaps/contact/{w.pledge.initiative_id}"]
+                   "/overlaps/contact/{w.pledge.initiative_id}",
+                   "/translations/group/{w.group.id}", "/translations/needed"]
 
 
 def _catalog(lang):
