@@ -25,6 +25,7 @@ backends show the same thing.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -155,6 +156,42 @@ def register_kind(kind: SearchKind) -> None:
     KINDS.update((k.name, k) for k in ordered)
 
 
+# More text of an object to index beside its entry's (e.g. its translations, app/multilingual):
+# functions (model, ids) -> {id: text}.
+TEXT_SOURCES: list[Callable[[type, list[int]], dict[int, str]]] = []
+
+
+def register_text_source(source: Callable[[type, list[int]], dict[int, str]]) -> None:
+    if source not in TEXT_SOURCES:
+        TEXT_SOURCES.append(source)
+
+
+def note_changed(obj, session: Session | None = None) -> None:
+    """Re-index ``obj`` at the next commit though none of its columns changed (its translations did)."""
+    kind = _BY_MODEL.get(type(obj))
+    if kind is not None and getattr(obj, "id", None) is not None:
+        (session or db.session()).info.setdefault(_PENDING, set()).add((kind.name, obj.id))
+
+
+def _rows(kind: SearchKind, objects) -> list[dict]:
+    """The documents of ``objects``, with the text every registered source adds."""
+    extra: dict[int, list[str]] = {}
+    if TEXT_SOURCES and objects:
+        ids = [obj.id for obj in objects]
+        for source in TEXT_SOURCES:
+            for object_id, text in source(kind.model, ids).items():
+                extra.setdefault(object_id, []).append(text)
+    rows = []
+    for obj in objects:
+        entry = kind.entry(obj)
+        if entry is None:
+            continue
+        if obj.id in extra:
+            entry = dataclasses.replace(entry, body="\n".join([entry.body or "", *extra[obj.id]]))
+        rows.append(_document_row(kind, obj, entry))
+    return rows
+
+
 # -- keeping the index in step ----------------------------------------------------------------------------
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, flush_context) -> None:
@@ -208,7 +245,7 @@ def index_objects(keys: Iterable[tuple[str, int]], *, session: Session | None = 
     for name, ids in by_kind.items():
         kind = KINDS[name]
         objects = session.scalars(kind.query().where(kind.model.id.in_(ids))).unique().all()
-        rows = [_document_row(kind, obj, entry) for obj in objects if (entry := kind.entry(obj)) is not None]
+        rows = _rows(kind, objects)
         session.execute(table.delete().where(table.c.kind == name, table.c.object_id.in_(ids)))
         if rows:
             session.execute(table.insert(), rows)
@@ -231,7 +268,7 @@ def rebuild_index(kinds: Iterable[str] | None = None) -> dict[str, int]:
         for start in range(0, len(ids), REINDEX_CHUNK):
             chunk = ids[start:start + REINDEX_CHUNK]
             objects = db.session.scalars(kind.query().where(kind.model.id.in_(chunk))).unique().all()
-            rows = [_document_row(kind, obj, entry) for obj in objects if (entry := kind.entry(obj)) is not None]
+            rows = _rows(kind, objects)
             if rows:
                 db.session.execute(table.insert(), rows)
             counts[name] += len(rows)

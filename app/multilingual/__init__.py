@@ -13,3 +13,13 @@ from app.multilingual import routes  # noqa: E402,F401  (registers its views on 
 from app.multilingual.registry import register_builtin_kinds  # noqa: E402
 
 register_builtin_kinds()
+
+
+def _register_search_source() -> None:
+    from app.knowledge.search import register_text_source
+    from app.multilingual.services import translated_texts
+
+    register_text_source(translated_texts)
+
+
+_register_search_source()

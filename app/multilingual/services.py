@@ -74,8 +74,27 @@ def save_translations(kind: TranslatableKind, obj, language: str, values: dict[s
             row.text = text
             row.updated_by_id = getattr(user, "id", None)
     db.session.flush()
+    from app.knowledge.search import note_changed
+
+    note_changed(obj)  # the search finds the object in every language it exists in
     if has_request_context():
         g.pop("_translations", None)
+
+
+def translated_texts(model, ids: list[int]) -> dict[int, str]:
+    """Every translation of the given objects, one text per object (a source of the search index)."""
+    from app.multilingual.registry import KINDS
+
+    kind = next((k for k in KINDS.values() if k.model is model), None)
+    if kind is None or not ids:
+        return {}
+    texts: dict[int, list[str]] = {}
+    for object_id, text in db.session.execute(
+            sa.select(ContentTranslation.object_id, ContentTranslation.text).where(
+                ContentTranslation.kind == kind.name, ContentTranslation.object_id.in_(ids))
+            .order_by(ContentTranslation.object_id, ContentTranslation.language, ContentTranslation.field)):
+        texts.setdefault(object_id, []).append(text)
+    return {object_id: "\n".join(parts) for object_id, parts in texts.items()}
 
 
 @dataclass

@@ -128,3 +128,13 @@ def test_a_fourth_language_is_configuration(make_app, make_user, make_org):
         db.session.commit()
         services.save_translations(KINDS["group"], group, "pt", {"name": "Grupo"}, None)
         assert services.localized(group, "name", "pt").text == "Grupo"
+
+
+def test_search_finds_content_in_every_language_it_exists_in(client, world):
+
+    group = world["group"]
+    services.save_translations(KINDS["group"], group, "fr", {"name": "Groupe", "mandate": "Travail de la carrière"},
+                               world["admin"])
+    db.session.commit()
+    html = client.get("/search?q=carrière").get_data(as_text=True)
+    assert "/actiongroups/quarry" in html
