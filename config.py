@@ -91,6 +91,7 @@ class Config:
     UPLOAD_ALLOWED_TYPES = tuple(os.environ.get("UPLOAD_ALLOWED_TYPES", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,"
                                                 "png,jpg,jpeg,gif,webp,csv,txt").replace(" ", "").lower().split(","))
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # per file; a request is capped by MAX_CONTENT_LENGTH
+    NEWS_IMAGE_MAX_BYTES = _int("NEWS_IMAGE_MAX_BYTES", 2 * 1024 * 1024)  # the image of a news post (app/news)
 
     # E-mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" keeps them in a list.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")

@@ -8,6 +8,7 @@ from app.audit import AuditEntry  # noqa: F401
 from app.mail import SentEmailKey  # noqa: F401
 from app.members.models import Organisation, User  # noqa: F401
 from app.multilingual.models import ContentTranslation  # noqa: F401
+from app.news.models import NewsPost  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.commitments.models import (  # noqa: F401
     Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgePartner, ProgressReport, ReportValue,
