@@ -92,6 +92,8 @@ class Config:
                                                 "png,jpg,jpeg,gif,webp,csv,txt").replace(" ", "").lower().split(","))
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # per file; a request is capped by MAX_CONTENT_LENGTH
     NEWS_IMAGE_MAX_BYTES = _int("NEWS_IMAGE_MAX_BYTES", 2 * 1024 * 1024)  # the image of a news post (app/news)
+    # How long each process keeps the announcements it read (app/announcements): the banner's only query.
+    ANNOUNCEMENT_QUIET_SECONDS = _int("ANNOUNCEMENT_QUIET_SECONDS", 60)
 
     # E-mail: "file" writes .eml files to instance/outbox, "smtp" sends, "memory" keeps them in a list.
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")

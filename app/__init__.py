@@ -108,8 +108,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import (
-        actiongroups, admin, commitments, errors, forums, knowledge, members, multilingual, news, notifications,
-        overlaps, pages,
+        actiongroups, admin, announcements, commitments, errors, forums, knowledge, members, multilingual, news,
+        notifications, overlaps, pages,
     )
 
     app.register_blueprint(pages.bp)
@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(overlaps.bp)
     app.register_blueprint(multilingual.bp)
     app.register_blueprint(news.bp)
+    app.register_blueprint(announcements.bp)
     app.register_blueprint(errors.bp)
     from app import api
 

@@ -11,6 +11,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, apply_domain_error, run_service
 from app.i18n import country_choices
+from app.multilingual.services import preload_translations
 from app.news import bp, services
 from app.news.feeds import atom_feed
 from app.news.forms import NewsForm
@@ -33,6 +34,7 @@ def index():
     filters = services.NewsFilters.from_args(request.args)
     page = db.paginate(services.news_query(current_user, filters), page=filters.page,
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    preload_translations(page.items)
     groups = db.session.scalars(sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False))
                                 .order_by(ActionGroup.name)).all()
     return render_template("news/index.html", page=page, filters=filters, areas=AREAS, groups=groups,

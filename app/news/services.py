@@ -14,6 +14,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.i18n import is_country
 from app.knowledge.services import _delete_after_commit
+from app.multilingual.services import preload_translations
 from app.news.forms import BODY_MAX, TITLE_MAX
 from app.news.models import NewsPost, can_write_news
 from app.sqltools import json_list_contains
@@ -153,7 +154,9 @@ def latest_news(user, *, limit: int = HOME_SHOWN, group_id: int | None = None,
         query = query.where(NewsPost.group_id == group_id)
     if country:
         query = query.where(json_list_contains(NewsPost.countries, country))
-    return list(db.session.scalars(query.limit(limit)).unique())
+    posts = list(db.session.scalars(query.limit(limit)).unique())
+    preload_translations(posts)
+    return posts
 
 
 def groups_for(user) -> list[tuple[str, str]]:

@@ -56,7 +56,7 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/overlaps/gaps", "/overlaps/review", "/overlaps/review/{w.flag.id}",
                    "/overlaps/contact/{w.pledge.initiative_id}",
                    "/translations/group/{w.group.id}", "/translations/needed",
-                   "/news/new", "/news/{w.news.id}/edit", "/translations/news/{w.news.id}"]
+                   "/news/new", "/news/{w.news.id}/edit", "/translations/news/{w.news.id}", "/announcements/"]
 
 
 def _catalog(lang):
