@@ -29,7 +29,7 @@ def test_news_in_english_and_french(page: Page):
 
     # ... and gives it in French.
     page.get_by_role("link", name="Translate").click()
-    page.get_by_label("Language", exact=True).select_option("fr")
+    page.get_by_role("main").get_by_label("Language", exact=True).select_option("fr")
     page.get_by_label("Title").fill(french)
     page.get_by_label("Text", exact=True).fill("Inscrivez-vous au **Forum des partenaires**.")
     page.get_by_role("button", name="Save translation").click()
@@ -40,10 +40,9 @@ def test_news_in_english_and_french(page: Page):
     # (the account the language test signs in in French: French is its language whatever the order)
     login(page, FRENCH_MEMBER_EMAIL, DEMO_PASSWORD)
     page.goto("/")
-    footer = page.get_by_role("contentinfo")
-    if page.locator("html").get_attribute("lang") != "fr":
-        footer.get_by_label("Language").select_option("fr")
-        footer.get_by_role("button", name="Change").click()
+    if page.locator("html").get_attribute("lang") != "fr":  # the footer switcher, in whichever language
+        page.locator("#lang-switch").select_option("fr")
+        page.locator("footer form button[type=submit]").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("link", name=french)).to_be_visible()
     expect(page.get_by_role("link", name=english)).to_have_count(0)
