@@ -135,7 +135,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app import (
-        actiongroups, admin, commitments, errors, forums, knowledge, members, notifications, overlaps, pages,
+        actiongroups, admin, announcements, commitments, errors, forums, knowledge, members, multilingual, news,
+        notifications, overlaps, pages,
     )
 
     app.register_blueprint(pages.bp)
@@ -147,6 +148,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(knowledge.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(overlaps.bp)
+    app.register_blueprint(multilingual.bp)
+    app.register_blueprint(news.bp)
+    app.register_blueprint(announcements.bp)
     app.register_blueprint(errors.bp)
     from app import api
 
@@ -170,6 +174,10 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["external_url"] = external_url
+    from app.multilingual.registry import kind_of
+    from app.multilingual.services import localized
+
+    app.jinja_env.globals.update(localized=localized, translatable_kind=kind_of)
     app.jinja_env.globals["error_fields"] = error_fields
     app.jinja_env.filters["own_errors"] = own_errors
 

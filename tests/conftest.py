@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app import create_app, events
+from app.announcements.services import start_with_none
 from app.extensions import db
 from app.members.models import Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus
 from app.members.passwords import hash_password
@@ -152,6 +153,7 @@ class _SharedApp:
             self.app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": self.database_url})
             with self.app.app_context():
                 _begin_explicitly_on_sqlite(db.engine)
+            start_with_none(self.app)
             self.config = dict(self.app.config)
             self.extensions = dict(self.app.extensions)
             self.rules = len(self.app.url_map._rules)
@@ -246,6 +248,7 @@ def make_app(request, _schema, _shared_app, database_url, tmp_path_factory) -> C
             app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": uploads,
                                              **overrides})
             app.test_client_class = FreshContextClient
+            start_with_none(app)
         if transactional and app.config["SQLALCHEMY_DATABASE_URI"] == database_url:
             engines = db._app_engines[app]
             swapped.append((app, engines[None]))

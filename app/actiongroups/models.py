@@ -55,6 +55,7 @@ class ActionGroup(db.Model):
     slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(200))
     mandate: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # Markdown
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")  # of name and mandate (app.multilingual)
     areas: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)            # 8.7 area codes
     focus_countries: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)  # ISO 3166 alpha-3
     visibility: so.Mapped[Visibility] = so.mapped_column(enum_type(Visibility), default=Visibility.members)

@@ -99,6 +99,7 @@ class Pledge(db.Model):
 
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")   # what will be done (Markdown)
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")  # of title and description
     contribution: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # how it contributes to 8.7
     areas: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)          # app.taxonomy.AREAS
     action_type: so.Mapped[str] = so.mapped_column(sa.String(30), default="")      # app.taxonomy.ACTION_TYPES

@@ -69,6 +69,7 @@ class Forum(db.Model):
     slug: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # Markdown
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")  # of title and description
     starts_on: so.Mapped[date] = so.mapped_column(sa.Date)
     ends_on: so.Mapped[date] = so.mapped_column(sa.Date)
     venue_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
@@ -175,6 +176,7 @@ class ForumSession(db.Model):
     forum_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("forum.id", ondelete="CASCADE"))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # Markdown
+    language: so.Mapped[str] = so.mapped_column(sa.String(8), default="en")  # of title and description
     kind: so.Mapped[SessionKind] = so.mapped_column(enum_type(SessionKind), default=SessionKind.panel)
     track_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("forum_track.id", ondelete="SET NULL"))
     room_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("forum_room.id", ondelete="SET NULL"))

@@ -41,6 +41,7 @@ backends show the same thing.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -178,6 +179,35 @@ def register_kind(kind: SearchKind) -> None:
     KINDS.update((k.name, k) for k in ordered)
 
 
+# More text of an object to index beside its entry's (e.g. its translations, app/multilingual):
+# functions (model, ids) -> {id: text}.
+TEXT_SOURCES: list[Callable[[type, list[int]], dict[int, str]]] = []
+
+
+def register_text_source(source: Callable[[type, list[int]], dict[int, str]]) -> None:
+    if source not in TEXT_SOURCES:
+        TEXT_SOURCES.append(source)
+
+
+def _rows(kind: SearchKind, objects) -> list[dict]:
+    """The documents of ``objects``, with the text every registered source adds."""
+    extra: dict[int, list[str]] = {}
+    if TEXT_SOURCES and objects:
+        ids = [obj.id for obj in objects]
+        for source in TEXT_SOURCES:
+            for object_id, text in source(kind.model, ids).items():
+                extra.setdefault(object_id, []).append(text)
+    rows = []
+    for obj in objects:
+        entry = kind.entry(obj)
+        if entry is None:
+            continue
+        if obj.id in extra:
+            entry = dataclasses.replace(entry, body="\n".join([entry.body or "", *extra[obj.id]]))
+        rows.append(_document_row(kind, obj, entry))
+    return rows
+
+
 # -- keeping the index in step ----------------------------------------------------------------------------
 def _with_followers(keys: Iterable[tuple[str, int]], session: Session) -> set[tuple[str, int]]:
     """``keys`` and the documents of the kinds that follow theirs (see ``SearchKind.follows``)."""
@@ -229,7 +259,7 @@ def index_objects(keys: Iterable[tuple[str, int]], *, session: Session | None = 
     for name, ids in by_kind.items():
         kind = KINDS[name]
         objects = session.scalars(kind.query().where(kind.model.id.in_(ids))).unique().all()
-        rows = [_document_row(kind, obj, entry) for obj in objects if (entry := kind.entry(obj)) is not None]
+        rows = _rows(kind, objects)
         session.execute(table.delete().where(table.c.kind == name, table.c.object_id.in_(ids)))
         if rows:
             session.execute(table.insert(), rows)
@@ -252,7 +282,7 @@ def rebuild_index(kinds: Iterable[str] | None = None) -> dict[str, int]:
         for start in range(0, len(ids), REINDEX_CHUNK):
             chunk = ids[start:start + REINDEX_CHUNK]
             objects = db.session.scalars(kind.query().where(kind.model.id.in_(chunk))).unique().all()
-            rows = [_document_row(kind, obj, entry) for obj in objects if (entry := kind.entry(obj)) is not None]
+            rows = _rows(kind, objects)
             if rows:
                 db.session.execute(table.insert(), rows)
             counts[name] += len(rows)

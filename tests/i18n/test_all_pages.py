@@ -27,7 +27,7 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/pledges/{w.pledge.id}/reports/{w.approved_report.id}",
                 "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}",
                 "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/countries/", "/countries/KEN",
-                "/dashboard",
+                "/dashboard", "/news/", "/news/{w.news.id}",
                 "/activities/", "/activities/{w.activity.id}", "/overlaps/gaps/cell?country=KEN&area=child_labour"]
 # Finding things: the registry's note on global pledges, a country as the first search result, a respelling.
 PUBLIC_PAGES += ["/pledges/?country=KEN", "/pledges/?country=KEN&global=0", "/search?q=Kenya", "/search?q=Zetaa"]
@@ -57,7 +57,9 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/library/new", "/library/mine", "/library/review", "/library/curators",
                    "/library/{w.submitted.id}", "/library/{w.submitted.id}/edit", "/countries/KEN/pathfinder",
                    "/overlaps/gaps", "/overlaps/review", "/overlaps/review/{w.flag.id}",
-                   "/overlaps/contact/{w.pledge.initiative_id}"]
+                   "/overlaps/contact/{w.pledge.initiative_id}",
+                   "/translations/group/{w.group.id}", "/translations/needed",
+                   "/news/new", "/news/{w.news.id}/edit", "/translations/news/{w.news.id}", "/announcements/"]
 
 
 def _catalog(lang):
@@ -105,11 +107,22 @@ def world(make_org, make_user):
     forums = _forums(admin, workspace["group"])
     knowledge = _knowledge(org, admin)
     overlaps = _overlaps(pledges["pledge"])
+    news = _news(admin, workspace["group"])
     # Made directly rather than through the services: indexed for the search as seed-demo does it.
     rebuild_index()
     db.session.commit()
     return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums, **knowledge,
-                           **overlaps)
+                           **overlaps, **news)
+
+
+def _news(admin, group):
+    """A group's public news post about Kenya (app/news)."""
+    from app.news.services import NewsData, create_post
+
+    post = create_post(admin, NewsData(title="Zork quux", body="Plugh *xyzzy*.", group_id=group.id,
+                                       countries=["KEN"], areas=["child_labour"]))
+    db.session.commit()
+    return {"news": post}
 
 
 def _forums(admin, group):

@@ -1,0 +1,39 @@
+"""News in the rest of the Hub: search, group pages, the home page, and its
+title and text in several languages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.news.models import NewsPost
+
+NEWS_KIND = "news"
+
+
+def news_entry(post: NewsPost):
+    from app.knowledge.search import Entry
+
+    return Entry(title=post.title, body=post.body, url=f"/news/{post.id}", language=post.language,
+                 audience="public" if post.is_public else "partners", updated_at=post.published_at)
+
+
+def news_search_query() -> sa.Select:
+    return sa.select(NewsPost)
+
+
+def register() -> None:
+    from flask import url_for
+
+    from app.actiongroups import register_public_section
+    from app.knowledge.search import SearchKind, register_kind
+    from app.multilingual.registry import TranslatableKind
+    from app.multilingual.registry import register_kind as register_translatable
+
+    register_kind(SearchKind(NEWS_KIND, _l("News"), NewsPost, news_entry, news_search_query, order=15))
+    register_public_section("news/_group_news.html")
+    register_translatable(TranslatableKind(
+        NEWS_KIND, NewsPost, _l("News"),
+        (("title", _l("Title"), False), ("body", _l("Text"), True)),
+        can_translate=lambda post, user: post.can_edit(user),
+        can_view=lambda post, user: post.can_view(user),
+        url=lambda post: url_for("news.detail", post_id=post.id)))
