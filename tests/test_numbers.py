@@ -71,6 +71,7 @@ LIST_PAGES = {
     "commitments.registry": {}, "commitments.export_csv": {}, "commitments.export_json": {},
     "commitments.export_iati": {}, "forums.group_meetings": {"slug": "g"}, "knowledge.library": {},
     "knowledge.search_page": {}, "notifications.index": {}, "overlaps.review_queue": {}, "overlaps.activities": {},
+    "news.index": {}, "forums.consultation_list": {},
 }
 
 

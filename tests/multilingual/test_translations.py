@@ -10,6 +10,7 @@ from app.extensions import db
 from app.multilingual import services
 from app.multilingual.models import ContentTranslation
 from app.multilingual.registry import KINDS
+from tests.conftest import drain
 
 LOGIN = 302
 
@@ -136,5 +137,6 @@ def test_search_finds_content_in_every_language_it_exists_in(client, world):
     services.save_translations(KINDS["group"], group, "fr", {"name": "Groupe", "mandate": "Travail de la carrière"},
                                world["admin"])
     db.session.commit()
+    drain()                                  # the worker re-indexes the group with its translation
     html = client.get("/search?q=carrière").get_data(as_text=True)
     assert "/actiongroups/quarry" in html

@@ -14,7 +14,7 @@ from app.multilingual.services import save_translations
 from app.news import services
 from app.news.models import NewsPost
 from tests.actiongroups.documents.conftest import PDF, PNG
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, drain
 
 LOGIN = 302
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -198,6 +198,7 @@ def test_feeds_are_atom_with_absolute_addresses(app, client, world):
 
 
 def test_search_knows_news(client, world):
+    drain()                                  # the worker indexes what the services asked for
     assert f"/news/{world['hub'].id}" in client.get("/search?q=registration").get_data(as_text=True)
     assert client.get("/search?q=memo").get_data(as_text=True).count(f"/news/{world['private'].id}") == 0
 

@@ -66,7 +66,8 @@ def test_overlap_pages_run_the_same_queries_with_few_and_many_initiatives(client
     grow(50)
     large = measure(client, count_queries, requests)
     assert small == large, list(zip([r[1] for r in requests], small, large))
-    assert max(large) <= 15, list(zip([r[1] for r in requests], large))
+    # 15, plus one on a pledge's page since its content can be given in three languages (its translations).
+    assert max(large) <= 16, list(zip([r[1] for r in requests], large))
 
 
 def test_the_pair_page_and_a_mixed_queue_run_a_bounded_number_of_queries(client, login, world, grow,
