@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Request
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
 from app.utils import MAX_ID, whole_number
@@ -36,10 +37,15 @@ class IdConverter(IntegerConverter):
 
     Werkzeug's own converter accepts any length of digits, so ``/pledges/9223372036854775808`` reached
     the database and failed there (OverflowError, a 500) instead of naming nothing (404).
+
+    An id past the bound is a 404 at once (``NotFound``, not werkzeug's ``ValidationError``): with a
+    ``ValidationError`` the matcher goes on, and where two rules share a path with different methods (the
+    API's ``GET`` and ``POST`` of a pledge's reports) it answered 405 because the other method's rule matched.
+    No other rule can want an all-digit segment that an id rule's pattern took.
     """
 
     def to_python(self, value: str) -> int:
         number = whole_number(value, 0, MAX_ID)
         if number is None:
-            raise ValidationError()
+            raise NotFound()
         return number
