@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from app import events
 from app.errors import DomainError
 from app.objectstore import upload_storage
 
@@ -232,6 +233,20 @@ def delete_stored(path_key: str) -> bool:
         return False
     logger.info("Upload %s deleted", path_key)
     return True
+
+
+DELETE = "uploads.delete"   # outbox kind: remove a file that a committed change dropped
+
+
+def delete_later(path_key: str) -> None:
+    """Remove a replaced or dropped file once the change that dropped it is committed, never before: an
+    outbox row in the same transaction, so a rolled-back change keeps its file. Flush, no commit."""
+    events.emit(DELETE, {"path_key": _checked(path_key)}, key=f"{DELETE}:{path_key}")
+
+
+@events.handler(DELETE)
+def _delete_dropped(payload: dict, event) -> None:
+    delete_stored(payload["path_key"])      # a file already gone is fine: a retry deletes nothing twice
 
 
 def _still_text(decoder, chunk: bytes) -> bool:

@@ -29,7 +29,7 @@ from app.knowledge.models import (
 from app.members.models import Organisation, OrganisationStatus, User
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
-from app.uploads import StoredFile, delete_stored
+from app.uploads import StoredFile, delete_later
 from app.utils import one_line, page_number, utcnow, whole_number
 
 logger = logging.getLogger(__name__)
@@ -159,21 +159,9 @@ def update_resource(actor: User, resource: Resource, data: ResourceData, stored:
         resource.state, resource.submitted_at = ResourceState.submitted, now
     db.session.flush()
     if old_key:
-        _delete_after_commit(old_key)
+        delete_later(old_key)
     record(actor, "resource.update", resource)
     events.reindex_later(resource)
-
-
-def _delete_after_commit(path_key: str) -> None:
-    """Remove a replaced file once the change that dropped it is committed (never before)."""
-    from sqlalchemy import event
-
-    session = db.session()
-
-    def _delete(_session):
-        delete_stored(path_key)
-
-    event.listen(session, "after_commit", _delete, once=True)
 
 
 def _require_curator(actor: User) -> None:

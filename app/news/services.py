@@ -14,13 +14,12 @@ from app.actiongroups.models import ActionGroup
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import is_country
-from app.knowledge.services import _delete_after_commit
 from app.multilingual.services import preload_translations
 from app.news.forms import BODY_MAX, TITLE_MAX
 from app.news.models import NewsPost, can_write_news
 from app.sqltools import json_list_contains
 from app.taxonomy import AREAS, clean_areas, expand_regions
-from app.uploads import StoredFile
+from app.uploads import StoredFile, delete_later
 from app.utils import one_line, utcnow, whole_number
 
 HOME_SHOWN = 3
@@ -70,7 +69,7 @@ def _checked(data: NewsData, user) -> tuple[NewsData, ActionGroup | None]:
 
 def _set_image(post: NewsPost, image: StoredFile | None, remove: bool) -> None:
     if (image is not None or remove) and post.image_path_key:
-        _delete_after_commit(post.image_path_key)
+        delete_later(post.image_path_key)
         post.image_path_key = post.image_mime = post.image_name = ""
     if image is not None:
         post.image_path_key, post.image_mime, post.image_name = image.path_key, image.mime, image.original_name
@@ -110,7 +109,7 @@ def delete_post(post: NewsPost, user) -> None:
     if not post.can_edit(user):
         raise DomainError(_("You may not delete this news."))
     if post.image_path_key:
-        _delete_after_commit(post.image_path_key)
+        delete_later(post.image_path_key)
     events.reindex_later(post)
     db.session.delete(post)
     db.session.flush()

@@ -132,3 +132,32 @@ def test_curators_are_appointed_by_the_secretariat(world):
     services.remove_curator(world.people.admin, world.people.submitter.id)
     db.session.commit()
     assert reload(world.pending).state is ResourceState.published
+
+
+def test_a_replaced_file_is_deleted_only_once_its_change_is_committed(world, app):
+    from app.uploads import open_stored
+
+    def content(key):
+        with open_stored(key) as f:
+            return f.read()
+    from tests.conftest import drain
+
+    first = store_upload(FileStorage(io.BytesIO(b"a,b\n1,2\n"), filename="data.csv"))
+    resource = services.submit_resource(world.people.submitter, ResourceData(title="Survey", resource_type="data"),
+                                        first, now=NOW)
+    db.session.commit()
+    data = ResourceData(title="Survey", resource_type="data")
+    second = store_upload(FileStorage(io.BytesIO(b"a,b\n3,4\n"), filename="data.csv"))
+    services.update_resource(world.people.submitter, resource, data, second, now=NOW)
+    db.session.rollback()                                   # the change did not happen: the first file stays
+    drain()
+    assert content(first.path_key) == b"a,b\n1,2\n"
+    resource = db.session.get(Resource, resource.id)
+    third = store_upload(FileStorage(io.BytesIO(b"a,b\n5,6\n"), filename="data.csv"))
+    services.update_resource(world.people.submitter, resource, data, third, now=NOW)
+    db.session.commit()
+    assert content(first.path_key) == b"a,b\n1,2\n"  # still there until the worker ran
+    drain()
+    with pytest.raises(FileNotFoundError):
+        content(first.path_key)
+    assert drain() == 0                                      # delivered once
