@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from app import create_app, events
 from app.announcements.services import start_with_none
 from app.extensions import db
+from app.forums.cache import forget_everything
 from app.members.models import Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus
 from app.members.passwords import hash_password
 from config import TestingConfig
@@ -242,6 +244,7 @@ def make_app(request, _schema, _shared_app, database_url, tmp_path_factory) -> C
         connection.begin()
 
     def _make_app(**overrides):
+        forget_everything()  # pages remembered by a test before: ids and (pinned) times repeat
         if transactional and not overrides:
             app = _shared_app.get(uploads)
         else:
@@ -415,6 +418,25 @@ def count_queries(app):
     event.listen(engine, "before_cursor_execute", _count)
     yield statements
     event.remove(engine, "before_cursor_execute", _count)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Pin the application's clock (``app.utils.utcnow``, which every request reads): ``clock(moment)``.
+
+    Fixtures with fixed dates need it: a poll that closes on a fixed day would otherwise close under the
+    tests once the real calendar passes that day."""
+    import app.utils
+
+    def _pin(moment: datetime) -> None:
+        class _Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return moment if tz is None else moment.astimezone(tz)
+
+        monkeypatch.setattr(app.utils, "datetime", _Frozen)
+
+    return _pin
 
 
 def reload(obj):

@@ -3,6 +3,7 @@ keeps its own; a changed input gives a new key, and old keys fall out as the mem
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
@@ -10,11 +11,19 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+_memories: weakref.WeakSet[Memory] = weakref.WeakSet()
+
+
 class Memory:
     def __init__(self, size: int):
         self.size = size
         self._items: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+        _memories.add(self)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
         """The value remembered for ``key``, made by ``make()`` (outside the lock) the first time."""
@@ -28,3 +37,9 @@ class Memory:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return value
+
+
+def forget_everything() -> None:
+    """Empty every memory (tests start each app on emptied tables, where ids and times repeat)."""
+    for memory in list(_memories):
+        memory.clear()

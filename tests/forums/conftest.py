@@ -17,6 +17,13 @@ from app.members.models import OrgRole
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
 
 
+@pytest.fixture(autouse=True)
+def _pinned_clock(clock):
+    """Requests see the same "now" as the services called with ``now=NOW``: the poll's fixed deadline
+    (5 December 2026) stays in the future whatever the real date."""
+    clock(NOW)
+
+
 @pytest.fixture
 def people(make_org, make_user):
     home = make_org("Home Organisation")
