@@ -318,7 +318,10 @@ def test_two_workers_on_postgresql_never_hold_the_same_row(make_app, make_user):
     app = make_app()
     if db.engine.dialect.name != "postgresql":
         pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's; on SQLite one worker drains the outbox")
-    _queue([make_user(), make_user()])
+    users = [make_user(), make_user()]
+    db.session.commit()
+    run_outbox(app)                                    # what making the users queued (their search entries)
+    _queue(users)
     held = events._claim_next(utcnow())               # worker A, its transaction still open
     with app.app_context():                            # worker B: another session, another connection
         assert events.deliver_one().id != held.id      # skips A's row, delivers the other
