@@ -76,7 +76,7 @@ overlaps
     ``can_remove_link``; ``OverlapFlag.can_review``; ``InitiativeLink.can_view``;
     ``overlaps.initiatives.Viewer`` (the same rules, preloaded)
 api
-  - ``api.tokens.can_have_tokens`` (focal point or secretariat, secret links allowed); ``ApiToken.can_revoke``;
+  - :func:`may_have_api_tokens` (``api.tokens.can_have_tokens``; the account page's link); ``ApiToken.can_revoke``;
     ``api.auth.require_scope``; unpublished Forums listed to the secretariat only
 templates
   - the navigation (secretariat menu, "My organisation"), create buttons, the account page's role and
@@ -90,7 +90,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = ["is_signed_in", "is_partner", "is_secretariat", "holds_secretariat_role", "belongs_to",
-           "has_organisation", "may_pledge", "may_submit_resource", "convenes", "init_app"]
+           "has_organisation", "may_pledge", "may_submit_resource", "may_have_api_tokens", "convenes", "init_app"]
 
 
 def is_signed_in(user: Any) -> bool:
@@ -133,6 +133,13 @@ def may_submit_resource(user: Any) -> bool:
     return has_organisation(user) or is_secretariat(user)
 
 
+def may_have_api_tokens(user: Any) -> bool:
+    """Create and use API tokens: focal points of an active organisation, and the secretariat (an API token,
+    like a calendar feed link, acts without a sign-in, so only for people whose secret links may act)."""
+    return is_signed_in(user) and bool(user.may_use_secret_links) and (bool(user.is_focal_point)
+                                                                     or is_secretariat(user))
+
+
 def convenes(user: Any, group: Any) -> bool:
     """``user`` convenes ``group``, which is not archived (see the module docstring)."""
     return group is not None and group.is_convened_by(user)
@@ -142,7 +149,7 @@ def convenes(user: Any, group: Any) -> bool:
 # (``current_user is secretariat``).
 TEMPLATE_GLOBALS = {f.__name__: f for f in (is_signed_in, is_partner, is_secretariat, holds_secretariat_role,
                                             belongs_to, has_organisation, may_pledge, may_submit_resource,
-                                            convenes)}
+                                            may_have_api_tokens, convenes)}
 TEMPLATE_TESTS = {"partner": is_partner, "secretariat": is_secretariat}
 
 

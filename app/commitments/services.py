@@ -33,6 +33,7 @@ from app.i18n import is_country
 from app.members.models import Organisation, OrganisationStatus, OrgRole, User, UserStatus
 from app.members.services import admins
 from app.notifications.services import notify
+from app.policy import is_secretariat
 from app.taxonomy import ACTION_TYPES, TARGET_GROUPS, clean_areas, clean_codes, expand_regions
 from app.uploads import StoredFile
 from app.utils import search_text_of, utcnow
@@ -463,7 +464,7 @@ def submit_pledge(actor: User, pledge: Pledge, *, now: datetime | None = None) -
 
 
 def _require_review(admin: User, pledge: Pledge) -> None:
-    if not (admin.is_authenticated and admin.is_admin):
+    if not is_secretariat(admin):
         raise NotAllowedError(_("Only the secretariat reviews pledges."))
     if pledge.state is not PledgeState.submitted:
         raise InvalidTransitionError(_("Only a pledge submitted for review can be published or returned."))
