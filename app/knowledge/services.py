@@ -27,7 +27,7 @@ from app.knowledge.models import (
     RoadmapMilestone, is_curator,
 )
 from app.members.models import Organisation, OrganisationStatus, User
-from app.policy import is_partner, is_secretariat, may_submit_resource
+from app.policy import has_organisation, is_partner, is_secretariat, may_submit_resource
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
 from app.uploads import StoredFile, delete_stored
@@ -251,7 +251,7 @@ def remove_curator(admin: User, user_id: int) -> None:
 # -- citations --------------------------------------------------------------------------------------------
 def citable_pledges(user: User) -> list[Pledge]:
     """The pledges this person may make cite a resource: those their organisation can still edit."""
-    if not (user.is_authenticated and user.is_approved and user.organisation_id):
+    if not has_organisation(user):
         return []
     pledges = db.session.scalars(sa.select(Pledge).where(Pledge.organisation_id == user.organisation_id)
                                  .order_by(Pledge.title, Pledge.id))

@@ -684,7 +684,7 @@ def ask_to_coordinate(actor, target, message: str, *, now: datetime | None = Non
 
     :return: how many people were told (0 for an imported activity: its contact is shown instead).
     """
-    if not (actor.is_authenticated and actor.is_approved):
+    if not is_partner(actor):
         raise NotAllowedError(_("Only approved partners can contact focal points."))
     message = " ".join((message or "").split())
     if not message:
