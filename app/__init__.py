@@ -179,6 +179,9 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals.update(localized=localized, translatable_kind=kind_of)
     app.jinja_env.globals["error_fields"] = error_fields
+    from app import policy
+
+    policy.init_app(app)  # is_secretariat(current_user), convenes(current_user, group), ... in every template
     app.jinja_env.filters["own_errors"] = own_errors
 
     @app.context_processor

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
+from app.policy import is_partner, is_secretariat
 
 SHOWN = 5
 
@@ -61,19 +62,18 @@ def happening(now: datetime, today: date) -> Happening:
 
 def next_steps(user, now: datetime) -> NextSteps | None:
     """A signed-in, approved person's next steps (None for anyone else; at most three queries)."""
-    from app.actiongroups.models import GroupRole, JoinRequest, Membership, RequestKind, RequestStatus
+    from app.actiongroups.models import ActionGroup, JoinRequest, RequestKind, RequestStatus
     from app.forums.consultation_models import Consultation, ConsultationState, Invitee
     from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 
-    if not (user is not None and user.is_authenticated and user.is_approved):
+    if not is_partner(user):
         return None
     polls = db.session.scalars(
         sa.select(Consultation).join(Invitee, Invitee.consultation_id == Consultation.id)
         .where(Invitee.user_id == user.id, Invitee.answered_at.is_(None),
                Consultation.state == ConsultationState.polling, Consultation.deadline_at > now)
         .order_by(Consultation.deadline_at, Consultation.id).limit(SHOWN)).all()
-    convened = sa.select(Membership.group_id).where(Membership.user_id == user.id,
-                                                    Membership.role == GroupRole.convener)
+    convened = ActionGroup.convened_ids(user)  # archived groups left out: no one decides requests there
     pending = db.session.scalars(
         sa.select(JoinRequest).where(JoinRequest.status == RequestStatus.pending, sa.or_(
             sa.and_(JoinRequest.kind == RequestKind.invitation, JoinRequest.user_id == user.id),
@@ -81,7 +81,7 @@ def next_steps(user, now: datetime) -> NextSteps | None:
         .options(so.joinedload(JoinRequest.group), so.joinedload(JoinRequest.user))
         .order_by(JoinRequest.created_at, JoinRequest.id).limit(2 * SHOWN)).all()
     applications = 0
-    if user.is_admin:
+    if is_secretariat(user):
         people = sa.select(sa.func.count(User.id)).where(User.status == UserStatus.pending).scalar_subquery()
         organisations = (sa.select(sa.func.count(Organisation.id))
                          .where(Organisation.status == OrganisationStatus.pending).scalar_subquery())

@@ -10,6 +10,7 @@ from app.commitments.reminders import upcoming_deadlines
 from app.extensions import db
 from app.i18n import remember_language, viewer_today
 from app.members.models import Organisation, OrganisationStatus
+from app.policy import is_partner
 from app.utils import is_safe_next, utcnow
 
 bp = Blueprint("pages", __name__)
@@ -35,7 +36,7 @@ def home():
     now = utcnow()
     today = viewer_today(now)
     deadlines = None
-    if current_user.is_authenticated and current_user.is_approved:
+    if is_partner(current_user):
         deadlines = upcoming_deadlines(current_user, today, within_days=DEADLINE_DAYS)
     return render_template("pages/home.html", stats=stats, groups=groups, today=today, deadlines=deadlines,
                            deadline_days=DEADLINE_DAYS, deadlines_shown=DEADLINES_SHOWN,

@@ -11,6 +11,7 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -93,54 +94,65 @@ class ActionGroup(db.Model):
         membership = self.membership_of(user)
         return membership.role if membership else None
 
-    # -- permissions ---------------------------------------------------------------------------------------
-    @staticmethod
-    def _is_admin(user) -> bool:
-        return bool(user and user.is_authenticated and user.is_admin and user.is_approved)
+    # -- permissions (site-wide predicates: app.policy) ----------------------------------------------------
+    def is_convened_by(self, user) -> bool:
+        """``user`` convenes this group: an approved convener, and the group is not archived (an archived
+        group is read-only and has no one convening it; see app.policy)."""
+        return not self.is_archived and is_partner(user) and self.role_of(user) is GroupRole.convener
 
-    @staticmethod
-    def _is_partner(user) -> bool:
-        return bool(user and user.is_authenticated and user.is_approved)
+    @classmethod
+    def convened_ids(cls, user) -> sa.Select:
+        """:meth:`is_convened_by` as SQL: the ids of the groups ``user`` convenes (none for others)."""
+        query = (sa.select(Membership.group_id).join(cls, cls.id == Membership.group_id)
+                 .where(Membership.role == GroupRole.convener, cls.is_archived.is_(False)))
+        if not is_partner(user):
+            return query.where(sa.false())
+        return query.where(Membership.user_id == user.id)
+
+    @classmethod
+    def any_convened_by(cls, user) -> bool:
+        """``user`` convenes at least one group (one query)."""
+        return is_partner(user) and db.session.scalar(cls.convened_ids(user).limit(1)) is not None
 
     def can_view_workspace(self, user) -> bool:
         """Members (any role) and the secretariat; every approved partner if the group says so."""
-        if self._is_admin(user):
+        if is_secretariat(user):
             return True
-        if not self._is_partner(user):
+        if not is_partner(user):
             return False
         return self.membership_of(user) is not None or self.visibility is Visibility.partners
 
     @classmethod
     def workspace_readable_by(cls, user) -> sa.ColumnElement[bool] | None:
         """:meth:`can_view_workspace` as SQL, for many groups at once (None: every group, for the secretariat)."""
-        if cls._is_admin(user):
+        if is_secretariat(user):
             return None
-        if not cls._is_partner(user):
+        if not is_partner(user):
             return sa.false()
         mine = sa.select(Membership.group_id).where(Membership.user_id == user.id)
         return sa.or_(cls.id.in_(mine), cls.visibility == Visibility.partners)
 
     def can_participate(self, user) -> bool:
         """Post, upload and plan: conveners, members and the secretariat, while the group is not archived."""
-        if self.is_archived or not self._is_partner(user):
+        if self.is_archived or not is_partner(user):
             return False
-        return self._is_admin(user) or self.role_of(user) in (GroupRole.convener, GroupRole.member)
+        return is_secretariat(user) or self.role_of(user) in (GroupRole.convener, GroupRole.member)
 
     def can_manage(self, user) -> bool:
         """Accept members, change roles, moderate: the group's conveners and the secretariat."""
         if self.is_archived:
             return False
-        return self._is_admin(user) or (self._is_partner(user) and self.role_of(user) is GroupRole.convener)
+        return is_secretariat(user) or self.is_convened_by(user)
 
     def can_moderate(self, user) -> bool:
         return self.can_manage(user)
 
     def can_edit(self, user) -> bool:
         """Create, edit, archive and appoint conveners: the secretariat."""
-        return self._is_admin(user)
+        return is_secretariat(user)
 
     def can_request_to_join(self, user) -> bool:
-        return (not self.is_archived and self._is_partner(user) and self.membership_of(user) is None)
+        return (not self.is_archived and is_partner(user) and self.membership_of(user) is None)
 
     def can_leave(self, user) -> bool:
         return not self.is_archived and self.membership_of(user) is not None

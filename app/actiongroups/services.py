@@ -22,6 +22,7 @@ from app.extensions import db
 from app.i18n import is_country
 from app.members.models import User
 from app.notifications.services import notify
+from app.policy import is_partner, is_secretariat
 from app.taxonomy import clean_areas
 from app.utils import utcnow
 
@@ -104,7 +105,7 @@ def _apply_group_data(group: ActionGroup, data: GroupData) -> None:
 
 
 def create_group(actor: User, data: GroupData) -> ActionGroup:
-    _require(actor.is_admin, _("Only the secretariat can create action groups."))
+    _require(is_secretariat(actor), _("Only the secretariat can create action groups."))
     _check_group_data(data)
     group = ActionGroup()
     _apply_group_data(group, data)
@@ -198,7 +199,7 @@ def open_request(group: ActionGroup, person: User) -> JoinRequest | None:
 
 def request_to_join(person: User, group: ActionGroup, motivation: str, *, now: datetime | None = None) -> JoinRequest:
     _require_open(group)
-    _require(person.is_approved, _("Your account must be approved before you can join a group."))
+    _require(is_partner(person), _("Your account must be approved before you can join a group."))
     if group.membership_of(person) is not None:
         raise DuplicateError(_("You are already a member of this group."))
     existing = open_request(group, person)

@@ -14,6 +14,7 @@ from app.announcements.models import Announcement
 from app.errors import DomainError
 from app.extensions import db
 from app.news.models import can_write_news
+from app.policy import is_partner, is_secretariat
 from app.utils import one_line, utcnow
 
 TEXT_MAX = 300
@@ -118,9 +119,9 @@ def _groups_of(user) -> set[int]:
     """The groups whose announcements ``user`` sees: theirs (the secretariat sees all)."""
     from app.actiongroups.models import ActionGroup, Membership
 
-    if not (user and user.is_authenticated and user.is_approved):
+    if not is_partner(user):
         return set()
-    if user.is_admin:
+    if is_secretariat(user):
         return set(db.session.scalars(sa.select(ActionGroup.id)))
     return set(db.session.scalars(sa.select(Membership.group_id).where(Membership.user_id == user.id)))
 

@@ -26,6 +26,7 @@ from app.i18n import country_name, is_country, viewer_today
 from app.knowledge.models import PathfinderCountry, Resource, ResourceState
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
 from app.overlaps.models import ExternalActivity
+from app.policy import is_secretariat
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS
 from app.urls import external_url
 from app.utils import as_utc
@@ -318,13 +319,9 @@ def session_record(session: ForumSession) -> dict:
 @bp.response(200, PageSchema)
 @bp.doc(tags=["Forum"], summary="Forum editions", description="Published editions of the Partnership Forum.")
 def forums(args):
-    query = sa.select(Forum) if _is_admin(caller()) else sa.select(Forum).where(Forum.is_published.is_(True))
+    query = sa.select(Forum) if is_secretariat(caller()) else sa.select(Forum).where(Forum.is_published.is_(True))
     page = page_of(query, Forum.id, args, Forum.updated_at, lambda rows: [forum_record(f) for f in rows])
     return page, 200, link_header(page)
-
-
-def _is_admin(user) -> bool:
-    return bool(user is not None and user.is_approved and user.is_admin)
 
 
 @bp.route("/forums/<int:forum_id>/sessions")

@@ -14,6 +14,7 @@ from app.api.models import SCOPES, ApiToken
 from app.errors import DomainError, NotAllowedError
 from app.extensions import db
 from app.members.models import User
+from app.policy import may_have_api_tokens
 from app.utils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -29,10 +30,8 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def can_have_tokens(user) -> bool:
-    """Focal points of an active organisation (and the secretariat) create tokens."""
-    return bool(user is not None and user.is_authenticated and user.may_use_secret_links
-                and (user.is_focal_point or user.is_admin))
+# Focal points of an active organisation (and the secretariat) create tokens: the rule is app.policy's.
+can_have_tokens = may_have_api_tokens
 
 
 def user_tokens(user: User) -> list[ApiToken]:

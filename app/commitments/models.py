@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from app.commitments import schedule
 from app.commitments.schedule import Light
 from app.extensions import db
+from app.policy import belongs_to, is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -220,21 +221,17 @@ class Pledge(db.Model):
 
     # -- permissions ---------------------------------------------------------------------------
     def _in_organisation(self, user) -> bool:
-        return bool(user is not None and user.is_authenticated and user.is_approved
-                    and user.organisation_id == self.organisation_id)
+        return belongs_to(user, self.organisation_id)
 
     def _in_partner(self, user) -> bool:
-        return bool(user is not None and user.is_authenticated and user.is_approved
-                    and user.organisation_id in self.partner_ids)
+        return is_partner(user) and user.organisation_id in self.partner_ids
 
     def can_view(self, user) -> bool:
         return self.is_public or self.can_view_private(user)
 
     def can_view_private(self, user) -> bool:
         """Drafts, reports under review, the review history and the focal point's address."""
-        if user is None or not user.is_authenticated:
-            return False
-        return user.is_admin or self._in_organisation(user) or self._in_partner(user)
+        return is_secretariat(user) or self._in_organisation(user) or self._in_partner(user)
 
     def can_edit(self, user) -> bool:
         """Only the pledging organisation's people change a pledge, and not once it is closed."""
@@ -244,8 +241,7 @@ class Pledge(db.Model):
         return self._in_organisation(user) and self.state in (PledgeState.draft, PledgeState.returned)
 
     def can_review(self, user) -> bool:
-        return bool(user is not None and user.is_authenticated and user.is_admin
-                    and self.state is PledgeState.submitted)
+        return is_secretariat(user) and self.state is PledgeState.submitted
 
     def can_report(self, user) -> bool:
         return self._in_organisation(user) and self.state is PledgeState.published
@@ -411,8 +407,7 @@ class ProgressReport(db.Model):
         return self.pledge.can_report(user) and self.state in (ReportState.draft, ReportState.returned)
 
     def can_review(self, user) -> bool:
-        return bool(user is not None and user.is_authenticated and user.is_admin
-                    and self.state is ReportState.submitted)
+        return is_secretariat(user) and self.state is ReportState.submitted
 
 
 class ReportValue(db.Model):

@@ -26,6 +26,7 @@ from app.commitments.models import Deliverable, Pledge, PledgeState, ProgressRep
 from app.extensions import db
 from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, OrgRole, User, UserStatus
+from app.policy import has_organisation
 from app.urls import external_url
 from app.utils import utcnow
 
@@ -189,7 +190,7 @@ def upcoming_deadlines(user, today: date, *, within_days: int = 30) -> list[Dead
     """The open deadlines of the published pledges ``user``'s organisation makes: overdue ones first (the
     oldest first), then those of the next ``within_days`` days by date. Empty for people not approved.
     """
-    if not (user is not None and user.is_authenticated and user.is_approved and user.organisation_id):
+    if not has_organisation(user):
         return []
     horizon = today + timedelta(days=within_days)
     pledges = db.session.scalars(

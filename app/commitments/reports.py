@@ -31,6 +31,7 @@ from app.i18n import viewer_today
 from app.members.models import User
 from app.members.services import admins
 from app.notifications.services import notify
+from app.policy import is_secretariat
 from app.utils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def require_editable(actor: User, report: ProgressReport) -> None:
 
 def require_reviewer(actor: User, report: ProgressReport) -> None:
     """The secretariat approves or returns a report that is submitted."""
-    if not (actor is not None and actor.is_authenticated and actor.is_admin):
+    if not is_secretariat(actor):
         raise NotAllowedError(_("Only the secretariat reviews progress reports."))
     if report.state is not ReportState.submitted:
         raise InvalidTransitionError(_("Only a report submitted for review can be approved or returned."))

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service, service_accepts
 from app.i18n import country_name, viewer_today
 from app.overlaps import services as overlaps
+from app.policy import has_organisation, is_secretariat, may_pledge
 from app.taxonomy import ACTION_TYPES, AREAS, TARGET_GROUPS, labels
 from app.uploads import send_stored, stored_upload
 from app.utils import whole_number
@@ -150,7 +151,7 @@ def _save(form: PledgeForm, pledge: Pledge | None):
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    _require(current_user.is_approved and current_user.organisation_id is not None)
+    _require(may_pledge(current_user))
     form = _form(None)
     compare = None
     if form.validate_on_submit():
@@ -196,7 +197,7 @@ def detail(pledge_id: int):
 @bp.route("/mine")
 @login_required
 def mine():
-    _require(current_user.is_approved and current_user.organisation_id is not None)
+    _require(has_organisation(current_user))
     pledges = services.organisation_pledges(current_user.organisation_id)
     return render_template("commitments/mine.html", pledges=pledges, today=viewer_today(),
                            next_due=services.next_due)
@@ -205,7 +206,7 @@ def mine():
 @bp.route("/review")
 @login_required
 def review_queue():
-    _require(current_user.is_admin)
+    _require(is_secretariat(current_user))
     return render_template("commitments/review_queue.html", pledges=services.submitted_pledges(),
                            reports=reports.submitted_reports(), today=viewer_today())
 

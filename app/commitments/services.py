@@ -33,6 +33,7 @@ from app.i18n import is_country
 from app.members.models import Organisation, OrganisationStatus, OrgRole, User, UserStatus
 from app.members.services import admins
 from app.notifications.services import notify
+from app.policy import is_secretariat, may_pledge
 from app.taxonomy import ACTION_TYPES, TARGET_GROUPS, clean_areas, clean_codes, expand_regions
 from app.uploads import StoredFile
 from app.utils import search_text_of, utcnow
@@ -381,7 +382,7 @@ def _num(value: Decimal | None) -> str:
 
 def create_pledge(actor: User, data: PledgeData, *, now: datetime | None = None) -> Pledge:
     """Start a pledge for the actor's organisation, as a draft."""
-    if not (actor.is_authenticated and actor.is_approved and actor.organisation_id):
+    if not may_pledge(actor):
         raise NotAllowedError(_("Only approved members of a partner organisation can make pledges."))
     organisation_id = actor.organisation_id
     if data.coordinator_id is None and actor.is_focal_point:
@@ -463,7 +464,7 @@ def submit_pledge(actor: User, pledge: Pledge, *, now: datetime | None = None) -
 
 
 def _require_review(admin: User, pledge: Pledge) -> None:
-    if not (admin.is_authenticated and admin.is_admin):
+    if not is_secretariat(admin):
         raise NotAllowedError(_("Only the secretariat reviews pledges."))
     if pledge.state is not PledgeState.submitted:
         raise InvalidTransitionError(_("Only a pledge submitted for review can be published or returned."))

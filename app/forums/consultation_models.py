@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -82,10 +83,6 @@ PARTSTAT = {Response.needs_action: "NEEDS-ACTION", Response.accepted: "ACCEPTED"
 DEFAULT_REMINDERS = [24 * 60, 60]
 # Local hours outside which a slot is "at night" for someone.
 DAY_STARTS, DAY_ENDS = 7, 21
-
-
-def _is_partner(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_approved)
 
 
 class Consultation(db.Model):
@@ -180,9 +177,9 @@ class Consultation(db.Model):
     def can_manage(self, user) -> bool:
         """Edit, close, confirm, reschedule, cancel, write minutes: the convener, the group's conveners, the
         secretariat."""
-        if not _is_partner(user):
+        if not is_partner(user):
             return False
-        if user.is_admin or user.id == self.convener_id:
+        if is_secretariat(user) or user.id == self.convener_id:
             return True
         return self.group is not None and self.group.can_manage(user)
 
@@ -193,7 +190,7 @@ class Consultation(db.Model):
             return True
         if self.is_public and self.state in (ConsultationState.scheduled, ConsultationState.cancelled):
             return True
-        if not _is_partner(user):
+        if not is_partner(user):
             return False
         if self.audience is Audience.partners:
             return True
@@ -201,13 +198,13 @@ class Consultation(db.Model):
 
     def can_answer(self, user) -> bool:
         """Answer the poll as oneself: invitees, and any approved partner when it is open to all."""
-        if not self.is_polling or not _is_partner(user):
+        if not self.is_polling or not is_partner(user):
             return False
         return self.invitee_of(user) is not None or self.audience is Audience.partners
 
     def can_respond(self, user) -> bool:
         """Accept, decline or say tentative to the scheduled meeting: invitees."""
-        return self.is_scheduled and _is_partner(user) and self.invitee_of(user) is not None
+        return self.is_scheduled and is_partner(user) and self.invitee_of(user) is not None
 
 
 class Slot(db.Model):

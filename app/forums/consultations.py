@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit, events
-from app.actiongroups.models import ActionGroup, GroupRole, Membership
+from app.actiongroups.models import ActionGroup, Membership
 from app.errors import DomainError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.forums import ical, times
@@ -29,6 +29,7 @@ from app.i18n import is_country
 from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.notifications.services import notify
+from app.policy import is_partner, is_secretariat
 from app.taxonomy import expand_regions
 from app.urls import external_url
 from app.utils import one_line, utcnow
@@ -46,18 +47,14 @@ EMAIL_SPLIT = re.compile(r"[\s,;]+")
 def convened_groups(user: User) -> list[ActionGroup]:
     """The groups ``user`` may hold consultations for: all (secretariat) or those they convene."""
     query = sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)
-    if not user.is_admin:
-        query = query.join(Membership, Membership.group_id == ActionGroup.id).where(
-            Membership.user_id == user.id, Membership.role == GroupRole.convener)
+    if not is_secretariat(user):
+        query = query.where(ActionGroup.id.in_(ActionGroup.convened_ids(user)))
     return list(db.session.scalars(query))
 
 
 def can_convene(user) -> bool:
-    """Conveners of an action group and the secretariat hold consultations."""
-    if not (user is not None and user.is_authenticated and user.is_approved):
-        return False
-    return user.is_admin or db.session.scalar(sa.select(Membership.id).where(
-        Membership.user_id == user.id, Membership.role == GroupRole.convener).limit(1)) is not None
+    """Conveners of an action group (not archived: app.policy) and the secretariat hold consultations."""
+    return is_secretariat(user) or ActionGroup.any_convened_by(user)
 
 
 def _require_manager(actor: User, consultation: Consultation) -> None:
@@ -768,9 +765,9 @@ def visible_to(user) -> sa.ColumnElement[bool] | None:
     all of them, for the secretariat). A test checks that both agree for every kind of person."""
     public = sa.and_(Consultation.is_public.is_(True),
                      Consultation.state.in_((ConsultationState.scheduled, ConsultationState.cancelled)))
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_approved:
+    if not is_partner(user):
         return public
-    if user.is_admin:
+    if is_secretariat(user):
         return None
     invited = sa.select(Invitee.consultation_id).where(Invitee.user_id == user.id)
     readable = sa.select(ActionGroup.id).where(ActionGroup.workspace_readable_by(user))

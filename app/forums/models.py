@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -52,14 +53,6 @@ REGISTRATION_STATE_LABELS = {
     RegistrationState.withdrawn: _l("Withdrawn"),
 }
 ACTIVE_STATES = (RegistrationState.registered, RegistrationState.waiting)
-
-
-def _is_admin(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_admin and user.is_approved)
-
-
-def _is_partner(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_approved)
 
 
 class Forum(db.Model):
@@ -124,15 +117,15 @@ class Forum(db.Model):
     # -- permissions ---------------------------------------------------------------------------------
     def can_view(self, user) -> bool:
         """Published editions are public; drafts only for the secretariat."""
-        return self.is_published or _is_admin(user)
+        return self.is_published or is_secretariat(user)
 
     def can_manage(self, user) -> bool:
         """Edit the edition and its timetable, see participants: the secretariat."""
-        return _is_admin(user)
+        return is_secretariat(user)
 
     def can_register(self, user) -> bool:
         """Approved partners register for a published edition (the dates are checked by the service)."""
-        return self.is_published and _is_partner(user)
+        return self.is_published and is_partner(user)
 
 
 class ForumTrack(db.Model):

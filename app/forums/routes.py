@@ -30,6 +30,7 @@ from app.forums.models import (
     SESSION_KIND_LABELS, AgendaEntry, Forum, ForumSession, Registration, RegistrationState, SessionKind,
 )
 from app.forums.services import ForumData, SessionData, SpeakerData
+from app.policy import is_secretariat
 from app.urls import external_url
 from app.utils import csv_cell, id_number, parse_date, utcnow
 
@@ -67,14 +68,14 @@ def viewer_zone() -> str | None:
 @bp.route("/")
 def index():
     query = sa.select(Forum).order_by(Forum.starts_on.desc())
-    if not (current_user.is_authenticated and current_user.is_admin):
+    if not is_secretariat(current_user):
         query = query.where(Forum.is_published.is_(True))
     forums = list(db.session.scalars(query))
     from app.forums.consultations import can_convene, consultations_of
 
     consultations = consultations_of(current_user) if current_user.is_authenticated else []
     return render_template("forums/index.html", forums=forums, consultations=consultations,
-                           can_create=current_user.is_authenticated and current_user.is_admin,
+                           can_create=is_secretariat(current_user),
                            can_convene=can_convene(current_user))
 
 
@@ -94,7 +95,7 @@ def _forum_data(form: ForumForm) -> ForumData:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create():
-    _require(current_user.is_admin and current_user.is_approved)
+    _require(is_secretariat(current_user))
     form = ForumForm()
     saved = {}
     if form.validate_on_submit() and run_service(

@@ -28,6 +28,7 @@ from app.forums.models import (
 from app.members.models import User
 from app.mail import queue_email
 from app.notifications.services import notify
+from app.policy import is_secretariat
 from app.taxonomy import expand_regions
 from app.urls import external_url
 from app.utils import like_pattern, one_line, utcnow
@@ -50,7 +51,7 @@ class AlreadyRegisteredError(DuplicateError):
 
 # -- shared checks ------------------------------------------------------------------------------------------
 def _require_admin(actor: User) -> None:
-    if not (actor is not None and actor.is_admin and actor.is_approved):
+    if not is_secretariat(actor):
         raise NotAllowedError(_("Only the secretariat can change the Forum."))
 
 
@@ -477,7 +478,7 @@ def withdraw(actor: User, registration: Registration, now: datetime | None = Non
     """Withdraw a registration (the person themselves, or the secretariat). A freed place goes to the first
     person on the waiting list, who is told. Withdrawing from the Forum withdraws its sessions too."""
     now = now or utcnow()
-    if not (actor.id == registration.user_id or (actor.is_admin and actor.is_approved)):
+    if not (actor.id == registration.user_id or is_secretariat(actor)):
         raise NotAllowedError(_("You can only withdraw your own registration."))
     if not registration.is_active:
         raise InvalidTransitionError(_("This registration was already withdrawn."))

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.knowledge.indicators import INDICATORS
 from app.knowledge.models import IndicatorValue, PathfinderCountry, Resource, ResourceState
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
+from app.policy import is_partner
 from app.sqltools import json_list_contains
 
 LIST_MAX = 10
@@ -120,7 +121,7 @@ def load_work_items(ctx: CountryContext) -> dict:
              .order_by(WorkItem.due_date.is_(None), WorkItem.due_date, WorkItem.id).limit(LIST_MAX))
     if readable is not None:
         query = query.where(readable)
-    signed_in = bool(ctx.user is not None and ctx.user.is_authenticated and ctx.user.is_approved)
+    signed_in = is_partner(ctx.user)
     return {"work_items": list(db.session.scalars(query)), "signed_in": signed_in, "today": ctx.today}
 
 

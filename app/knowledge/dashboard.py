@@ -37,6 +37,7 @@ from app.commitments.schedule import Deadlines, Light
 from app.extensions import db
 from app.i18n import country_name
 from app.members.models import STAKEHOLDER_LABELS, Organisation, StakeholderType
+from app.policy import is_secretariat
 from app.sqltools import json_list_contains, json_list_contains_any, month_of
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, region_countries
 from app.utils import as_utc, whole_number
@@ -111,8 +112,8 @@ def register_figure(figure: Figure) -> None:
 
 
 def visible_figures(user) -> list[Figure]:
-    is_admin = bool(user is not None and user.is_authenticated and user.is_admin)
-    return [f for f in FIGURES.values() if f.audience == "public" or is_admin]
+    secretariat = is_secretariat(user)
+    return [f for f in FIGURES.values() if f.audience == "public" or secretariat]
 
 
 @dataclass

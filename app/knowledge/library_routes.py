@@ -20,6 +20,7 @@ from app.knowledge.forms import CiteForm, CuratorForm, ResourceForm
 from app.knowledge.models import RESOURCE_TYPES, Resource, ResourceCitation, is_curator
 from app.members.decorators import admin_required, approved_required
 from app.members.models import Organisation, OrganisationStatus
+from app.policy import has_organisation, may_submit_resource
 from app.taxonomy import AREAS
 from app.uploads import send_stored, stored_upload
 from app.utils import whole_number
@@ -58,8 +59,7 @@ def library():
     counts = services.facet_counts(filters)
     return render_template("knowledge/library.html", page=page, filters=filters, counts=counts,
                            types=RESOURCE_TYPES, areas=AREAS, languages=DOCUMENT_LANGUAGES,
-                           can_submit=current_user.is_authenticated and current_user.is_approved
-                           and bool(current_user.organisation_id or current_user.is_admin),
+                           can_submit=may_submit_resource(current_user),
                            is_curator=is_curator(current_user))
 
 
@@ -119,7 +119,7 @@ def _run(form: ResourceForm, resource: Resource | None, stored):
 @bp.route("/library/new", methods=["GET", "POST"])
 @approved_required
 def submit():
-    if not (current_user.organisation_id or current_user.is_admin):
+    if not may_submit_resource(current_user):
         abort(403)
     form = ResourceForm(publishers=_publishers())
     if form.validate_on_submit():
@@ -150,7 +150,7 @@ def edit_resource(resource_id: int):
 @bp.route("/library/mine")
 @approved_required
 def my_resources():
-    if not current_user.organisation_id:
+    if not has_organisation(current_user):
         abort(403)
     return render_template("knowledge/mine.html",
                            resources=services.organisation_resources(current_user.organisation_id))

@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.policy import belongs_to, is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -68,9 +69,9 @@ class LibraryCurator(db.Model):
 
 def is_curator(user) -> bool:
     """The secretariat and the appointed curators curate the library (one query, cached per request)."""
-    if not (user is not None and user.is_authenticated and user.is_approved):
+    if not is_partner(user):
         return False
-    if user.is_admin:
+    if is_secretariat(user):
         return True
     from flask import g, has_request_context
 
@@ -165,8 +166,7 @@ class Resource(db.Model):
         return self.publisher.name if self.publisher is not None else self.publisher_name
 
     def _of_submitter(self, user) -> bool:
-        return bool(user is not None and user.is_authenticated and user.is_approved and self.organisation_id
-                    and user.organisation_id == self.organisation_id)
+        return belongs_to(user, self.organisation_id)
 
     def can_view(self, user) -> bool:
         return self.is_public or self._of_submitter(user) or is_curator(user)

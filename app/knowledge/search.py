@@ -59,6 +59,7 @@ from sqlalchemy.orm import Session
 from app import events
 from app.extensions import db
 from app.knowledge.models import SearchDocument
+from app.policy import is_partner, is_secretariat
 from app.utils import fold, search_words, utcnow, whole_number
 
 logger = logging.getLogger(__name__)
@@ -379,9 +380,9 @@ class Results:
 def audience_condition(user) -> sa.ColumnElement[bool] | None:
     """Which documents ``user`` may find (None: all of them, for the secretariat)."""
     table = SearchDocument.__table__
-    if user is None or not user.is_authenticated or not user.is_approved:
+    if not is_partner(user):
         return table.c.audience == "public"
-    if user.is_admin:
+    if is_secretariat(user):
         return None
     from app.actiongroups.models import Membership
 

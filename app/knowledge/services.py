@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from app import events
 from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
-from app.actiongroups.models import ActionGroup, GroupRole, Membership
+from app.actiongroups.models import ActionGroup
 from app.audit import record
 from app.commitments.models import Pledge
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
@@ -27,6 +27,7 @@ from app.knowledge.models import (
     RoadmapMilestone, is_curator,
 )
 from app.members.models import Organisation, OrganisationStatus, User
+from app.policy import has_organisation, is_partner, is_secretariat, may_submit_resource
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
 from app.uploads import StoredFile, delete_later
@@ -121,7 +122,7 @@ def submit_resource(actor: User, data: ResourceData, stored: StoredFile | None =
 
     :param stored: the uploaded file, already checked and written (app/uploads.py), or None for a link.
     """
-    if not (actor.is_authenticated and actor.is_approved and (actor.organisation_id or actor.is_admin)):
+    if not may_submit_resource(actor):
         raise NotAllowedError(_("Only approved members of a partner organisation can add resources."))
     now = now or utcnow()
     data = _clean(data, now.date(), has_file=stored is not None)
@@ -212,7 +213,7 @@ def curators() -> list[LibraryCurator]:
 
 
 def appoint_curator(admin: User, email: str, *, now: datetime | None = None) -> LibraryCurator:
-    if not (admin.is_authenticated and admin.is_admin):
+    if not is_secretariat(admin):
         raise NotAllowedError(_("Only the secretariat appoints curators."))
     person = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == (email or "").strip().lower()))
     if person is None or not person.is_approved:
@@ -226,7 +227,7 @@ def appoint_curator(admin: User, email: str, *, now: datetime | None = None) -> 
 
 
 def remove_curator(admin: User, user_id: int) -> None:
-    if not (admin.is_authenticated and admin.is_admin):
+    if not is_secretariat(admin):
         raise NotAllowedError(_("Only the secretariat appoints curators."))
     curator = db.session.get(LibraryCurator, user_id)
     if curator is None:
@@ -238,7 +239,7 @@ def remove_curator(admin: User, user_id: int) -> None:
 # -- citations --------------------------------------------------------------------------------------------
 def citable_pledges(user: User) -> list[Pledge]:
     """The pledges this person may make cite a resource: those their organisation can still edit."""
-    if not (user.is_authenticated and user.is_approved and user.organisation_id):
+    if not has_organisation(user):
         return []
     pledges = db.session.scalars(sa.select(Pledge).where(Pledge.organisation_id == user.organisation_id)
                                  .order_by(Pledge.title, Pledge.id))
@@ -247,12 +248,11 @@ def citable_pledges(user: User) -> list[Pledge]:
 
 def citable_groups(user: User) -> list[ActionGroup]:
     """The action groups this person may make cite a resource: those they convene (all, for the secretariat)."""
-    if not (user.is_authenticated and user.is_approved):
+    if not is_partner(user):
         return []
     query = sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)
-    if not user.is_admin:
-        query = query.join(Membership, Membership.group_id == ActionGroup.id).where(
-            Membership.user_id == user.id, Membership.role == GroupRole.convener)
+    if not is_secretariat(user):
+        query = query.where(ActionGroup.id.in_(ActionGroup.convened_ids(user)))
     return list(db.session.scalars(query))
 
 
@@ -438,7 +438,7 @@ def set_pathfinder(admin: User, country_code: str, since: date | None, *, roadma
                    notes: str = "", milestones: list[MilestoneData] | None = None,
                    now: datetime | None = None) -> PathfinderCountry:
     """Mark (or update) a Pathfinder country: since when, its roadmap (a library resource) and milestones."""
-    if not (admin.is_authenticated and admin.is_admin):
+    if not is_secretariat(admin):
         raise NotAllowedError(_("Only the secretariat marks Pathfinder countries."))
     if not is_country(country_code):
         raise DomainError(_("Unknown country code: %(codes)s.", codes=country_code), field="country")
@@ -467,7 +467,7 @@ def set_pathfinder(admin: User, country_code: str, since: date | None, *, roadma
 
 
 def remove_pathfinder(admin: User, country_code: str) -> None:
-    if not (admin.is_authenticated and admin.is_admin):
+    if not is_secretariat(admin):
         raise NotAllowedError(_("Only the secretariat marks Pathfinder countries."))
     country = db.session.get(PathfinderCountry, country_code)
     if country is None:

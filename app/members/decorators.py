@@ -6,6 +6,8 @@ import functools
 from flask import abort
 from flask_login import current_user, login_required
 
+from app.policy import is_partner, is_secretariat
+
 
 def admin_required(view):
     """Signed-in secretariat members only: others are sent to sign in (anonymous) or get 403."""
@@ -13,7 +15,7 @@ def admin_required(view):
     @functools.wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not (current_user.is_admin and current_user.is_approved):
+        if not is_secretariat(current_user):
             abort(403)
         return view(*args, **kwargs)
 
@@ -26,7 +28,7 @@ def approved_required(view):
     @functools.wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_approved:
+        if not is_partner(current_user):
             abort(403)
         return view(*args, **kwargs)
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.members.models import User
+from app.policy import has_organisation, is_secretariat
 from app.utils import utcnow
 
 
@@ -49,8 +50,7 @@ def guide_for(user) -> Guide | None:
     from app.actiongroups.models import JoinRequest, Membership, RequestStatus
     from app.commitments.models import Pledge
 
-    if not (user is not None and user.is_authenticated and user.is_approved and user.organisation_id
-            and not user.is_admin and user.guide_dismissed_at is None):
+    if not (has_organisation(user) and not is_secretariat(user) and user.guide_dismissed_at is None):
         return None
     org = user.organisation
     in_group = db.session.scalar(sa.select(sa.exists().where(Membership.user_id == user.id)))

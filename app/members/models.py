@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 
 from app.extensions import db
+from app.policy import belongs_to, is_secretariat, is_signed_in
 from app.types import UTCDateTime, enum_type
 from app.utils import fold, utcnow
 
@@ -122,22 +123,17 @@ class Organisation(db.Model):
         """Active organisations are public; others only to the secretariat and their own people."""
         if self.is_active:
             return True
-        return bool(user and user.is_authenticated and (user.is_admin or user.organisation_id == self.id))
+        return is_secretariat(user) or (is_signed_in(user) and user.organisation_id == self.id)
 
     def can_edit(self, user) -> bool:
         """The secretariat and the organisation's approved focal points may edit its profile."""
-        if not (user and user.is_authenticated):
-            return False
-        if user.is_admin:
+        if is_secretariat(user):
             return True
-        return (user.is_approved and user.organisation_id == self.id
-                and user.org_role is OrgRole.focal_point and self.is_active)
+        return belongs_to(user, self.id) and user.org_role is OrgRole.focal_point and self.is_active
 
     def can_view_members(self, user) -> bool:
         """Any approved member of the organisation, and the secretariat, sees its people."""
-        if not (user and user.is_authenticated):
-            return False
-        return user.is_admin or (user.is_approved and user.organisation_id == self.id)
+        return is_secretariat(user) or belongs_to(user, self.id)
 
 
 class User(UserMixin, db.Model):
@@ -204,4 +200,4 @@ class User(UserMixin, db.Model):
         return self.is_approved and self.org_role is OrgRole.focal_point
 
     def can_view_outbox(self) -> bool:
-        return self.is_admin
+        return is_secretariat(self)

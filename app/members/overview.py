@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.members.models import Organisation, OrgRole, User, UserStatus
+from app.policy import is_partner
 
 LIST_MAX = 10
 
@@ -54,7 +55,7 @@ def _listing(query: sa.Select, options=()) -> Listing:
 
 def may_see_focal_points(viewer) -> bool:
     """Signed-in, approved partners (and the secretariat) see who an organisation's focal points are."""
-    return bool(viewer is not None and viewer.is_authenticated and viewer.is_approved)
+    return is_partner(viewer)
 
 
 def organisation_overview(org: Organisation, viewer, today: date) -> OrganisationOverview:

@@ -17,6 +17,7 @@ from app.members.forms import (
 )
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
 from app.i18n import chosen_language, country_name, is_country, remember_language
+from app.policy import belongs_to
 from app.utils import fold, id_number, is_safe_next, like_pattern
 
 
@@ -70,7 +71,7 @@ def organisation(org_id: int):
 
     org = get_organisation_or_404(org_id)
     overview = organisation_overview(org, current_user, viewer_today())
-    mine = bool(current_user.is_authenticated and current_user.is_approved and current_user.organisation_id == org.id)
+    mine = belongs_to(current_user, org.id)
     return render_template("members/organisation.html", org=org, overview=overview, mine=mine)
 
 

@@ -24,6 +24,7 @@ from app.members.models import (
     Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus,
 )
 from app.members.passwords import hash_password, password_problems, verify_password
+from app.policy import is_secretariat
 from app.urls import external_url
 from app.utils import fold, one_line, utcnow
 
@@ -173,7 +174,7 @@ def apply_to_join(organisation: Organisation, person: PersonData, password: str)
 
 # -- the secretariat's decisions --------------------------------------------------------------------
 def _require_admin(actor: User) -> None:
-    if not (actor and actor.is_admin and actor.is_approved):
+    if not is_secretariat(actor):
         raise NotAllowedError(_("Only the secretariat can do this."))
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.members.models import User
+from app.policy import is_secretariat
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,6 @@ def _delete_translations(kind_name: str):
     return _after_delete
 
 
-def _is_admin(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_admin and user.is_approved)
-
-
 def register_builtin_kinds() -> None:
     from flask import url_for
 
@@ -78,7 +75,7 @@ def register_builtin_kinds() -> None:
         "group", ActionGroup, _l("Action group"),
         (("name", _l("Name"), False), ("mandate", _l("Mandate"), True)),
         can_translate=lambda group, user: group.can_manage(user),
-        can_view=lambda group, user: not group.is_archived or _is_admin(user),
+        can_view=lambda group, user: not group.is_archived or is_secretariat(user),
         url=lambda group: url_for("actiongroups.public", slug=group.slug)))
     register_kind(TranslatableKind(
         "forum", Forum, _l("Forum edition"),
@@ -96,12 +93,12 @@ def register_builtin_kinds() -> None:
         "resource", Resource, _l("Resource"),
         (("title", _l("Title"), False), ("summary", _l("Summary"), True)),
         can_translate=lambda resource, user: resource.can_edit(user) or (
-            _is_admin(user) and resource.can_view(user)),
+            is_secretariat(user) and resource.can_view(user)),
         can_view=lambda resource, user: resource.can_view(user),
         url=lambda resource: url_for("knowledge.resource", resource_id=resource.id)))
     register_kind(TranslatableKind(
         "pledge", Pledge, _l("Pledge"),
         (("title", _l("Title"), False), ("description", _l("Description"), True)),
-        can_translate=lambda pledge, user: pledge.can_edit(user) or _is_admin(user),
+        can_translate=lambda pledge, user: pledge.can_edit(user) or is_secretariat(user),
         can_view=lambda pledge, user: pledge.can_view(user),
         url=lambda pledge: url_for("commitments.detail", pledge_id=pledge.id)))

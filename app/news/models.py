@@ -7,18 +7,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
+from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime
 from app.utils import utcnow
 
 IMAGE_TYPES = ("png", "jpg", "jpeg", "gif", "webp")
-
-
-def _is_admin(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_admin and user.is_approved)
-
-
-def _is_partner(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_approved)
 
 
 class NewsPost(db.Model):
@@ -57,7 +50,7 @@ class NewsPost(db.Model):
 
     # -- permissions ---------------------------------------------------------------------------------
     def can_view(self, user) -> bool:
-        return self.is_public or _is_partner(user)
+        return self.is_public or is_partner(user)
 
     def can_edit(self, user) -> bool:
         """The secretariat; a group's conveners for their group's posts."""
@@ -66,11 +59,11 @@ class NewsPost(db.Model):
     @classmethod
     def readable_by(cls, user) -> sa.ColumnElement[bool] | None:
         """:meth:`can_view` as SQL (None: every post)."""
-        return None if _is_partner(user) else cls.is_public.is_(True)
+        return None if is_partner(user) else cls.is_public.is_(True)
 
 
 def can_write_news(user, group=None) -> bool:
     """Whole-Hub news: the secretariat. A group's news: the secretariat and the group's conveners."""
-    if _is_admin(user):
+    if is_secretariat(user):
         return True
     return group is not None and group.can_manage(user)

@@ -48,7 +48,7 @@ def load_country_overlaps(ctx) -> dict:
     return {"coverage": coverage, "crowded": gaps.CROWDED, "total": matrix.row_total(ctx.code),
             "gaps": [label for _area, label, n, _orgs in coverage if n == 0],
             "activities": activities[:LIST_MAX], "activities_total": len(activities),
-            "partner": viewer.is_partner, "reviewer": viewer.is_admin,
+            "partner": viewer.is_partner, "reviewer": viewer.is_secretariat,
             "open_likely": flags[(FlagStatus.open, Tier.LIKELY.value)],
             "open_possible": flags[(FlagStatus.open, Tier.POSSIBLE.value)],
             "decided": sum(n for (status, _tier), n in flags.items() if status is FlagStatus.decided)}

@@ -16,12 +16,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from app.actiongroups.models import GroupRole, Membership, Visibility
+from app.actiongroups.models import ActionGroup, GroupRole, Membership, Visibility
 from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
 from app.commitments.models import COMPARED_STATES, Pledge
 from app.extensions import db
 from app.members.models import Organisation, User
 from app.overlaps.models import NOT_COMPARED_STATUSES, ExternalActivity, activity_initiative
+from app.policy import is_partner, is_secretariat, is_signed_in
 from app.utils import whole_number
 
 KINDS = ("pledge", "work_item", "external_activity")
@@ -153,22 +154,23 @@ class Viewer:
     @classmethod
     def of(cls, user) -> Viewer:
         viewer = cls(user)
-        if user is not None and getattr(user, "is_authenticated", False):
-            for group_id, role in db.session.execute(sa.select(Membership.group_id, Membership.role)
-                                                     .where(Membership.user_id == user.id)):
+        if is_signed_in(user):
+            for group_id, role, archived in db.session.execute(
+                    sa.select(Membership.group_id, Membership.role, ActionGroup.is_archived)
+                    .join(ActionGroup, ActionGroup.id == Membership.group_id).where(Membership.user_id == user.id)):
                 viewer.member_groups.add(group_id)
-                if role is GroupRole.convener:
+                # ActionGroup.is_convened_by, preloaded: an archived group has no one convening it.
+                if role is GroupRole.convener and not archived and is_partner(user):
                     viewer.convened_groups.add(group_id)
         return viewer
 
     @property
     def is_partner(self) -> bool:
-        user = self.user
-        return bool(user is not None and user.is_authenticated and user.is_approved)
+        return is_partner(self.user)
 
     @property
-    def is_admin(self) -> bool:
-        return self.is_partner and self.user.is_admin
+    def is_secretariat(self) -> bool:
+        return is_secretariat(self.user)
 
     def can_see(self, obj) -> bool:
         """The same rules as each feature's pages (``Pledge.can_view``, ``ActionGroup.can_view_workspace``),
@@ -178,9 +180,9 @@ class Viewer:
                 return True
             if not self.is_partner:
                 return False
-            return self.user.is_admin or self.user.organisation_id in {obj.organisation_id, *obj.partner_ids}
+            return self.is_secretariat or self.user.organisation_id in {obj.organisation_id, *obj.partner_ids}
         if isinstance(obj, WorkItem):
-            if self.is_admin:
+            if self.is_secretariat:
                 return True
             if not self.is_partner:
                 return False

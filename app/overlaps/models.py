@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -163,9 +164,9 @@ class OverlapFlag(db.Model):
 
         :param convened_group_ids: the groups ``user`` convenes, when the caller already knows them.
         """
-        if user is None or not user.is_authenticated or not user.is_approved:
+        if not is_partner(user):
             return False
-        if user.is_admin:
+        if is_secretariat(user):
             return True
         if convened_group_ids is None:
             from app.overlaps.services import convened_groups

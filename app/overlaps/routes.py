@@ -23,6 +23,7 @@ from app.overlaps.models import (
     OverlapDecision, OverlapFlag,
 )
 from app.overlaps.reasons import TIER_LABELS, from_stored, render_all
+from app.policy import is_partner
 from app.taxonomy import AREAS, REGIONS, TARGET_GROUPS, labels
 from app.utils import csv_cell, is_safe_next, like_pattern, whole_number
 
@@ -33,7 +34,7 @@ def _require(allowed: bool) -> None:
 
 
 def _approved() -> bool:
-    return current_user.is_authenticated and current_user.is_approved
+    return is_partner(current_user)
 
 
 # -- the panel ------------------------------------------------------------------------------------------------
@@ -59,7 +60,7 @@ def check():
     The form's own fields are posted (with its CSRF token); ``kind`` and ``id`` in the query string say
     which form it is and which initiative is being edited.
     """
-    _require(current_user.is_approved)
+    _require(is_partner(current_user))
     kind = request.args.get("kind", "")
     if kind not in drafts.FORM_KINDS:
         abort(400)
@@ -89,7 +90,7 @@ def _initiative_or_404(initiative_id: str):
 @limiter.limit(lambda: current_app.config["OVERLAP_CONTACT_RATE_LIMIT"], methods=["POST"],
                key_func=lambda: f"overlaps-contact:{current_user.get_id()}")
 def contact(initiative_id: str):
-    _require(current_user.is_approved)
+    _require(is_partner(current_user))
     target = _initiative_or_404(initiative_id)
     form = ContactForm()
     people = initiatives.owners(target)

@@ -42,6 +42,7 @@ from app.overlaps.models import (
 from app.overlaps.reasons import (
     ReasonText, flip, from_stored, partner_keys, relation_label, render, render_all, tier_label, to_stored,
 )
+from app.policy import is_partner, is_secretariat
 from app.taxonomy import expand_regions
 from app.utils import utcnow
 
@@ -269,7 +270,7 @@ def _annotate(panel: Panel, initiative_id: str, viewer: Viewer, obj=None) -> Non
         if other is None or not viewer.can_see(other):
             continue
         removable = bool(obj is not None and viewer.is_partner and (
-            viewer.is_admin or (link.decision_id is None and (
+            viewer.is_secretariat or (link.decision_id is None and (
                 link.created_by_id == user.id or (hasattr(obj, "can_edit") and obj.can_edit(user))))))
         panel.links.append((link, card(other, full=False), removable))
     by_other = {c.id: link for link, c, _r in panel.links}
@@ -424,20 +425,17 @@ def clear_flags_of(initiative_id: str, *, now: datetime) -> int:
 
 # -- reviewing ---------------------------------------------------------------------------------------------
 def convened_groups(user) -> set[int]:
-    """The action groups ``user`` convenes (one query)."""
-    from app.actiongroups.models import GroupRole, Membership
+    """The action groups ``user`` convenes, archived ones left out (ActionGroup.is_convened_by; one query)."""
+    from app.actiongroups.models import ActionGroup
 
-    if user is None or not user.is_authenticated:
-        return set()
-    return set(db.session.scalars(sa.select(Membership.group_id).where(
-        Membership.user_id == user.id, Membership.role == GroupRole.convener)))
+    return set(db.session.scalars(ActionGroup.convened_ids(user)))
 
 
 def can_review_overlaps(user) -> bool:
     """The secretariat, and conveners of action groups (who review the pairs involving their group's work)."""
-    if user is None or not user.is_authenticated or not user.is_approved:
+    if not is_partner(user):
         return False
-    return user.is_admin or bool(convened_groups(user))
+    return is_secretariat(user) or bool(convened_groups(user))
 
 
 @dataclass(frozen=True)
@@ -454,7 +452,7 @@ def review_queue(user, filters: QueueFilters, new_since: datetime | None) -> sa.
     from app.sqltools import json_list_contains
 
     query = sa.select(OverlapFlag)
-    if not user.is_admin:
+    if not is_secretariat(user):
         groups = sorted(convened_groups(user))
         if not groups:
             return query.where(sa.false())
@@ -661,9 +659,9 @@ def link_related(actor, obj, target_ids: Iterable[str], *, now: datetime | None 
 def can_remove_link(user, link: InitiativeLink, objects: dict) -> bool:
     """The secretariat removes any link; a link a person made (not a reviewer's decision, which is undone
     by undoing the decision) is removed by its maker or by whoever may edit either side."""
-    if user is None or not user.is_authenticated or not user.is_approved:
+    if not is_partner(user):
         return False
-    if user.is_admin:
+    if is_secretariat(user):
         return True
     if link.decision_id is not None:
         return False
@@ -686,7 +684,7 @@ def ask_to_coordinate(actor, target, message: str, *, now: datetime | None = Non
 
     :return: how many people were told (0 for an imported activity: its contact is shown instead).
     """
-    if not (actor.is_authenticated and actor.is_approved):
+    if not is_partner(actor):
         raise NotAllowedError(_("Only approved partners can contact focal points."))
     message = " ".join((message or "").split())
     if not message:
