@@ -15,6 +15,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.i18n import DOCUMENT_LANGUAGES
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -152,8 +153,6 @@ class Resource(db.Model):
 
     @property
     def language_label(self) -> str:
-        from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
-
         return str(DOCUMENT_LANGUAGES.get(self.language, self.language))
 
     @property

@@ -15,13 +15,12 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import events
-from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
 from app.actiongroups.models import ActionGroup, GroupRole, Membership
 from app.audit import record
 from app.commitments.models import Pledge
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
-from app.i18n import is_country
+from app.i18n import DOCUMENT_LANGUAGES, is_country
 from app.knowledge.models import (
     LICENCES, RESOURCE_TYPES, LibraryCurator, PathfinderCountry, Resource, ResourceCitation, ResourceState,
     RoadmapMilestone, is_curator,

@@ -61,7 +61,7 @@ def check():
     """
     _require(current_user.is_approved)
     kind = request.args.get("kind", "")
-    if kind not in drafts.FORM_KINDS:
+    if kind not in drafts.form_kinds():
         abort(400)
     edited = _edited(kind, request.args.get("id"))
     organisation_id = edited.organisation_id if kind == "pledge" and edited is not None \

@@ -425,12 +425,7 @@ def clear_flags_of(initiative_id: str, *, now: datetime) -> int:
 # -- reviewing ---------------------------------------------------------------------------------------------
 def convened_groups(user) -> set[int]:
     """The action groups ``user`` convenes (one query)."""
-    from app.actiongroups.models import GroupRole, Membership
-
-    if user is None or not user.is_authenticated:
-        return set()
-    return set(db.session.scalars(sa.select(Membership.group_id).where(
-        Membership.user_id == user.id, Membership.role == GroupRole.convener)))
+    return initiatives.convened_group_ids(user)
 
 
 def can_review_overlaps(user) -> bool:
