@@ -6,6 +6,9 @@ of groups:
   (:func:`~app.knowledge.search.set_member_groups`);
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): the work items in the
   country (for whoever reads their group's workspace) and the groups focused on it;
+- **members** (:func:`~app.members.overview.register_organisation_list`,
+  :func:`~app.members.guide.register_guide_step`): the groups an organisation's people belong to, on its
+  page; "join an action group" in the getting-started guide;
 - **notifications** (:func:`~app.notifications.kinds.register_kind`): join requests, invitations, roles,
   discussions, mentions, documents and work items;
 - **translations** (:func:`~app.multilingual.registry.register_kind`): a group's name and mandate;
@@ -22,14 +25,17 @@ import sqlalchemy.orm as so
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from app.actiongroups.models import GROUP_ROLE_LABELS, ActionGroup, GroupRole, Membership, Visibility
+from app.actiongroups.models import (GROUP_ROLE_LABELS, ActionGroup, GroupRole, JoinRequest, Membership, RequestStatus,
+                                     Visibility)
 from app.actiongroups.documents.models import Document
 from app.actiongroups.workplan.models import WorkItem, WorkItemStatus, work_item_initiative
 from app.extensions import db
 from app.knowledge.countries import LIST_MAX, CountryContext, CountrySection, register_country_section
 from app.knowledge.search import Entry, SearchKind, set_member_groups
 from app.knowledge.search import register_kind as register_search_kind
-from app.members.models import Organisation, User
+from app.members.guide import Step, register_guide_step
+from app.members.models import Organisation, User, UserStatus
+from app.members.overview import Listing, listing, register_organisation_list
 from app.multilingual.registry import TranslatableKind, is_admin
 from app.multilingual.registry import register_kind as register_translatable
 from app.notifications.kinds import Kind
@@ -102,6 +108,26 @@ def load_country_groups(ctx: CountryContext) -> dict:
                                      ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)).all()
     return {"groups": groups}
 
+
+
+# -- members ------------------------------------------------------------------------------------------------
+def organisation_groups(org: Organisation) -> Listing:
+    """The groups (not archived) the organisation's active people belong to."""
+    people = sa.select(User.id).where(User.organisation_id == org.id, User.status == UserStatus.active)
+    in_group = sa.select(Membership.group_id).where(Membership.user_id.in_(people))
+    return listing(sa.select(ActionGroup).where(ActionGroup.id.in_(in_group), ActionGroup.is_archived.is_(False))
+                   .order_by(ActionGroup.name, ActionGroup.id))
+
+
+def guide_step(user: User) -> Step:
+    """Join an action group: done once in one; asking to join says a convener will answer (two queries)."""
+    in_group = db.session.scalar(sa.select(sa.exists().where(Membership.user_id == user.id)))
+    asked = in_group or db.session.scalar(sa.select(sa.exists().where(
+        JoinRequest.user_id == user.id, JoinRequest.status == RequestStatus.pending)))
+    return Step("group", _l("Join an action group"),
+                _l("You asked to join: a convener will answer.") if asked and not in_group
+                else _l("Action groups coordinate partners' work on one theme or region."),
+                "actiongroups.index", {}, bool(in_group))
 
 
 # -- notifications ------------------------------------------------------------------------------------------
@@ -238,6 +264,8 @@ def register() -> None:
     for kind in search_kinds():
         register_search_kind(kind)
     set_member_groups(member_groups)
+    register_organisation_list("groups", organisation_groups)
+    register_guide_step("group", guide_step, order=20)
     register_country_section(CountrySection("work-items", _l("Action groups' work items"),
                                             "knowledge/country/_work_items.html", load_country_work_items, order=40))
     register_country_section(CountrySection("groups", _l("Action groups focused on it"),

@@ -4,6 +4,9 @@ packages know nothing of commitments:
 - **search** (:func:`~app.knowledge.search.register_kind`): public pledges (re-indexed with their organisation);
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): the public pledges naming
   the country;
+- **members** (:func:`~app.members.overview.register_organisation_list`,
+  :func:`~app.members.guide.register_guide_step`): an organisation's public pledges (its own and those it
+  is a partner of), on its page; "make a pledge" in the getting-started guide;
 - **notifications** (:func:`~app.notifications.kinds.register_kind`): pledges and progress reports under
   review, published, approved or returned;
 - **translations** (:func:`~app.multilingual.registry.register_kind`): a pledge's title and description;
@@ -17,13 +20,15 @@ import sqlalchemy.orm as so
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from app.commitments.models import COMPARED_STATES, PUBLIC_STATES, Pledge, PledgeState, pledge_initiative
+from app.commitments.models import COMPARED_STATES, PUBLIC_STATES, Pledge, PledgePartner, PledgeState, pledge_initiative
 from app.commitments.registry import list_options
 from app.extensions import db
 from app.knowledge.countries import LIST_MAX, CountryContext, CountrySection, register_country_section
 from app.knowledge.search import Entry, SearchKind
 from app.knowledge.search import register_kind as register_search_kind
-from app.members.models import Organisation
+from app.members.guide import Step, register_guide_step
+from app.members.models import Organisation, User
+from app.members.overview import Listing, listing, register_organisation_list
 from app.multilingual.registry import TranslatableKind, is_admin
 from app.multilingual.registry import register_kind as register_translatable
 from app.notifications.kinds import Kind
@@ -77,6 +82,24 @@ def load_country_pledges(ctx: CountryContext) -> dict:
     return {"pledges": [loaded[i] for i in ids], "total": first[1] if first else 0,
             "active": first[2] if first else 0, "global_total": first[3] if first else 0, "today": ctx.today}
 
+
+
+# -- members ------------------------------------------------------------------------------------------------
+def organisation_pledges(org: Organisation) -> Listing:
+    """The organisation's public pledges and those it is a partner of, newest first."""
+    partnered = sa.select(PledgePartner.pledge_id).where(PledgePartner.organisation_id == org.id)
+    return listing(
+        sa.select(Pledge).where(Pledge.state.in_(PUBLIC_STATES),
+                                sa.or_(Pledge.organisation_id == org.id, Pledge.id.in_(partnered)))
+        .order_by(Pledge.published_at.desc(), Pledge.id.desc()), list_options())
+
+
+def guide_step(user: User) -> Step:
+    """Make a pledge: done once the organisation has one, whatever its state (one query)."""
+    pledged = db.session.scalar(sa.select(sa.exists().where(Pledge.organisation_id == user.organisation_id)))
+    return Step("pledge", _l("Make a pledge"),
+                _l("Say what your organisation commits to; the secretariat reviews it and publishes it."),
+                "commitments.create", {}, bool(pledged))
 
 
 # -- notifications ------------------------------------------------------------------------------------------
@@ -178,6 +201,8 @@ def initiative_kind() -> InitiativeKind:
 def register() -> None:
     """Plug commitments into the cross-cutting registries (called by create_app)."""
     register_search_kind(search_kind())
+    register_organisation_list("pledges", organisation_pledges)
+    register_guide_step("pledge", guide_step, order=30)
     register_country_section(CountrySection("pledges", _l("Pledges"), "knowledge/country/_pledges.html",
                                             load_country_pledges, order=30))
     for kind in notification_kinds():

@@ -8,6 +8,8 @@ the gateway itself knows nothing of the Forum:
   the consultations the viewer may see, about the country;
 - **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): action group meetings per month, and
   registration and attendance per Forum edition and per session;
+- **members** (:func:`~app.members.overview.register_organisation_list`): the sessions of published editions
+  where an organisation speaks, on its page;
 - **notifications** (:func:`~app.notifications.kinds.register_kind`): a place freed up, a poll everyone
   answered, an action item given at a meeting;
 - **translations** (:func:`~app.multilingual.registry.register_kind`): editions' and sessions' titles and
@@ -34,8 +36,10 @@ from app.actiongroups.models import ActionGroup, Visibility
 from app.extensions import db
 from app.forums import times
 from app.forums.consultation_models import Audience, Consultation, ConsultationState, Slot
-from app.forums.models import ACTIVE_STATES, Forum, ForumSession, ForumTrack, Registration, RegistrationState
+from app.forums.models import (ACTIVE_STATES, Forum, ForumSession, ForumTrack, Registration, RegistrationState,
+                               SessionSpeaker)
 from app.i18n import country_name
+from app.members.overview import Listing, listing, register_organisation_list
 from app.multilingual.registry import TranslatableKind
 from app.multilingual.registry import register_kind as register_translatable
 from app.notifications.kinds import Kind
@@ -241,6 +245,17 @@ def session_registration(ctx):
                         forum=forum.title))
 
 
+# -- members ------------------------------------------------------------------------------------------------
+def organisation_sessions(org) -> Listing:
+    """Sessions of published editions where someone speaks for the organisation (by its name or acronym)."""
+    names = {n.casefold() for n in (org.name, org.acronym) if n}
+    speaking = sa.select(SessionSpeaker.session_id).where(sa.func.lower(SessionSpeaker.organisation).in_(sorted(names)))
+    return listing(
+        sa.select(ForumSession).join(Forum, Forum.id == ForumSession.forum_id)
+        .where(Forum.is_published.is_(True), ForumSession.id.in_(speaking))
+        .order_by(ForumSession.starts_at.desc(), ForumSession.id.desc()), [so.joinedload(ForumSession.forum)])
+
+
 # -- notifications ------------------------------------------------------------------------------------------
 def notification_kinds() -> list[Kind]:
     return [
@@ -298,5 +313,6 @@ def register() -> None:
                            description=_l("The sessions of the latest edition that need registration.")))
     for kind in notification_kinds():
         register_notification_kind(kind)
+    register_organisation_list("sessions", organisation_sessions)
     for kind in translatable_kinds():
         register_translatable(kind)

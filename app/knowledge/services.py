@@ -26,6 +26,7 @@ from app.knowledge.models import (
     RoadmapMilestone, is_curator,
 )
 from app.members.models import Organisation, OrganisationStatus, User
+from app.members.overview import listing
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
 from app.uploads import StoredFile, delete_stored
@@ -244,6 +245,15 @@ def remove_curator(admin: User, user_id: int) -> None:
         raise DomainError(_("This person is not a curator."))
     record(admin, "curator.remove", curator.user)
     db.session.delete(curator)
+
+
+# -- organisation pages -------------------------------------------------------------------------------------
+def published_by_organisation(org):
+    """The published resources the organisation published or submitted (its page, app.members.overview)."""
+    return listing(
+        sa.select(Resource).where(Resource.state == ResourceState.published,
+                                  sa.or_(Resource.publisher_id == org.id, Resource.organisation_id == org.id))
+        .order_by(Resource.published_at.desc(), Resource.id.desc()))
 
 
 # -- citations --------------------------------------------------------------------------------------------
