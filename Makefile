@@ -48,8 +48,10 @@ run: $(VENV)/.runtime compile-translations seed
 	BASE_URL=$(BASE_URL) $(BIN)/flask run-worker & WORKER_PID=$$!; trap 'kill $$WORKER_PID' EXIT INT TERM; \
 	BASE_URL=$(BASE_URL) $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
+# lint-imports checks the layers of DESIGN.md §6 (contracts in pyproject.toml) before the suite runs.
 # Random order: make test PYTEST_ARGS="-p randomly"; replay one with PYTEST_ARGS="-p randomly --randomly-seed=N".
 test: $(VENV)/.dev compile-translations
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --cov=app --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev compile-translations

@@ -34,6 +34,7 @@ def create_app(config_class: type[Config] | None = None, overrides: Mapping | No
     _configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_gateways(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_cli(app)
@@ -155,6 +156,26 @@ def register_blueprints(app: Flask) -> None:
     from app import api
 
     api.register(app)
+
+
+def register_gateways(app: Flask) -> None:
+    """Plug each feature into the cross-cutting packages (search, country pages, dashboard, notifications,
+    translations, the overlap detector) through its ``gateway.py``: those packages import no feature
+    (DESIGN.md §6, the import-linter contracts in pyproject.toml). Registering again replaces, so a second
+    app in the same process (tests) finds the same registries."""
+    for gateway in feature_gateways():
+        gateway.register()
+
+
+def feature_gateways() -> tuple:
+    """Each feature's ``gateway`` module, in the order they register (their ``register()`` is idempotent)."""
+    from app.actiongroups import gateway as actiongroups_gateway
+    from app.commitments import gateway as commitments_gateway
+    from app.forums import gateway as forums_gateway
+    from app.news import gateway as news_gateway
+    from app.overlaps import gateway as overlaps_gateway
+
+    return actiongroups_gateway, commitments_gateway, forums_gateway, news_gateway, overlaps_gateway
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -126,7 +126,7 @@ def seed_demo(size: str):
     from app import demo_content
     from app.commitments.demo import seed_pledges
     from app.commitments.demo_bulk import top_up_public_pledges
-    from app.overlaps.demo import seed_overlaps
+    from app.demo_overlaps import seed_overlaps
 
     counts = seed()
     db.session.flush()
@@ -136,7 +136,7 @@ def seed_demo(size: str):
 
     counts["forum_items"] = seed_forum()
     db.session.commit()
-    from app.knowledge.demo import seed_knowledge, seed_many_resources
+    from app.demo_knowledge import seed_knowledge, seed_many_resources
     from app.knowledge.search import rebuild_index
 
     counts.update(seed_knowledge())

@@ -14,6 +14,23 @@ logger = logging.getLogger(__name__)
 
 bp = Blueprint("errors", __name__)
 
+# How the API answers errors (problem+json) on its own paths, given by app.api when it registers (see
+# :func:`answer_api_errors_with`): the error pages import nothing of the API.
+API_ERRORS: list = []
+
+
+def answer_api_errors_with(wants_api_errors, answer_http_error, answer_crash) -> None:
+    """:param wants_api_errors: () -> whether the current request is the API's.
+    :param answer_http_error: (HTTPException) -> the API's response to it.
+    :param answer_crash: () -> the API's response to an unhandled error (500).
+    """
+    API_ERRORS[:] = [(wants_api_errors, answer_http_error, answer_crash)]
+
+
+def _api_answers() -> tuple | None:
+    """The API's error answers if the current request is the API's."""
+    return API_ERRORS[0] if API_ERRORS and API_ERRORS[0][0]() else None
+
 
 class DomainError(Exception):
     """A rule of the domain was broken. The message is written for the person who acted.
@@ -76,10 +93,8 @@ def http_error(error: HTTPException):
         # The request came for a host the Hub does not serve (TRUSTED_HOSTS): no page of ours can be built
         # for it, since every link on it would need that host.
         return error
-    from app.api import api_error, wants_api_errors
-
-    if wants_api_errors():
-        return api_error(error)
+    if (api := _api_answers()) is not None:
+        return api[1](error)
     if error.code in ERROR_TEXTS:
         return render_error(error.code)
     return error
@@ -90,11 +105,6 @@ def unhandled_error(error: Exception):
     # Undo whatever the failed request had half-written, log the trace, show a plain page.
     db.session.rollback()
     logger.exception("Unhandled error on %s %s", request.method, request.path)
-    from app.api import wants_api_errors
-
-    if wants_api_errors():
-        from app.api import _finish
-        from app.api.problems import problem
-
-        return _finish(problem(500))
+    if (api := _api_answers()) is not None:
+        return api[2]()
     return render_error(500)

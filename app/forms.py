@@ -1,13 +1,15 @@
 """Form pieces shared by every feature."""
 from __future__ import annotations
 
-from flask_babel import format_date
+from babel import Locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectMultipleField, TextAreaField, widgets
 from wtforms.validators import Length, ValidationError
 
+from app.taxonomy import REGIONS
 from app.utils import FIRST_DATE, LAST_DATE, MAX_ID, date_in_range, whole_number
 
 # The largest number a number field accepts: the database's integers are 32-bit on PostgreSQL.
@@ -206,3 +208,13 @@ def choices(pairs, *, blank: bool = False) -> list[SelectChoice]:
     """(value, label) pairs as WTForms choices, optionally after a "Choose…" prompt."""
     prompt = [SelectChoice("", _l("Choose…"))] if blank else []
     return prompt + [SelectChoice(value, label) for value, label in pairs]
+
+
+optional_int = optional_id_choice  # a select's value as an id, "" (nothing chosen) as None
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """The regions a list of places may name (each stands for all its countries), in the reader's language."""
+    territories = Locale.parse(str(get_locale() or "en")).territories
+    return [(code, str(_l("Region: %(name)s (all its countries)", name=territories.get(code, code))))
+            for code in REGIONS]

@@ -12,12 +12,25 @@ import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request
 from flask_babel import format_currency, format_datetime, format_time, get_locale, get_timezone, get_translations
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.utils import fold, utcnow
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español"}
 LANG_COOKIE = "hub_lang"
+
+# The language a document is written in (ISO 639-1), from a short list: the UN languages and Portuguese.
+DOCUMENT_LANGUAGES = {
+    "en": _l("English"),
+    "fr": _l("French"),
+    "es": _l("Spanish"),
+    "ar": _l("Arabic"),
+    "ru": _l("Russian"),
+    "zh": _l("Chinese"),
+    "pt": _l("Portuguese"),
+    "other": _l("Another language"),
+}
 
 
 class Translator:

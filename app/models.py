@@ -1,4 +1,5 @@
-"""Every feature's models, imported in one place for Alembic autogenerate and ``flask shell``."""
+"""Every feature's models, imported in one place for Alembic autogenerate (with its ``include_name`` hook) and
+``flask shell``."""
 import app.actiongroups.discussions.models  # noqa: F401
 import app.actiongroups.documents.models  # noqa: F401
 import app.actiongroups.workplan.models  # noqa: F401
@@ -25,3 +26,11 @@ from app.overlaps.models import (  # noqa: F401
     ActivityLink, ExternalActivity, InitiativeChange, InitiativeLink, OverlapDecision, OverlapFlag, OverlapState,
     ReviewVisit,
 )
+from app.knowledge.search import is_backend_object
+
+
+def include_name(name: str | None, type_: str, parent_names) -> bool:
+    """Alembic's ``include_name`` hook: leave out the schema objects that migrations create by hand for a
+    search backend (they are not in the models: FTS5 tables and triggers, a generated tsvector column and its
+    GIN index)."""
+    return not is_backend_object(name)

@@ -27,15 +27,6 @@ def json_list_contains_any(column, values: Iterable[str]) -> sa.ColumnElement[bo
     return sa.exists(sa.select(1).select_from(items).where(items.c.value.in_(values)))
 
 
-def include_name(name: str | None, type_: str, parent_names) -> bool:
-    """Alembic's ``include_name`` hook: leave out the schema objects that migrations create by hand for a
-    search backend (they are not in the models: FTS5 tables and triggers, a generated tsvector column and its
-    GIN index)."""
-    from app.knowledge.search import is_backend_object
-
-    return not is_backend_object(name)
-
-
 def month_of(column) -> sa.ColumnElement[str]:
     """The UTC month of a timestamp column as ``YYYY-MM`` text (to count things per month in SQL)."""
     if db.engine.dialect.name == "postgresql":

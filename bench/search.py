@@ -121,7 +121,7 @@ def bench_search(url: str | None) -> None:
 def bench_pages() -> None:
     from app.commitments.demo_bulk import top_up_public_pledges
     from app.extensions import db
-    from app.knowledge.demo import seed_many_resources
+    from app.demo_knowledge import seed_many_resources
     from app.knowledge.search import rebuild_index
 
     app = fresh_app()

@@ -86,7 +86,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     # Full-text index objects (FTS5 tables, triggers, a tsvector column and its index) are made by migrations.
-    from app.sqltools import include_name
+    from app.models import include_name
     conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()

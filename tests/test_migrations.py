@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
-from app.sqltools import include_name
+from app.models import include_name
 from config import TestingConfig
 
 

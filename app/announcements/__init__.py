@@ -25,7 +25,7 @@ def _register_translatable() -> None:
     register_kind(TranslatableKind(
         "announcement", Announcement, _l("Announcement"), (("text", _l("Text"), False),),
         can_translate=lambda item, user: item.can_edit(user), can_view=lambda item, user: item.can_edit(user),
-        url=lambda item: url_for("announcements.index")))
+        url=lambda item: url_for("announcements.index"), order=70))
 
 
 _register_translatable()

@@ -74,6 +74,13 @@ def api_error(error: HTTPException):
     return _finish(from_http_exception(error))
 
 
+def api_crash():
+    """The API's answer to an unhandled error: a problem+json 500."""
+    from app.api.problems import problem
+
+    return _finish(problem(500))
+
+
 def _finish(response):
     """CORS for reads; never stored by shared caches when a token was used."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -100,6 +107,7 @@ def register(app) -> None:
     """Initialise the API on ``app`` (called by create_app after the other blueprints)."""
     from app.extensions import csrf
     from app.api import docs, token_routes
+    from app.errors import answer_api_errors_with
 
     app.config.setdefault("API_TITLE", "Alliance 8.7 Hub API")
     app.config.setdefault("API_VERSION", "v1")
@@ -116,6 +124,7 @@ def register(app) -> None:
     app.register_blueprint(docs.docs_bp)
     app.register_blueprint(token_routes.tokens_bp)
     app.extensions["hub_api"] = api
+    answer_api_errors_with(wants_api_errors, api_error, api_crash)
 
 
 from app.api import auth, routes, writes  # noqa: E402,F401  (register the views on bp)

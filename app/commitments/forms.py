@@ -17,9 +17,10 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments import schedule
-from app.forms import BoundedDateField, MultiCheckboxField, WholeNumberField, choices, id_choice, optional_id_choice
+from app.forms import (BoundedDateField, MultiCheckboxField, WholeNumberField, choices, id_choice,
+                       optional_int, region_choices)
 from app.i18n import country_choices, currency_name
-from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS
+from app.taxonomy import ACTION_TYPES, AREAS, TARGET_GROUPS
 
 # Empty rows shown under the filled ones, so a person can add deliverables and indicators without JavaScript.
 SPARE_ROWS = 2
@@ -67,7 +68,6 @@ class NumberField(StringField):
         return format_decimal(self.data, format="#0.####", locale=str(get_locale() or "en"))
 
 
-optional_int = optional_id_choice  # a select's value as an id, "" (nothing chosen) as None
 
 
 class DeliverableForm(Form):
@@ -134,14 +134,6 @@ class PledgeForm(FlaskForm):
                                                     if name != "id"))
             while len(rows) < filled + SPARE_ROWS:
                 rows.append_entry()
-
-
-def region_choices() -> list[tuple[str, str]]:
-    from babel import Locale
-
-    territories = Locale.parse(str(get_locale() or "en")).territories
-    return [(code, str(_l("Region: %(name)s (all its countries)", name=territories.get(code, code))))
-            for code in REGIONS]
 
 
 def currency_choices() -> list[tuple[str, str]]:

@@ -62,7 +62,3 @@ def forum_helpers():
 
 
 from app.forums import consultation_routes, feed_routes, group_routes, routes  # noqa: E402,F401  (register the views on bp)
-from app.forums.gateway import register as _register_in_the_gateway  # noqa: E402
-
-# Forum sessions and consultations in the global search, country pages and the dashboard (app/knowledge).
-_register_in_the_gateway()

@@ -7,7 +7,13 @@ the gateway itself knows nothing of the Forum:
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): upcoming Forum sessions and
   the consultations the viewer may see, about the country;
 - **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): action group meetings per month, and
-  registration and attendance per Forum edition and per session.
+  registration and attendance per Forum edition and per session;
+- **members** (:func:`~app.members.overview.register_organisation_list`): the sessions of published editions
+  where an organisation speaks, on its page;
+- **notifications** (:func:`~app.notifications.kinds.register_kind`): a place freed up, a poll everyone
+  answered, an action item given at a meeting;
+- **translations** (:func:`~app.multilingual.registry.register_kind`): editions' and sessions' titles and
+  descriptions.
 
 Services re-index what they change (``events.reindex_later``). A change elsewhere that changes these
 entries is followed too: a group renamed or opened to all partners re-indexes its consultations (the kind
@@ -21,6 +27,7 @@ from datetime import datetime, time, timezone
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -29,8 +36,15 @@ from app.actiongroups.models import ActionGroup, Visibility
 from app.extensions import db
 from app.forums import times
 from app.forums.consultation_models import Audience, Consultation, ConsultationState, Slot
-from app.forums.models import ACTIVE_STATES, Forum, ForumSession, ForumTrack, Registration, RegistrationState
+from app.forums.models import (ACTIVE_STATES, Forum, ForumSession, Registration, RegistrationState,
+                               SessionSpeaker)
 from app.i18n import country_name
+from app.members.overview import Listing, listing, register_organisation_list
+from app.multilingual.registry import TranslatableKind
+from app.multilingual.registry import register_kind as register_translatable
+from app.notifications.kinds import Kind
+from app.notifications.kinds import register_kind as register_notification_kind
+from app.notifications.models import Delivery
 from app.sqltools import json_list_contains, month_of
 
 SESSION_KIND = "session"
@@ -231,9 +245,54 @@ def session_registration(ctx):
                         forum=forum.title))
 
 
+# -- members ------------------------------------------------------------------------------------------------
+def organisation_sessions(org) -> Listing:
+    """Sessions of published editions where someone speaks for the organisation (by its name or acronym)."""
+    names = {n.casefold() for n in (org.name, org.acronym) if n}
+    speaking = sa.select(SessionSpeaker.session_id).where(sa.func.lower(SessionSpeaker.organisation).in_(sorted(names)))
+    return listing(
+        sa.select(ForumSession).join(Forum, Forum.id == ForumSession.forum_id)
+        .where(Forum.is_published.is_(True), ForumSession.id.in_(speaking))
+        .order_by(ForumSession.starts_at.desc(), ForumSession.id.desc()), [so.joinedload(ForumSession.forum)])
+
+
+# -- notifications ------------------------------------------------------------------------------------------
+def notification_kinds() -> list[Kind]:
+    return [
+        # params: event (the Forum's or the session's title)
+        Kind("forum_waitlist_promoted", _l("A place frees up for you at the Forum"),
+             _l("A place freed up: you are now registered for “%(event)s”"), Delivery.immediately, order=170),
+        # params: consultation
+        Kind("poll_all_answered", _l("Everyone has answered your consultation poll"),
+             _l("Every invitee has answered the poll “%(consultation)s”"), Delivery.immediately, order=180),
+        # params: actor, item, consultation
+        Kind("action_item_assigned", _l("Action items given to you at a meeting"),
+             _l("%(actor)s gave you the action “%(item)s” from “%(consultation)s”"), Delivery.daily, order=190),
+    ]
+
+
+# -- translations -------------------------------------------------------------------------------------------
+def translatable_kinds() -> list[TranslatableKind]:
+    return [
+        TranslatableKind(
+            "forum", Forum, _l("Forum edition"),
+            (("title", _l("Title"), False), ("description", _l("Description"), True)),
+            can_translate=lambda forum, user: forum.can_manage(user),
+            can_view=lambda forum, user: forum.can_view(user),
+            url=lambda forum: url_for("forums.programme", slug=forum.slug), order=20),
+        TranslatableKind(
+            "session", ForumSession, _l("Forum session"),
+            (("title", _l("Title"), False), ("description", _l("Description"), True)),
+            can_translate=lambda session, user: session.forum.can_manage(user),
+            can_view=lambda session, user: session.can_view(user),
+            url=lambda session: url_for("forums.session_detail", slug=session.forum.slug, session_id=session.id),
+            order=30),
+    ]
+
+
 # -- wiring -------------------------------------------------------------------------------------------------
 def register() -> None:
-    """Plug the Forum and consultations into the gateway's registries (called once, from app.forums)."""
+    """Plug the Forum and consultations into the cross-cutting registries (called by create_app)."""
     from app.knowledge.countries import CountrySection, register_country_section
     from app.knowledge.dashboard import Figure, register_figure
     from app.knowledge.search import SearchKind, register_kind
@@ -252,3 +311,8 @@ def register() -> None:
     register_figure(Figure("forum-sessions", _l("Forum sessions: registered and checked in"), session_registration,
                            chart="hbar", order=94, series=2,
                            description=_l("The sessions of the latest edition that need registration.")))
+    for kind in notification_kinds():
+        register_notification_kind(kind)
+    register_organisation_list("sessions", organisation_sessions)
+    for kind in translatable_kinds():
+        register_translatable(kind)

@@ -2,9 +2,10 @@
 
 A section is a template and a loader: the loader gets a :class:`CountryContext` (the country, the viewer,
 the viewer's today) and returns what its template shows, or None to leave the section out. The sections
-built in here cover what the Hub knows today; the Partnership Forum registers "upcoming consultations and
-Forum sessions", and the duplication detector "external activities" and "overlap and gap signals", with
-:func:`register_country_section` from their own packages.
+built in here are the gateway's own (Pathfinder status, national partners, resources, indicators); the
+features register theirs with :func:`register_country_section` from their gateway.py: pledges
+(app/commitments), work items and action groups (app/actiongroups), upcoming consultations and Forum
+sessions (app/forums), and the duplication detector "who works on what: overlaps and gaps" (app/overlaps).
 """
 from __future__ import annotations
 
@@ -17,15 +18,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from app.actiongroups.models import ActionGroup
-from app.actiongroups.workplan.models import WorkItem
-from app.commitments.models import PUBLIC_STATES, Pledge, PledgeState
-from app.commitments.registry import list_options
 from app.extensions import db
 from app.knowledge.indicators import INDICATORS
 from app.knowledge.models import IndicatorValue, PathfinderCountry, Resource, ResourceState
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
-from app.policy import is_partner
 from app.sqltools import json_list_contains
 
 LIST_MAX = 10
@@ -89,47 +85,6 @@ def load_organisations(ctx: CountryContext) -> dict:
         .order_by(sa.case((Organisation.stakeholder_type == StakeholderType.government, 0), else_=1),
                   Organisation.name_key)).all()
     return {"organisations": organisations}
-
-
-def load_pledges(ctx: CountryContext) -> dict:
-    """Public pledges naming the country, newest first (their traffic lights need nothing more), and how many
-    global pledges do not name it (the registry's country filter includes them unless ``global=0``): one
-    query for the ids and the three counts, one for the pledges."""
-    named = json_list_contains(Pledge.countries, ctx.code)
-    condition = sa.and_(Pledge.state.in_(PUBLIC_STATES), sa.or_(named, Pledge.is_global.is_(True)))
-    total = sa.func.count(sa.case((named, 1))).over()
-    active = sa.func.count(sa.case((sa.and_(named, Pledge.state == PledgeState.published), 1))).over()
-    global_total = sa.func.count(sa.case((sa.not_(named), 1))).over()
-    rows = db.session.execute(
-        sa.select(Pledge.id, total, active, global_total, sa.case((named, 1), else_=0).label("is_named"))
-        .where(condition)
-        .order_by(sa.desc("is_named"), Pledge.published_at.desc(), Pledge.id.desc()).limit(LIST_MAX)).all()
-    ids = [row[0] for row in rows if row.is_named]
-    loaded = {p.id: p for p in db.session.scalars(
-        sa.select(Pledge).where(Pledge.id.in_(ids)).options(*list_options())).unique()} if ids else {}
-    first = rows[0] if rows else None
-    return {"pledges": [loaded[i] for i in ids], "total": first[1] if first else 0,
-            "active": first[2] if first else 0, "global_total": first[3] if first else 0, "today": ctx.today}
-
-
-def load_work_items(ctx: CountryContext) -> dict:
-    """Work items of action groups in the country, for those who may read the groups' workspaces."""
-    readable = ActionGroup.workspace_readable_by(ctx.user)
-    query = (sa.select(WorkItem).join(ActionGroup, ActionGroup.id == WorkItem.group_id)
-             .where(json_list_contains(WorkItem.countries, ctx.code))
-             .options(so.contains_eager(WorkItem.group), so.joinedload(WorkItem.lead_organisation))
-             .order_by(WorkItem.due_date.is_(None), WorkItem.due_date, WorkItem.id).limit(LIST_MAX))
-    if readable is not None:
-        query = query.where(readable)
-    signed_in = is_partner(ctx.user)
-    return {"work_items": list(db.session.scalars(query)), "signed_in": signed_in, "today": ctx.today}
-
-
-def load_groups(ctx: CountryContext) -> dict:
-    groups = db.session.scalars(
-        sa.select(ActionGroup).where(json_list_contains(ActionGroup.focus_countries, ctx.code),
-                                     ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)).all()
-    return {"groups": groups}
 
 
 def load_resources(ctx: CountryContext) -> dict:
@@ -208,11 +163,6 @@ def register_builtin_sections() -> None:
                        load_pathfinder, order=10),
         CountrySection("organisations", _l("National partners"), "knowledge/country/_organisations.html",
                        load_organisations, order=20),
-        CountrySection("pledges", _l("Pledges"), "knowledge/country/_pledges.html", load_pledges, order=30),
-        CountrySection("work-items", _l("Action groups' work items"), "knowledge/country/_work_items.html",
-                       load_work_items, order=40),
-        CountrySection("groups", _l("Action groups focused on it"), "knowledge/country/_groups.html",
-                       load_groups, order=50),
         CountrySection("resources", _l("Knowledge resources"), "knowledge/country/_resources.html",
                        load_resources, order=70),
         CountrySection("indicators", _l("Indicators"), "knowledge/country/_indicators.html", load_indicators,

@@ -11,10 +11,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
-from app.commitments.forms import optional_int, region_choices
-from app.forms import BoundedDateField, MultiCheckboxField, WholeNumberField, choices
-from app.i18n import country_choices
+from app.forms import BoundedDateField, MultiCheckboxField, WholeNumberField, choices, optional_int, region_choices
+from app.i18n import DOCUMENT_LANGUAGES, country_choices
 from app.knowledge.models import LICENCES, RESOURCE_TYPES
 from app.knowledge.services import SUMMARY_MAX, TITLE_MAX, URL_MAX
 from app.taxonomy import AREAS

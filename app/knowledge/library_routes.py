@@ -9,12 +9,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
 from app.actiongroups.models import ActionGroup
 from app.commitments.models import Pledge
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
+from app.i18n import DOCUMENT_LANGUAGES
 from app.knowledge import bp, services
 from app.knowledge.forms import CiteForm, CuratorForm, ResourceForm
 from app.knowledge.models import RESOURCE_TYPES, Resource, ResourceCitation, is_curator

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.policy import belongs_to, is_partner, is_secretariat
+from app.i18n import DOCUMENT_LANGUAGES
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -153,8 +154,6 @@ class Resource(db.Model):
 
     @property
     def language_label(self) -> str:
-        from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
-
         return str(DOCUMENT_LANGUAGES.get(self.language, self.language))
 
     @property

@@ -49,6 +49,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 import snowballstemmer
 import sqlalchemy as sa
@@ -384,11 +385,18 @@ def audience_condition(user) -> sa.ColumnElement[bool] | None:
         return table.c.audience == "public"
     if is_secretariat(user):
         return None
-    from app.actiongroups.models import Membership
+    members = (sa.and_(table.c.audience == "members", table.c.group_id.in_(MEMBER_GROUPS[0](user)))
+               if MEMBER_GROUPS else sa.false())
+    return sa.or_(table.c.audience.in_(("public", "partners")), members)
 
-    my_groups = sa.select(Membership.group_id).where(Membership.user_id == user.id)
-    return sa.or_(table.c.audience.in_(("public", "partners")),
-                  sa.and_(table.c.audience == "members", table.c.group_id.in_(my_groups)))
+
+# (user) -> a SELECT of the ids of the groups the user belongs to, who find the documents of audience "members"
+# of those groups: given by the action groups' gateway (set_member_groups); without it, no one finds them.
+MEMBER_GROUPS: list[Callable[[Any], sa.Select]] = []
+
+
+def set_member_groups(query: Callable[[Any], sa.Select]) -> None:
+    MEMBER_GROUPS[:] = [query]
 
 
 class Backend(ABC):

@@ -15,18 +15,18 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app import events
-from app.actiongroups.documents.models import DOCUMENT_LANGUAGES
 from app.actiongroups.models import ActionGroup
 from app.audit import record
 from app.commitments.models import Pledge
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
-from app.i18n import is_country
+from app.i18n import DOCUMENT_LANGUAGES, is_country
 from app.knowledge.models import (
     LICENCES, RESOURCE_TYPES, LibraryCurator, PathfinderCountry, Resource, ResourceCitation, ResourceState,
     RoadmapMilestone, is_curator,
 )
 from app.members.models import Organisation, OrganisationStatus, User
+from app.members.overview import listing
 from app.policy import has_organisation, is_partner, is_secretariat, may_submit_resource
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
@@ -234,6 +234,15 @@ def remove_curator(admin: User, user_id: int) -> None:
         raise DomainError(_("This person is not a curator."))
     record(admin, "curator.remove", curator.user)
     db.session.delete(curator)
+
+
+# -- organisation pages -------------------------------------------------------------------------------------
+def published_by_organisation(org):
+    """The published resources the organisation published or submitted (its page, app.members.overview)."""
+    return listing(
+        sa.select(Resource).where(Resource.state == ResourceState.published,
+                                  sa.or_(Resource.publisher_id == org.id, Resource.organisation_id == org.id))
+        .order_by(Resource.published_at.desc(), Resource.id.desc()))
 
 
 # -- citations --------------------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """The getting-started guide a new partner sees after signing in: complete the organisation's profile, join
 an action group, make a pledge. Each tick is read from the data (nothing to keep in step); the guide shows
 until every step is done or the person closes it (``User.guide_dismissed_at``).
+
+The profile step is the members' own; the others are registered by the features they lead to
+(:func:`register_guide_step`, from their gateway.py): joining a group (app/actiongroups), making a pledge
+(app/commitments).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -39,6 +43,15 @@ class Guide:
         return self.done == len(self.steps)
 
 
+# (order, build): ``build(user)`` gives the step for an approved partner of an organisation; by order.
+GUIDE_STEPS: dict[str, tuple[int, Callable[[User], Step]]] = {}
+
+
+def register_guide_step(key: str, build: Callable[[User], Step], order: int) -> None:
+    """Add a step to the guide (registering the same key again replaces it)."""
+    GUIDE_STEPS[key] = (order, build)
+
+
 def profile_is_complete(org) -> bool:
     """An organisation's profile is complete with a description and a website."""
     return bool(org is not None and (org.description or "").strip() and (org.website or "").strip())
@@ -47,30 +60,15 @@ def profile_is_complete(org) -> bool:
 def guide_for(user) -> Guide | None:
     """The guide for ``user``, or None when it is not for them: not an approved partner of an organisation,
     closed, or done (three small queries at most)."""
-    from app.actiongroups.models import JoinRequest, Membership, RequestStatus
-    from app.commitments.models import Pledge
-
     if not (has_organisation(user) and not is_secretariat(user) and user.guide_dismissed_at is None):
         return None
     org = user.organisation
-    in_group = db.session.scalar(sa.select(sa.exists().where(Membership.user_id == user.id)))
-    asked = in_group or db.session.scalar(sa.select(sa.exists().where(
-        JoinRequest.user_id == user.id, JoinRequest.status == RequestStatus.pending)))
-    pledged = db.session.scalar(sa.select(sa.exists().where(Pledge.organisation_id == user.organisation_id)))
-    steps = [
-        Step("profile", _l("Complete your organisation's profile"),
-             _l("A description and a website tell other partners what you do.") if user.is_focal_point
-             else _l("Your organisation's focal points can add a description and a website."),
-             "members.edit_organisation" if org.can_edit(user) else "members.organisation",
-             {"org_id": org.id}, profile_is_complete(org)),
-        Step("group", _l("Join an action group"),
-             _l("You asked to join: a convener will answer.") if asked and not in_group
-             else _l("Action groups coordinate partners' work on one theme or region."),
-             "actiongroups.index", {}, bool(in_group)),
-        Step("pledge", _l("Make a pledge"),
-             _l("Say what your organisation commits to; the secretariat reviews it and publishes it."),
-             "commitments.create", {}, bool(pledged)),
-    ]
+    profile = Step("profile", _l("Complete your organisation's profile"),
+                   _l("A description and a website tell other partners what you do.") if user.is_focal_point
+                   else _l("Your organisation's focal points can add a description and a website."),
+                   "members.edit_organisation" if org.can_edit(user) else "members.organisation",
+                   {"org_id": org.id}, profile_is_complete(org))
+    steps = [profile] + [build(user) for _order, build in sorted(GUIDE_STEPS.values(), key=lambda step: step[0])]
     guide = Guide(steps)
     return None if guide.complete else guide
 

@@ -2,14 +2,18 @@
 Platform: its public pledges (with their traffic lights), the action groups its people belong to, the
 resources it published or submitted, the Forum sessions where it speaks and, for signed-in partners, its
 focal points. Each list is bounded (``LIST_MAX``) and comes with its total: one or two queries each.
+
+The lists other than the focal points are registered by the packages that own their objects
+(:func:`register_organisation_list`, from their gateway.py): pledges (app/commitments), action groups
+(app/actiongroups), resources (app/knowledge), Forum sessions (app/forums).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.members.models import Organisation, OrgRole, User, UserStatus
@@ -30,15 +34,38 @@ class Listing:
 
 @dataclass
 class OrganisationOverview:
-    pledges: Listing
-    groups: Listing
-    resources: Listing
-    sessions: Listing
+    lists: dict[str, Listing]        # by the key each was registered with
     focal_points: Listing | None     # None: the viewer may not see them (not a signed-in partner)
     today: date
 
+    @property
+    def pledges(self) -> Listing:
+        return self.lists.get("pledges", Listing())
 
-def _listing(query: sa.Select, options=()) -> Listing:
+    @property
+    def groups(self) -> Listing:
+        return self.lists.get("groups", Listing())
+
+    @property
+    def resources(self) -> Listing:
+        return self.lists.get("resources", Listing())
+
+    @property
+    def sessions(self) -> Listing:
+        return self.lists.get("sessions", Listing())
+
+
+# key -> (organisation) -> its Listing, in the order registered.
+ORGANISATION_LISTS: dict[str, Callable[[Organisation], Listing]] = {}
+
+
+def register_organisation_list(key: str, load: Callable[[Organisation], Listing]) -> None:
+    """Add a list to every organisation's page (registering the same key again replaces it); ``load`` reads it
+    with :func:`listing`."""
+    ORGANISATION_LISTS[key] = load
+
+
+def listing(query: sa.Select, options=()) -> Listing:
     """The first LIST_MAX rows of ``query`` and how many there are in all (one query: a window count)."""
     entity = query.column_descriptions[0]["entity"]
     rows = db.session.execute(query.add_columns(sa.func.count().over()).limit(LIST_MAX)).all()
@@ -60,38 +87,10 @@ def may_see_focal_points(viewer) -> bool:
 
 def organisation_overview(org: Organisation, viewer, today: date) -> OrganisationOverview:
     """Everything the organisation's page lists, for ``viewer`` (at most nine queries, whatever the sizes)."""
-    from app.actiongroups.models import ActionGroup, Membership
-    from app.commitments.models import PUBLIC_STATES, Pledge, PledgePartner
-    from app.commitments.registry import list_options
-    from app.forums.models import Forum, ForumSession, SessionSpeaker
-    from app.knowledge.models import Resource, ResourceState
-
-    partnered = sa.select(PledgePartner.pledge_id).where(PledgePartner.organisation_id == org.id)
-    pledges = _listing(
-        sa.select(Pledge).where(Pledge.state.in_(PUBLIC_STATES),
-                                sa.or_(Pledge.organisation_id == org.id, Pledge.id.in_(partnered)))
-        .order_by(Pledge.published_at.desc(), Pledge.id.desc()), list_options())
-
-    people = sa.select(User.id).where(User.organisation_id == org.id, User.status == UserStatus.active)
-    in_group = sa.select(Membership.group_id).where(Membership.user_id.in_(people))
-    groups = _listing(sa.select(ActionGroup).where(ActionGroup.id.in_(in_group), ActionGroup.is_archived.is_(False))
-                      .order_by(ActionGroup.name, ActionGroup.id))
-
-    resources = _listing(
-        sa.select(Resource).where(Resource.state == ResourceState.published,
-                                  sa.or_(Resource.publisher_id == org.id, Resource.organisation_id == org.id))
-        .order_by(Resource.published_at.desc(), Resource.id.desc()))
-
-    names = {n.casefold() for n in (org.name, org.acronym) if n}
-    speaking = sa.select(SessionSpeaker.session_id).where(sa.func.lower(SessionSpeaker.organisation).in_(sorted(names)))
-    sessions = _listing(
-        sa.select(ForumSession).join(Forum, Forum.id == ForumSession.forum_id)
-        .where(Forum.is_published.is_(True), ForumSession.id.in_(speaking))
-        .order_by(ForumSession.starts_at.desc(), ForumSession.id.desc()), [so.joinedload(ForumSession.forum)])
-
+    lists = {key: load(org) for key, load in ORGANISATION_LISTS.items()}
     focal_points = None
     if may_see_focal_points(viewer):
-        focal_points = _listing(sa.select(User).where(User.organisation_id == org.id, User.status == UserStatus.active,
+        focal_points = listing(sa.select(User).where(User.organisation_id == org.id, User.status == UserStatus.active,
                                                       User.org_role == OrgRole.focal_point)
                                 .order_by(User.full_name, User.id))
-    return OrganisationOverview(pledges, groups, resources, sessions, focal_points, today)
+    return OrganisationOverview(lists, focal_points, today)

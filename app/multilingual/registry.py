@@ -1,6 +1,6 @@
 """Which kinds of objects have translatable fields, and who may translate them.
 
-A feature registers its kind once (see :func:`register_builtin_kinds`); the translation form, the
+A feature registers its kind from its gateway.py (:func:`register_kind`); the translation form, the
 "needs translation" list, the reader's view and the deletion of translations with their object follow.
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ class TranslatableKind:
     can_translate: Callable[[Any, User | None], bool]
     can_view: Callable[[Any, User | None], bool]
     url: Callable[[Any], str]
+    order: int = 0  # where the "needs translation" list puts the kind
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -40,10 +41,14 @@ KINDS: dict[str, TranslatableKind] = {}
 
 
 def register_kind(kind: TranslatableKind) -> None:
-    """Register a translatable kind; its translations are deleted with each of its objects."""
+    """Register a translatable kind; its translations are deleted with each of its objects (registering the
+    same name again does nothing)."""
     if kind.name in KINDS:
         return
     KINDS[kind.name] = kind
+    ordered = sorted(KINDS.values(), key=lambda k: (k.order, k.name))
+    KINDS.clear()
+    KINDS.update((k.name, k) for k in ordered)
     sa.event.listen(kind.model, "after_delete", _delete_translations(kind.name))
 
 
@@ -64,41 +69,15 @@ def _delete_translations(kind_name: str):
 
 
 def register_builtin_kinds() -> None:
+    """The resource library's kind; each feature registers its own from its gateway.py."""
     from flask import url_for
 
-    from app.actiongroups.models import ActionGroup
-    from app.commitments.models import Pledge
-    from app.forums.models import Forum, ForumSession
     from app.knowledge.models import Resource
 
-    register_kind(TranslatableKind(
-        "group", ActionGroup, _l("Action group"),
-        (("name", _l("Name"), False), ("mandate", _l("Mandate"), True)),
-        can_translate=lambda group, user: group.can_manage(user),
-        can_view=lambda group, user: not group.is_archived or is_secretariat(user),
-        url=lambda group: url_for("actiongroups.public", slug=group.slug)))
-    register_kind(TranslatableKind(
-        "forum", Forum, _l("Forum edition"),
-        (("title", _l("Title"), False), ("description", _l("Description"), True)),
-        can_translate=lambda forum, user: forum.can_manage(user),
-        can_view=lambda forum, user: forum.can_view(user),
-        url=lambda forum: url_for("forums.programme", slug=forum.slug)))
-    register_kind(TranslatableKind(
-        "session", ForumSession, _l("Forum session"),
-        (("title", _l("Title"), False), ("description", _l("Description"), True)),
-        can_translate=lambda session, user: session.forum.can_manage(user),
-        can_view=lambda session, user: session.can_view(user),
-        url=lambda session: url_for("forums.session_detail", slug=session.forum.slug, session_id=session.id)))
     register_kind(TranslatableKind(
         "resource", Resource, _l("Resource"),
         (("title", _l("Title"), False), ("summary", _l("Summary"), True)),
         can_translate=lambda resource, user: resource.can_edit(user) or (
             is_secretariat(user) and resource.can_view(user)),
         can_view=lambda resource, user: resource.can_view(user),
-        url=lambda resource: url_for("knowledge.resource", resource_id=resource.id)))
-    register_kind(TranslatableKind(
-        "pledge", Pledge, _l("Pledge"),
-        (("title", _l("Title"), False), ("description", _l("Description"), True)),
-        can_translate=lambda pledge, user: pledge.can_edit(user) or is_secretariat(user),
-        can_view=lambda pledge, user: pledge.can_view(user),
-        url=lambda pledge: url_for("commitments.detail", pledge_id=pledge.id)))
+        url=lambda resource: url_for("knowledge.resource", resource_id=resource.id), order=40))

@@ -10,9 +10,6 @@ from flask import Blueprint
 bp = Blueprint("news", __name__, url_prefix="/news", template_folder="templates")
 
 from app.news import routes  # noqa: E402,F401  (registers the views on bp)
-from app.news.gateway import register  # noqa: E402
-
-register()
 
 
 @bp.app_context_processor

@@ -36,4 +36,4 @@ def register() -> None:
         (("title", _l("Title"), False), ("body", _l("Text"), True)),
         can_translate=lambda post, user: post.can_edit(user),
         can_view=lambda post, user: post.can_view(user),
-        url=lambda post: url_for("news.detail", post_id=post.id)))
+        url=lambda post: url_for("news.detail", post_id=post.id), order=60))

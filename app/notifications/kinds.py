@@ -2,8 +2,8 @@
 
 Messages are lazy strings with ``%(name)s`` placeholders filled from the notification's ``params``
 when it is shown, so each person reads it in their own language; nothing translated is stored.
-A feature that notifies adds its kinds here and passes the placeholders as ``notify(..., **params)``
-(``actor`` is filled from ``notify``'s ``actor`` argument).
+A feature that notifies registers its kinds from its gateway.py (:func:`register_kind`) and passes the
+placeholders as ``notify(..., **params)`` (``actor`` is filled from ``notify``'s ``actor`` argument).
 """
 from __future__ import annotations
 
@@ -36,99 +36,24 @@ class Kind:
     subject: LazyString | None = None
     # Added after the message when the named param is not empty (e.g. the reviewer's note).
     appendix: Mapping[str, LazyString] = field(default_factory=dict)
-
-
-def _group_role_labels() -> Mapping:
-    from app.actiongroups.models import GROUP_ROLE_LABELS  # imported late: that feature imports us
-
-    return {getattr(role, "value", role): label for role, label in GROUP_ROLE_LABELS.items()}
+    # Where the preferences page lists it.
+    order: int = 0
 
 
 IMMEDIATELY, DAILY = Delivery.immediately, Delivery.daily
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in [
-    # params: actor, group
-    Kind("group_join_request", _l("Requests to join a group you convene"),
-         _l("%(actor)s asks to join %(group)s"), IMMEDIATELY),
-    # params: actor, group
-    Kind("group_join_accepted", _l("Your request to join a group is accepted"),
-         _l("Your request to join %(group)s was accepted"), IMMEDIATELY),
-    # params: actor, group, message (the convener's explanation, may be empty)
-    Kind("group_join_declined", _l("Your request to join a group is declined"),
-         _l("Your request to join %(group)s was declined: %(message)s"), IMMEDIATELY,
-         message_without={"message": _l("Your request to join %(group)s was declined")},
-         subject=_l("Your request to join %(group)s was declined")),
-    # params: actor, group
-    Kind("group_invitation", _l("Invitations to join a group"),
-         _l("%(actor)s invited you to join %(group)s"), IMMEDIATELY),
-    # params: actor, group, role (a GroupRole value: convener, member, observer)
-    Kind("group_role_changed", _l("Changes to your role in a group"),
-         _l("Your role in %(group)s is now: %(role)s"), IMMEDIATELY,
-         value_labels={"role": _group_role_labels}),
-    # params: actor, thread, group
-    Kind("thread_new", _l("New discussions in your groups"),
-         _l("%(actor)s started “%(thread)s” in %(group)s"), DAILY),
-    # params: actor, thread, group
-    Kind("thread_reply", _l("Replies in discussions you take part in"),
-         _l("%(actor)s replied to “%(thread)s” in %(group)s"), DAILY),
-    # params: actor, thread
-    Kind("mention", _l("Someone mentions you"),
-         _l("%(actor)s mentioned you in “%(thread)s”"), IMMEDIATELY),
-    # params: actor, document, group
-    Kind("document_new", _l("New documents in your groups"),
-         _l("%(actor)s shared the document “%(document)s” in %(group)s"), DAILY),
-    # params: actor, item, group
-    Kind("work_item_assigned", _l("Work items assigned to you"),
-         _l("%(actor)s assigned “%(item)s” to you in %(group)s"), DAILY),
-    # params: actor, pledge
-    Kind("pledge_submitted", _l("Pledges waiting for review (secretariat)"),
-         _l("%(actor)s submitted the pledge “%(pledge)s” for review"), IMMEDIATELY),
-    # params: actor, pledge
-    Kind("pledge_published", _l("Your organisation's pledge is published"),
-         _l("The pledge “%(pledge)s” is published"), IMMEDIATELY),
-    # params: actor, pledge, message (the secretariat's comments)
-    Kind("pledge_returned", _l("Your organisation's pledge is returned for changes"),
-         _l("The pledge “%(pledge)s” was returned for changes: %(message)s"), IMMEDIATELY,
-         message_without={"message": _l("The pledge “%(pledge)s” was returned for changes")},
-         subject=_l("The pledge “%(pledge)s” was returned for changes")),
-    # params: actor, pledge
-    Kind("report_submitted", _l("Progress reports waiting for review (secretariat)"),
-         _l("%(actor)s submitted a progress report on “%(pledge)s”"), IMMEDIATELY),
-    # params: actor, pledge
-    Kind("report_approved", _l("Your progress report is approved"),
-         _l("The progress report on “%(pledge)s” was approved"), IMMEDIATELY),
-    # params: actor, pledge, message (the secretariat's comments)
-    Kind("report_returned", _l("Your progress report is returned for revision"),
-         _l("The progress report on “%(pledge)s” was returned for revision: %(message)s"), IMMEDIATELY,
-         message_without={"message": _l("The progress report on “%(pledge)s” was returned for revision")},
-         subject=_l("The progress report on “%(pledge)s” was returned for revision")),
-    # params: event (the Forum's or the session's title)
-    Kind("forum_waitlist_promoted", _l("A place frees up for you at the Forum"),
-         _l("A place freed up: you are now registered for “%(event)s”"), IMMEDIATELY),
-    # params: consultation
-    Kind("poll_all_answered", _l("Everyone has answered your consultation poll"),
-         _l("Every invitee has answered the poll “%(consultation)s”"), IMMEDIATELY),
-    # params: actor, item, consultation
-    Kind("action_item_assigned", _l("Action items given to you at a meeting"),
-         _l("%(actor)s gave you the action “%(item)s” from “%(consultation)s”"), DAILY),
-    # params: actor, mine, other, organisation, contact (the other side's contact, may be empty),
-    # note (the reviewer's note on the decision, may be empty)
-    Kind("overlap_coordinate", _l("Initiatives the secretariat asks you to coordinate"),
-         _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please coordinate. "
-            "Contact: %(contact)s"),
-         IMMEDIATELY,
-         message_without={"contact": _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please "
-                                        "coordinate. No contact is recorded for it yet.")},
-         subject=_l("Please coordinate: “%(mine)s” and “%(other)s”"),
-         appendix={"note": _l("The reviewer's note: %(note)s")}),
-    # params: mine, other, organisation
-    Kind("overlap_likely", _l("Likely duplicates of your initiatives"),
-         _l("“%(mine)s” looks like a likely duplicate of “%(other)s” (%(organisation)s)"), IMMEDIATELY),
-    # params: actor, other (your initiative), contact, message
-    Kind("overlap_contact", _l("Partners who ask to coordinate with you"),
-         _l("%(actor)s would like to coordinate on “%(other)s”: %(message)s Contact: %(contact)s"), IMMEDIATELY,
-         subject=_l("%(actor)s would like to coordinate on “%(other)s”")),
-]}
+# Filled by the features that notify, from their gateway.py (see :func:`register_kind`), in ``order``.
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: Kind) -> None:
+    """Add a kind of notification (idempotent: registering the same name again replaces it); the
+    preferences page lists the kinds by ``kind.order``."""
+    KINDS[kind.name] = kind
+    ordered = sorted(KINDS.values(), key=lambda k: (k.order, k.name))
+    KINDS.clear()
+    KINDS.update((k.name, k) for k in ordered)
+
 
 UNKNOWN_KIND = _l("You have a new notification")
 

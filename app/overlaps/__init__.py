@@ -5,7 +5,3 @@ from flask import Blueprint
 bp = Blueprint("overlaps", __name__, template_folder="templates")
 
 from app.overlaps import routes  # noqa: E402,F401  (registers the views on bp)
-from app.overlaps.gateway import register as _register_in_the_gateway  # noqa: E402
-
-# The country pages' overlaps and gaps section and the dashboard's overlaps figure (app/knowledge).
-_register_in_the_gateway()

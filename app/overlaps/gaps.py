@@ -14,12 +14,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.actiongroups.models import ActionGroup
-from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
-from app.commitments.models import Pledge, PledgeState
 from app.extensions import db
 from app.i18n import country_name
-from app.members.models import Organisation
 from app.overlaps.initiatives import KINDS, Viewer
 from app.overlaps.models import ACTIVE_STATUSES, ExternalActivity
 from app.sqltools import json_list_contains_any
@@ -80,24 +76,14 @@ def _naming(column, country: str) -> sa.ColumnElement[bool]:
 
 def _selects(viewer: Viewer, kinds, today: date, country: str) -> list[sa.Select]:
     """One SELECT per kind of initiative, all of the same shape (kind, id, title, countries, is_global, areas,
-    organisation), for the active initiatives of ``kinds`` the viewer may see (naming ``country``, if given).
-    Work items: for partners who may read their group's workspace."""
+    organisation), for the active initiatives of ``kinds`` the viewer may see (naming ``country``, if given):
+    each registered kind says which of its rows are active (``InitiativeKind.active``)."""
     selects = []
-    if "pledge" in kinds:
-        selects.append(
-            sa.select(sa.literal("pledge").label("kind"), Pledge.id, Pledge.title, Pledge.countries,
-                      Pledge.is_global, Pledge.areas, Organisation.name.label("organisation"))
-            .join(Organisation, Organisation.id == Pledge.organisation_id)
-            .where(Pledge.state == PledgeState.published, _naming(Pledge.countries, country)))
-    if "work_item" in kinds and viewer.is_partner:
-        query = (sa.select(sa.literal("work_item"), WorkItem.id, WorkItem.title, WorkItem.countries, sa.false(),
-                           WorkItem.areas, sa.func.coalesce(Organisation.name, ActionGroup.name))
-                 .join(ActionGroup, ActionGroup.id == WorkItem.group_id)
-                 .outerjoin(Organisation, Organisation.id == WorkItem.lead_organisation_id)
-                 .where(WorkItem.status.in_([WorkItemStatus.planned, WorkItemStatus.in_progress]),
-                        _naming(WorkItem.countries, country)))
-        readable = ActionGroup.workspace_readable_by(viewer.user)
-        selects.append(query if readable is None else query.where(readable))
+    for name, kind in KINDS.items():
+        if name in kinds and kind.active is not None:
+            query = kind.active(viewer, lambda column: _naming(column, country))
+            if query is not None:
+                selects.append(query)
     if "external_activity" in kinds:
         selects.append(
             sa.select(sa.literal("external_activity"), ExternalActivity.id, ExternalActivity.title,

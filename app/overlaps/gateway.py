@@ -4,7 +4,9 @@ the gateway knows nothing of overlaps:
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): who works on what in the
   country (its row of the gap view: the 8.7 areas no active initiative covers, and the crowded ones), the
   imported external activities there, and, for partners, the overlapping pairs flagged there;
-- **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): overlaps found and resolved per month.
+- **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): overlaps found and resolved per month;
+- **notifications** (:func:`~app.notifications.kinds.register_kind`): likely duplicates, pairs to coordinate,
+  partners asking to coordinate.
 """
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.dedup import Tier
 from app.extensions import db
+from app.notifications.kinds import Kind
+from app.notifications.kinds import register_kind as register_notification_kind
+from app.notifications.models import Delivery
 from app.overlaps import gaps
 from app.overlaps.initiatives import Viewer
 from app.overlaps.models import Decision, FlagStatus, OverlapDecision, OverlapFlag
@@ -91,9 +96,33 @@ def overlaps_per_month(ctx):
                         "decisions of the overlap review taken that month (reverted ones left out)."))
 
 
+# -- notifications ------------------------------------------------------------------------------------------
+def notification_kinds() -> list[Kind]:
+    return [
+        # params: actor, mine, other, organisation, contact (the other side's contact, may be empty),
+        # note (the reviewer's note on the decision, may be empty)
+        Kind("overlap_coordinate", _l("Initiatives the secretariat asks you to coordinate"),
+             _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please coordinate. "
+                "Contact: %(contact)s"),
+             Delivery.immediately,
+             message_without={"contact": _l("“%(mine)s” and “%(other)s” (%(organisation)s) are related: please "
+                                            "coordinate. No contact is recorded for it yet.")},
+             subject=_l("Please coordinate: “%(mine)s” and “%(other)s”"),
+             appendix={"note": _l("The reviewer's note: %(note)s")}, order=200),
+        # params: mine, other, organisation
+        Kind("overlap_likely", _l("Likely duplicates of your initiatives"),
+             _l("“%(mine)s” looks like a likely duplicate of “%(other)s” (%(organisation)s)"), Delivery.immediately,
+             order=210),
+        # params: actor, other (your initiative), contact, message
+        Kind("overlap_contact", _l("Partners who ask to coordinate with you"),
+             _l("%(actor)s would like to coordinate on “%(other)s”: %(message)s Contact: %(contact)s"),
+             Delivery.immediately, subject=_l("%(actor)s would like to coordinate on “%(other)s”"), order=220),
+    ]
+
+
 # -- wiring -------------------------------------------------------------------------------------------------
 def register() -> None:
-    """Plug overlaps into the gateway's registries (called once, from app.overlaps)."""
+    """Plug overlaps into the cross-cutting registries (called by create_app)."""
     from app.knowledge.countries import CountrySection, register_country_section
     from app.knowledge.dashboard import Figure, register_figure
 
@@ -103,3 +132,5 @@ def register() -> None:
                            chart="line", order=95,
                            description=_l("Pairs of initiatives flagged as possible duplicates, and the review's "
                                           "decisions, by month.")))
+    for kind in notification_kinds():
+        register_notification_kind(kind)

@@ -1,37 +1,86 @@
 """Every kind of initiative the detector compares, behind one set of functions: ids, loading, who may
 see one, who owns one, and how to show one.
 
-Kinds: ``pledge`` (app/commitments), ``work_item`` (the action groups' work plans) and
-``external_activity`` (imported from IATI or CSV). An initiative id is ``"<kind>:<primary key>"``.
-Each model gives its own :class:`app.dedup.Initiative` through ``to_initiative()`` and says whether
-the index holds it through ``is_compared``.
+Kinds: ``external_activity`` (imported from IATI or CSV, this package's own) and those the features
+register from their gateway.py (:func:`register_kind`): ``pledge`` (app/commitments) and ``work_item``
+(the action groups' work plans). An initiative id is ``"<kind>:<primary key>"``. Each model gives its
+own :class:`app.dedup.Initiative` through ``to_initiative()`` and says whether the index holds it through
+``is_compared``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
-from app.actiongroups.models import ActionGroup, GroupRole, Membership, Visibility
-from app.actiongroups.workplan.models import WorkItem, WorkItemStatus
-from app.commitments.models import COMPARED_STATES, Pledge
 from app.extensions import db
 from app.members.models import Organisation, User
 from app.overlaps.models import NOT_COMPARED_STATUSES, ExternalActivity, activity_initiative
 from app.policy import is_partner, is_secretariat, is_signed_in
 from app.utils import whole_number
 
-KINDS = ("pledge", "work_item", "external_activity")
-KIND_LABELS = {
-    "pledge": _l("Pledge"),
-    "work_item": _l("Action group work item"),
-    "external_activity": _l("External activity"),
-}
-MODELS = {"pledge": Pledge, "work_item": WorkItem, "external_activity": ExternalActivity}
+
+
+@dataclass(frozen=True)
+class InitiativeKind:
+    """A kind of initiative the detector compares, as the feature that owns it describes it.
+
+    :param compared: () -> which rows of the model the detector's index holds.
+    :param load_options: (light) -> eager loads; ``light`` leaves out the long texts and what only owners need
+        (lists of matches show titles, organisations and places, not descriptions).
+    :param stream_options: eager loads when the whole index is (re)built.
+    :param can_see: (viewer, object) -> the same rule as the feature's own pages, without a query per object.
+    :param url: (object) -> its page.
+    :param card: (object, full) -> how to show it (see :func:`card`).
+    :param owners: (object) -> the people to tell about it, best first (None and repeats are dropped).
+    :param group_id: (object) -> the action group it belongs to (conveners review the pairs involving it).
+    :param active: (viewer, naming) -> a SELECT of its active rows the viewer may see, shaped (kind, id, title,
+        countries, is_global, areas, organisation), ``naming(column)`` the condition on a list of places;
+        None if the viewer sees none (the gap view).
+    :param draft: (form, organisation_id, initiative_id) -> what someone types in its form, as an
+        :class:`app.dedup.Initiative`; None if it has no form the panel reads.
+    """
+
+    name: str
+    label: Any
+    model: Any
+    compared: Callable[[], sa.ColumnElement[bool]]
+    load_options: Callable[[bool], list]
+    can_see: Callable[[Viewer, Any], bool]
+    url: Callable[[Any], str]
+    card: Callable[[Any, bool], Card]
+    owners: Callable[[Any], list] = lambda obj: []
+    group_id: Callable[[Any], int | None] = lambda obj: None
+    active: Callable[[Viewer, Callable], sa.Select | None] | None = None
+    draft: Callable[..., Any] | None = None
+    stream_options: tuple = ()
+    order: int = 0
+
+
+# Registered kinds by name, in ``order``; their labels and models by name (the same order).
+KINDS: dict[str, InitiativeKind] = {}
+KIND_LABELS: dict[str, Any] = {}
+MODELS: dict[str, Any] = {}
+
+
+def register_kind(kind: InitiativeKind) -> None:
+    """Have the detector compare a kind of initiative (idempotent: registering the same name again replaces
+    it)."""
+    KINDS[kind.name] = kind
+    ordered = sorted(KINDS.values(), key=lambda k: (k.order, k.name))
+    for registry, value in ((KINDS, lambda k: k), (KIND_LABELS, lambda k: k.label), (MODELS, lambda k: k.model)):
+        registry.clear()
+        registry.update((k.name, value(k)) for k in ordered)
+
+
+def kind_of(obj) -> InitiativeKind | None:
+    """The registered kind of an initiative's model object."""
+    return next((kind for kind in KINDS.values() if isinstance(obj, kind.model)), None)
 
 
 def kind_label(kind: str, label=str) -> str:
@@ -58,18 +107,7 @@ def is_initiative_id(value: str) -> bool:
     return True
 
 
-def _options(kind: str, light: bool) -> list:
-    """Eager loads for each kind; ``light`` leaves out the long texts and what only owners need (lists of
-    matches show titles, organisations and places, not descriptions)."""
-    if kind == "pledge":
-        options = [so.joinedload(Pledge.organisation), so.selectinload(Pledge.partners)]
-        if light:
-            return [*options, so.defer(Pledge.description), so.defer(Pledge.contribution),
-                    so.defer(Pledge.resources_in_kind), so.defer(Pledge.search_text), so.defer(Pledge.review_comment)]
-        return [*options, so.joinedload(Pledge.coordinator)]
-    if kind == "work_item":
-        options = [so.joinedload(WorkItem.group), so.joinedload(WorkItem.lead_organisation)]
-        return [*options, so.defer(WorkItem.description)] if light else [*options, so.joinedload(WorkItem.responsible)]
+def _activity_options(light: bool) -> list:
     if light:
         return [so.defer(ExternalActivity.description), so.defer(ExternalActivity.participating_orgs),
                 so.defer(ExternalActivity.contact), so.defer(ExternalActivity.regions),
@@ -95,7 +133,7 @@ def load(ids: Iterable[str], session: so.Session | None = None, *, light: bool =
         model = MODELS[kind]
         for start in range(0, len(pks), 900):  # under every database's bind-parameter limit
             chunk = pks[start:start + 900]
-            query = sa.select(model).where(model.id.in_(chunk)).options(*_options(kind, light))
+            query = sa.select(model).where(model.id.in_(chunk)).options(*KINDS[kind].load_options(light))
             for obj in session.scalars(query):
                 found[obj.initiative_id] = obj
     return found
@@ -107,11 +145,7 @@ def load_one(initiative_id: str) -> object | None:
 
 def compared_where(kind: str) -> sa.ColumnElement[bool]:
     """Which rows of one kind the detector's index holds."""
-    if kind == "pledge":
-        return Pledge.state.in_(COMPARED_STATES)
-    if kind == "work_item":
-        return WorkItem.status != WorkItemStatus.dropped
-    return ExternalActivity.status.not_in(NOT_COMPARED_STATUSES)
+    return KINDS[kind].compared()
 
 
 def iter_compared(session: so.Session, batch: int = 1000) -> Iterator:
@@ -126,9 +160,8 @@ def iter_compared(session: so.Session, batch: int = 1000) -> Iterator:
                                        .order_by(model.id).limit(batch)).all()
                 found = [activity_initiative(row) for row in rows]
             else:
-                query = sa.select(model).where(*where).order_by(model.id).limit(batch)
-                if kind == "pledge":
-                    query = query.options(so.selectinload(Pledge.partners))
+                query = (sa.select(model).where(*where).order_by(model.id).limit(batch)
+                         .options(*KINDS[kind].stream_options))
                 rows = session.scalars(query).all()
                 found = [row.to_initiative() for row in rows]
             if not rows:
@@ -154,13 +187,10 @@ class Viewer:
     @classmethod
     def of(cls, user) -> Viewer:
         viewer = cls(user)
-        if is_signed_in(user):
-            for group_id, role, archived in db.session.execute(
-                    sa.select(Membership.group_id, Membership.role, ActionGroup.is_archived)
-                    .join(ActionGroup, ActionGroup.id == Membership.group_id).where(Membership.user_id == user.id)):
+        if is_signed_in(user) and GROUP_ROLES:
+            for group_id, is_convener in GROUP_ROLES[0](user):
                 viewer.member_groups.add(group_id)
-                # ActionGroup.is_convened_by, preloaded: an archived group has no one convening it.
-                if role is GroupRole.convener and not archived and is_partner(user):
+                if is_convener:
                     viewer.convened_groups.add(group_id)
         return viewer
 
@@ -175,21 +205,24 @@ class Viewer:
     def can_see(self, obj) -> bool:
         """The same rules as each feature's pages (``Pledge.can_view``, ``ActionGroup.can_view_workspace``),
         without a query per object."""
-        if isinstance(obj, Pledge):
-            if obj.is_public:
-                return True
-            if not self.is_partner:
-                return False
-            return self.is_secretariat or self.user.organisation_id in {obj.organisation_id, *obj.partner_ids}
-        if isinstance(obj, WorkItem):
-            if self.is_secretariat:
-                return True
-            if not self.is_partner:
-                return False
-            return obj.group_id in self.member_groups or obj.group.visibility is Visibility.partners
-        if isinstance(obj, ExternalActivity):
-            return True
-        return False
+        kind = kind_of(obj)
+        return kind is not None and kind.can_see(self, obj)
+
+
+# (user) -> the (group id, is convener) pairs of the groups the user belongs to: one query, given by the
+# action groups' gateway (set_group_roles); without it a viewer belongs to no group.
+GROUP_ROLES: list[Callable[[Any], Iterable[tuple[int, bool]]]] = []
+
+
+def set_group_roles(source: Callable[[Any], Iterable[tuple[int, bool]]]) -> None:
+    GROUP_ROLES[:] = [source]
+
+
+def convened_group_ids(user) -> set[int]:
+    """The action groups ``user`` convenes (one query)."""
+    if not is_signed_in(user) or not GROUP_ROLES:
+        return set()
+    return {group_id for group_id, is_convener in GROUP_ROLES[0](user) if is_convener}
 
 
 # -- how to show one -------------------------------------------------------------------------------------
@@ -219,31 +252,16 @@ class Card:
 
 
 def url_of(obj) -> str:
-    if isinstance(obj, Pledge):
-        return f"/pledges/{obj.id}"
-    if isinstance(obj, WorkItem):
-        return f"/actiongroups/{obj.group.slug}/workplan/{obj.id}"
-    return f"/activities/{obj.id}"
+    return kind_of(obj).url(obj)
 
 
 def card(obj, *, full: bool = True) -> Card:
     """How to show an initiative; ``full=False`` for lists (no description, which a light load skips, and
     no state or source, which lists do not show)."""
-    if isinstance(obj, Pledge):
-        return Card(id=obj.initiative_id, kind="pledge", title=obj.title, url=url_of(obj),
-                    organisation=obj.organisation.name, organisation_url=f"/organisations/{obj.organisation_id}",
-                    description=(obj.description or "") if full else "", countries=tuple(obj.countries or ()),
-                    is_global=obj.is_global, start=obj.start_date, end=obj.end_date, areas=tuple(obj.areas or ()),
-                    target_groups=tuple(obj.target_groups or ()), state=obj.state_label if full else "")
-    if isinstance(obj, WorkItem):
-        org = obj.lead_organisation
-        return Card(id=obj.initiative_id, kind="work_item", title=obj.title, url=url_of(obj),
-                    organisation=org.name if org else obj.group.name,
-                    organisation_url=f"/organisations/{org.id}" if org else f"/actiongroups/{obj.group.slug}",
-                    description=(obj.description or "") if full else "", countries=tuple(obj.countries or ()),
-                    is_global=False,
-                    start=obj.start_date, end=obj.due_date, areas=tuple(obj.areas or ()), target_groups=(),
-                    state=obj.status_label if full else "", source=obj.group.name)
+    return kind_of(obj).card(obj, full)
+
+
+def _activity_card(obj: ExternalActivity, full: bool) -> Card:
     return Card(id=obj.initiative_id, kind="external_activity", title=obj.title, url=url_of(obj),
                 organisation=obj.organisation_name, organisation_url=None,
                 description=(obj.description or "") if full else "",
@@ -254,21 +272,15 @@ def card(obj, *, full: bool = True) -> Card:
 
 def group_id_of(obj) -> int | None:
     """The action group a work item belongs to (conveners review the pairs involving their items)."""
-    return obj.group_id if isinstance(obj, WorkItem) else None
+    return kind_of(obj).group_id(obj)
 
 
 # -- who owns one ----------------------------------------------------------------------------------------
 def owners(obj) -> list[User]:
     """The people to tell about an initiative: a pledge's coordinating focal point and its author; a work
     item's person responsible and its author, else the group's conveners. Imported activities have none."""
-    people: list[User | None] = []
-    if isinstance(obj, Pledge):
-        people = [obj.coordinator, obj.created_by]
-    elif isinstance(obj, WorkItem):
-        people = [obj.responsible, obj.created_by]
-        if not any(people):
-            people = list(db.session.scalars(sa.select(User).join(Membership, Membership.user_id == User.id).where(
-                Membership.group_id == obj.group_id, Membership.role == GroupRole.convener).order_by(User.id)))
+    kind = kind_of(obj)
+    people: list[User | None] = list(kind.owners(obj)) if kind is not None else []
     seen: dict[int, User] = {}
     for person in people:
         if person is not None and person.is_approved and person.id not in seen:
@@ -312,3 +324,9 @@ def organisation_names(keys: Iterable[str]) -> dict[str, str]:
         if key not in names:
             names[key] = key.split(":", 1)[1] if ":" in key else key
     return names
+
+
+register_kind(InitiativeKind(
+    "external_activity", _l("External activity"), ExternalActivity,
+    compared=lambda: ExternalActivity.status.not_in(NOT_COMPARED_STATUSES), load_options=_activity_options,
+    can_see=lambda viewer, obj: True, url=lambda obj: f"/activities/{obj.id}", card=_activity_card, order=30))

@@ -62,7 +62,7 @@ def check():
     """
     _require(is_partner(current_user))
     kind = request.args.get("kind", "")
-    if kind not in drafts.FORM_KINDS:
+    if kind not in drafts.form_kinds():
         abort(400)
     edited = _edited(kind, request.args.get("id"))
     organisation_id = edited.organisation_id if kind == "pledge" and edited is not None \

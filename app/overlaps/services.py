@@ -425,10 +425,8 @@ def clear_flags_of(initiative_id: str, *, now: datetime) -> int:
 
 # -- reviewing ---------------------------------------------------------------------------------------------
 def convened_groups(user) -> set[int]:
-    """The action groups ``user`` convenes, archived ones left out (ActionGroup.is_convened_by; one query)."""
-    from app.actiongroups.models import ActionGroup
-
-    return set(db.session.scalars(ActionGroup.convened_ids(user)))
+    """The action groups ``user`` convenes (one query)."""
+    return initiatives.convened_group_ids(user)
 
 
 def can_review_overlaps(user) -> bool:

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from app.commitments.demo_bulk import seed_many_pledges
 from app.extensions import db
-from app.knowledge.demo import seed_many_resources
+from app.demo_knowledge import seed_many_resources
 from app.knowledge.search import rebuild_index
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from app import feature_gateways
 from app.extensions import db
 from app.mail import SUBJECT_MAX, subject_line
 from app.notifications.kinds import KINDS
 from app.notifications.services import notify, set_preferences
+
+# The features register their kinds when an app is made; the parameters are collected before any is.
+for _gateway in feature_gateways():
+    _gateway.register()
 
 LONG = "Lorem ipsum dolor sit amet, consectetur adipiscing elit " * 10  # 560 characters of free text
 

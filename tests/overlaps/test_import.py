@@ -211,7 +211,7 @@ def test_imported_activities_are_listed_searchable_and_marked_read_only(client, 
 
 
 def test_the_demo_file_imports_cleanly(app):
-    from app.overlaps.demo import DEMO_IATI
+    from app.demo_overlaps import DEMO_IATI
 
     report = importing.run_import([DEMO_IATI], kind="iati")
     assert (report.created, report.skipped, report.warnings) == (10, [], [])

@@ -5,23 +5,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.i18n import DOCUMENT_LANGUAGES  # the list the library's resources share
 from app.types import UTCDateTime
 from app.utils import utcnow
 
-# The language a document is written in (ISO 639-1), from a short list: the UN languages and Portuguese.
-DOCUMENT_LANGUAGES = {
-    "en": _l("English"),
-    "fr": _l("French"),
-    "es": _l("Spanish"),
-    "ar": _l("Arabic"),
-    "ru": _l("Russian"),
-    "zh": _l("Chinese"),
-    "pt": _l("Portuguese"),
-    "other": _l("Another language"),
-}
 
 
 class Document(db.Model):

@@ -1,5 +1,6 @@
-"""Demo content for overlaps (``flask seed-demo``): a pledge that duplicates another partner's, a work item
-that overlaps a pledge, invented IATI activities (``demo/iati-demo.xml``), the index, the flagged pairs,
+"""Demo content for overlaps (``flask seed-demo``; beside the other demo modules, as it fills pledges and work
+items too): a pledge that duplicates another partner's, a work item that overlaps a pledge, invented IATI
+activities (``app/overlaps/demo/iati-demo.xml``), the index, the flagged pairs,
 and one decision, so the panels, the initiative pages, the review queue and the gap view show something.
 
 Safe to run again: pledges and work items are found by title, the import is idempotent, a decided pair
@@ -27,7 +28,7 @@ from app.overlaps.models import Decision, FlagStatus, OverlapFlag
 from app.overlaps.services import decide
 from app.utils import search_text_of, utcnow
 
-DEMO_IATI = Path(__file__).parent / "demo" / "iati-demo.xml"
+DEMO_IATI = Path(__file__).parent / "overlaps" / "demo" / "iati-demo.xml"
 
 # A pledge of the Chamber of Commerce of the Coast that does what the Cocoa Sourcing Collective's pledge
 # "Child labour monitoring and remediation for 50,000 cocoa farmers" already does: a likely duplicate.

@@ -1,5 +1,6 @@
 """Demo content of the knowledge gateway (``flask seed-demo``): resources, a curator, citations, Pathfinder
-countries with roadmaps and milestones, and the illustrative indicator sample.
+countries with roadmaps and milestones, and the illustrative indicator sample (beside the other demo
+modules, as it cites pledges and action groups).
 
 Everything is invented (titles say "(demo)"); the indicator values are the sample file's, marked
 illustrative. Running it again adds nothing: resources are keyed by title, countries by code.
@@ -22,7 +23,7 @@ from app.knowledge.models import (
 from app.members.models import Organisation, User
 from app.utils import fold, utcnow
 
-SAMPLE = Path(__file__).resolve().parent / "data" / "indicators-sample.csv"
+SAMPLE = Path(__file__).resolve().parent / "knowledge" / "data" / "indicators-sample.csv"
 CURATOR_EMAIL = "focal@ilsr.example.org"
 
 # title, type, areas, countries, language, year, publisher acronym (or name), summary, state
