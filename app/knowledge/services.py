@@ -27,6 +27,7 @@ from app.knowledge.models import (
     RoadmapMilestone, is_curator,
 )
 from app.members.models import Organisation, OrganisationStatus, User
+from app.notifications.services import notify
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
 from app.uploads import StoredFile, delete_stored
@@ -190,6 +191,7 @@ def publish_resource(curator: User, resource: Resource, *, now: datetime | None 
     resource.review_comment, resource.reviewed_by_id, resource.updated_at = "", curator.id, now
     record(curator, "resource.publish", resource)
     events.reindex_later(resource)
+    _tell_submitter(curator, resource, "resource_published", now)
 
 
 def return_resource(curator: User, resource: Resource, comment: str, *, now: datetime | None = None) -> None:
@@ -206,6 +208,23 @@ def return_resource(curator: User, resource: Resource, comment: str, *, now: dat
     resource.reviewed_by_id, resource.updated_at = curator.id, now
     record(curator, "resource.return", resource, comment=comment)
     events.reindex_later(resource)
+    _tell_submitter(curator, resource, "resource_returned", now, message=comment)
+
+
+def resource_url(resource: Resource) -> str:
+    """The resource's page, as a path inside the Hub (for notifications; works outside a request too)."""
+    return f"/library/{resource.id}"
+
+
+def _tell_submitter(curator: User, resource: Resource, kind: str, now: datetime, **params) -> None:
+    """Tell the person who submitted the resource what the curator decided (in the Hub, and by e-mail as
+    their preferences say); nobody when the submitter is gone or is the curator."""
+    submitter = resource.submitted_by
+    if submitter is None:
+        return
+    # A resource may be returned, edited and returned again: each decision is its own notification.
+    notify(submitter, kind, key=f"{kind}:{resource.id}:{now.isoformat()}:user:{submitter.id}",
+           url=resource_url(resource), actor=curator, now=now, resource=resource.title, **params)
 
 
 def archive_resource(curator: User, resource: Resource, *, now: datetime | None = None) -> None:

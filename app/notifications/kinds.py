@@ -111,6 +111,14 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in [
     # params: actor, item, consultation
     Kind("action_item_assigned", _l("Action items given to you at a meeting"),
          _l("%(actor)s gave you the action “%(item)s” from “%(consultation)s”"), DAILY),
+    # params: actor, resource (its title)
+    Kind("resource_published", _l("Your library resources are published"),
+         _l("Your resource “%(resource)s” was published in the library"), IMMEDIATELY),
+    # params: actor, resource (its title), message (the curator's reason, sent to the person)
+    Kind("resource_returned", _l("Your library resources are returned with comments"),
+         _l("Your resource “%(resource)s” was returned to you for changes: %(message)s"), IMMEDIATELY,
+         message_without={"message": _l("Your resource “%(resource)s” was returned to you for changes")},
+         subject=_l("Your resource “%(resource)s” was returned to you for changes")),
     # params: actor, mine, other, organisation, contact (the other side's contact, may be empty),
     # note (the reviewer's note on the decision, may be empty)
     Kind("overlap_coordinate", _l("Initiatives the secretariat asks you to coordinate"),
