@@ -14,8 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app import audit, events
-from app.admin import bp
-from app.audit import AuditEntry
+from app.admin import audit_view, bp
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, ReasonForm, run_service
@@ -24,7 +23,7 @@ from app.members.decorators import admin_required
 from app.members.forms import InviteForm
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.members.routes import active_organisations
-from app.utils import fold, id_number, is_safe_next, like_pattern
+from app.utils import fold, id_number, is_safe_next, like_pattern, page_number
 
 
 def _back(default: str):
@@ -192,13 +191,11 @@ def invite():
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    query = sa.select(AuditEntry).options(so.joinedload(AuditEntry.actor))
-    action = request.args.get("action", "").strip()[:60]
-    if action:
-        query = query.where(AuditEntry.action.like(like_pattern(action)[1:], escape="\\"))
-    page = db.paginate(query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
-                       per_page=50, error_out=False)
-    return render_template("admin/audit.html", page=page, action=action)
+    """Who did what, newest first: actions in words, objects linked, filtered by person, action and dates."""
+    filters = audit_view.AuditFilters.from_args(request.args)
+    page = db.paginate(filters.query(), page=page_number(request.args.get("page")), per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, rows=audit_view.rows_of(list(page.items)),
+                           filters=filters, actors=audit_view.actor_choices(), actions=audit_view.action_choices())
 
 
 _EML_NAME = re.compile(r"^[0-9T]+-[0-9a-f]{8}\.eml$")
