@@ -191,6 +191,7 @@ ROUTES: dict[str, ObjectRoute] = {
     "Registration": ObjectRoute(lambda o: f"/forums/{o.forum.slug}/participants", ("forum",)),
     "Consultation": ObjectRoute(lambda o: f"/forums/consultations/{o.id}"),
     "Resource": ObjectRoute(lambda o: f"/library/{o.id}"),
+    "ImportJob": ObjectRoute(lambda o: f"/admin/imports/{o.id}"),
 }
 # Objects that stand for two initiatives ("pledge:61 ~ pledge:62"): both sides are shown by name.
 PAIRS = {"OverlapFlag", "InitiativeLink"}
@@ -223,7 +224,7 @@ def _model(class_name: str):
 
 
 def _name_of(obj, fallback: str) -> str:
-    for attribute in ("title", "full_name", "name"):
+    for attribute in ("title", "full_name", "name", "file_name"):
         value = getattr(obj, attribute, None)
         if isinstance(value, str) and value.strip():
             return value
