@@ -91,6 +91,8 @@ class Config:
     UPLOAD_ALLOWED_TYPES = tuple(os.environ.get("UPLOAD_ALLOWED_TYPES", "pdf,doc,docx,xls,xlsx,ppt,pptx,odt,ods,odp,"
                                                 "png,jpg,jpeg,gif,webp,csv,txt").replace(" ", "").lower().split(","))
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # per file; a request is capped by MAX_CONTENT_LENGTH
+    # The secretariat's upload of activities to import (IATI XML or CSV); a request is capped by MAX_CONTENT_LENGTH.
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
     NEWS_IMAGE_MAX_BYTES = _int("NEWS_IMAGE_MAX_BYTES", 2 * 1024 * 1024)  # the image of a news post (app/news)
     # How long each process keeps the announcements it read (app/announcements): the banner's only query.
     ANNOUNCEMENT_QUIET_SECONDS = _int("ANNOUNCEMENT_QUIET_SECONDS", 60)

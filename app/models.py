@@ -5,6 +5,7 @@ import app.actiongroups.documents.models  # noqa: F401
 import app.actiongroups.workplan.models  # noqa: F401
 from app.actiongroups.models import ActionGroup, Activity, JoinRequest, Membership  # noqa: F401
 from app.api.models import ApiToken  # noqa: F401
+from app.admin.imports import ImportJob  # noqa: F401
 from app.audit import AuditEntry  # noqa: F401
 from app.events import OutboxEvent  # noqa: F401
 from app.members.models import Organisation, User  # noqa: F401

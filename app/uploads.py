@@ -77,6 +77,7 @@ MIME_TYPES = {
     "webp": "image/webp",
     "csv": "text/csv",
     "txt": "text/plain",
+    "xml": "application/xml",   # IATI activity files (the secretariat's import)
 }
 # What filetype names a format -> the extensions a file of that format may carry.
 _EXTENSIONS_OF_GUESS = {"jpg": {"jpg", "jpeg"}, "apng": {"png"}}
@@ -154,6 +155,19 @@ def _zip_kind(path: Path) -> str | None:
     return None
 
 
+_XML_START = re.compile(r"<(\?xml\b|!--|[A-Za-z_])")
+
+
+def looks_like_xml(head: bytes) -> bool:
+    """Whether a file's first bytes start an XML document (UTF-8, or UTF-16 with its byte-order mark; what
+    comes next is the parser's business)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head[:512].decode("utf-16", errors="ignore")
+    else:
+        text = head[:512].removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+    return bool(_XML_START.match(text.lstrip()))
+
+
 def detect_extensions(head: bytes, path: Path, *, is_text: bool) -> set[str]:
     """The extensions the file's bytes allow (empty when the format is unknown).
 
@@ -164,6 +178,8 @@ def detect_extensions(head: bytes, path: Path, *, is_text: bool) -> set[str]:
     # UTF-8 text without NUL bytes is text, whatever its first bytes look like ("BMW,2024" is not a
     # bitmap); it is always served as text/plain or text/csv, as an attachment.
     text = set(_TEXT_EXTENSIONS) if is_text else set()
+    if looks_like_xml(head):
+        return text | {"xml"}
     guess = filetype.guess(head)
     name = guess.extension if guess else None
     if name in ("docx", "xlsx", "pptx", "odt", "ods", "odp", "zip", "epub") or (
@@ -260,13 +276,25 @@ def _still_text(decoder, chunk: bytes) -> bool:
     return True
 
 
+def _other_text(head: bytes) -> bool:
+    """Whether a file no known format claims reads as text: UTF-16 with its byte-order mark, or 8-bit text
+    without NUL bytes."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return b"\x00" not in head
+
+
 def store_upload(file_storage: FileStorage | None, *, allowed: Iterable[str] | None = None,
-                 max_bytes: int | None = None, field: str | None = "file") -> StoredFile:
+                 max_bytes: int | None = None, field: str | None = "file",
+                 any_text_encoding: bool = False) -> StoredFile:
     """Check an uploaded file and write it under UPLOAD_DIR.
 
     :param allowed: extensions accepted (default ``UPLOAD_ALLOWED_TYPES``), among :data:`MIME_TYPES`.
     :param max_bytes: the largest file accepted (default ``UPLOAD_MAX_BYTES``).
     :param field: the form field that errors belong to.
+    :param any_text_encoding: accept a .csv or .txt file that is text in another encoding than UTF-8
+        (UTF-16 with its byte-order mark, Windows-1252...: a reader that decodes it, as the activity
+        import does): one that no known binary format claims.
     :return: the stored file; the caller records it in the database (see :func:`stored_upload`).
     :raises UploadRejected: no file, a type not allowed, an empty or too large file, bytes that do
         not match the extension, or a disk that refused the write. Nothing is left on disk then.
@@ -316,6 +344,8 @@ def store_upload(file_storage: FileStorage | None, *, allowed: Iterable[str] | N
         if size == 0:
             raise UploadRejected(_("The file is empty. Choose the right file and upload it again."), field=field)
         detected = detect_extensions(head, Path(temp_name), is_text=is_text)
+        if any_text_encoding and extension in _TEXT_EXTENSIONS and not detected and _other_text(head):
+            detected = {extension}
         if extension not in detected:
             if extension in _TEXT_EXTENSIONS and not detected:
                 message = _("The file is not plain UTF-8 text. Save it as UTF-8 text (for a spreadsheet: "

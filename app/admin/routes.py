@@ -8,23 +8,24 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app import audit, events
-from app.admin import bp
-from app.audit import AuditEntry
+from app.admin import audit_view, bp, imports
+from app.admin.forms import ImportForm
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import EmptyForm, ReasonForm, run_service
+from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
 from app.members import services
 from app.members.decorators import admin_required
 from app.members.forms import InviteForm
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.members.routes import active_organisations
-from app.utils import fold, id_number, is_safe_next, like_pattern
+from app.uploads import size_text
+from app.utils import fold, id_number, is_safe_next, like_pattern, page_number
 
 
 def _back(default: str):
@@ -192,13 +193,44 @@ def invite():
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    query = sa.select(AuditEntry).options(so.joinedload(AuditEntry.actor))
-    action = request.args.get("action", "").strip()[:60]
-    if action:
-        query = query.where(AuditEntry.action.like(like_pattern(action)[1:], escape="\\"))
-    page = db.paginate(query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
-                       per_page=50, error_out=False)
-    return render_template("admin/audit.html", page=page, action=action)
+    """Who did what, newest first: actions in words, objects linked, filtered by person, action and dates."""
+    filters = audit_view.AuditFilters.from_args(request.args)
+    page = db.paginate(filters.query(), page=page_number(request.args.get("page")), per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, rows=audit_view.rows_of(list(page.items)),
+                           filters=filters, actors=audit_view.actor_choices(), actions=audit_view.action_choices())
+
+
+REFRESH_SECONDS = 3  # how often the page of an import still running reloads itself
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@admin_required
+def imports_page():
+    """Upload a file of activities (IATI XML or CSV) for the worker to import; the latest imports."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            job = imports.start_import(current_user, form.file.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            flash(_("The file was received: the import runs in the background. This page follows it."), "success")
+            return redirect(url_for("admin.import_job", job_id=job.id))
+    return render_template("admin/imports.html", form=form, jobs=imports.recent_jobs(),
+                           max_size=size_text(current_app.config["IMPORT_MAX_BYTES"]))
+
+
+@bp.route("/imports/<int:job_id>")
+@admin_required
+def import_job(job_id: int):
+    """Where an import stands; while it runs the page reloads itself (no script needed)."""
+    job = _get_or_404(imports.ImportJob, job_id)
+    response = make_response(render_template("admin/import_job.html", job=job, outcomes=imports.OUTCOME_LABELS,
+                                             size=size_text(job.file_size), refresh_seconds=REFRESH_SECONDS))
+    if not job.is_finished:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 _EML_NAME = re.compile(r"^[0-9T]+-[0-9a-f]{8}\.eml$")

@@ -17,10 +17,13 @@ from app.knowledge import (  # noqa: E402,F401  (each module registers its views
 from app.knowledge.countries import register_builtin_sections  # noqa: E402
 from app.knowledge.dashboard import register_builtin_figures  # noqa: E402
 from app.knowledge.search_sources import register_sources  # noqa: E402
-from app.knowledge.services import published_by_organisation  # noqa: E402
+from app.knowledge.services import notification_kinds, published_by_organisation  # noqa: E402
 from app.members.overview import register_organisation_list  # noqa: E402
+from app.notifications.kinds import register_kind as register_notification_kind  # noqa: E402
 
 register_sources()
 register_builtin_sections()
 register_builtin_figures()
 register_organisation_list("resources", published_by_organisation)  # on each organisation's page
+for _kind in notification_kinds():
+    register_notification_kind(_kind)

@@ -121,7 +121,11 @@ def _run(form: ResourceForm, resource: Resource | None, stored):
 def submit():
     if not may_submit_resource(current_user):
         abort(403)
-    form = ResourceForm(publishers=_publishers())
+    publishers = _publishers()
+    form = ResourceForm(publishers=publishers)
+    if request.method == "GET" and any(o.id == current_user.organisation_id for o in publishers):
+        # Most resources are published by the organisation of the person who adds them.
+        form.publisher_id.data = current_user.organisation_id
     if form.validate_on_submit():
         resource = _save(form, None)
         if resource is not None:
@@ -140,7 +144,7 @@ def edit_resource(resource_id: int):
     form = ResourceForm(obj=resource if request.method == "GET" else None, publishers=_publishers(),
                         with_remove=resource.has_file)
     if request.method == "GET":
-        form.publisher_id.data = str(resource.publisher_id) if resource.publisher_id else ""
+        form.publisher_id.data = resource.publisher_id
     if form.validate_on_submit() and _save(form, resource) is not None:
         flash(_("The resource was saved."), "success")
         return redirect(url_for(".resource", resource_id=resource.id))

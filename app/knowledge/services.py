@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import events
 from app.actiongroups.models import ActionGroup
@@ -28,6 +29,9 @@ from app.knowledge.models import (
 from app.members.models import Organisation, OrganisationStatus, User
 from app.members.overview import listing
 from app.policy import has_organisation, is_partner, is_secretariat, may_submit_resource
+from app.notifications.kinds import Kind
+from app.notifications.models import Delivery
+from app.notifications.services import notify
 from app.sqltools import json_list_contains_any
 from app.taxonomy import clean_areas, expand_regions
 from app.uploads import StoredFile, delete_later
@@ -179,6 +183,7 @@ def publish_resource(curator: User, resource: Resource, *, now: datetime | None 
     resource.review_comment, resource.reviewed_by_id, resource.updated_at = "", curator.id, now
     record(curator, "resource.publish", resource)
     events.reindex_later(resource)
+    _tell_submitter(curator, resource, "resource_published", now)
 
 
 def return_resource(curator: User, resource: Resource, comment: str, *, now: datetime | None = None) -> None:
@@ -195,6 +200,23 @@ def return_resource(curator: User, resource: Resource, comment: str, *, now: dat
     resource.reviewed_by_id, resource.updated_at = curator.id, now
     record(curator, "resource.return", resource, comment=comment)
     events.reindex_later(resource)
+    _tell_submitter(curator, resource, "resource_returned", now, message=comment)
+
+
+def resource_url(resource: Resource) -> str:
+    """The resource's page, as a path inside the Hub (for notifications; works outside a request too)."""
+    return f"/library/{resource.id}"
+
+
+def _tell_submitter(curator: User, resource: Resource, kind: str, now: datetime, **params) -> None:
+    """Tell the person who submitted the resource what the curator decided (in the Hub, and by e-mail as
+    their preferences say); nobody when the submitter is gone or is the curator."""
+    submitter = resource.submitted_by
+    if submitter is None:
+        return
+    # A resource may be returned, edited and returned again: each decision is its own notification.
+    notify(submitter, kind, key=f"{kind}:{resource.id}:{now.isoformat()}:user:{submitter.id}",
+           url=resource_url(resource), actor=curator, now=now, resource=resource.title, **params)
 
 
 def archive_resource(curator: User, resource: Resource, *, now: datetime | None = None) -> None:
@@ -483,3 +505,17 @@ def remove_pathfinder(admin: User, country_code: str) -> None:
         raise DomainError(_("This country is not a Pathfinder country."))
     record(admin, "pathfinder.remove", country)
     db.session.delete(country)
+
+
+def notification_kinds() -> list[Kind]:
+    """What the library tells the person who submitted a resource (registered by app/knowledge/__init__.py)."""
+    return [
+        # params: actor, resource (its title)
+        Kind("resource_published", _l("Your library resources are published"),
+             _l("Your resource “%(resource)s” was published in the library"), Delivery.immediately, order=193),
+        # params: actor, resource (its title), message (the curator's reason, sent to the person)
+        Kind("resource_returned", _l("Your library resources are returned with comments"),
+             _l("Your resource “%(resource)s” was returned to you for changes: %(message)s"), Delivery.immediately,
+             message_without={"message": _l("Your resource “%(resource)s” was returned to you for changes")},
+             subject=_l("Your resource “%(resource)s” was returned to you for changes"), order=196),
+    ]

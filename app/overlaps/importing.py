@@ -151,6 +151,9 @@ class ImportReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)   # (where, why)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (where, what was left out)
     changed_ids: list[str] = field(default_factory=list)
+    # What became of each stored record, (where, outcome, identifier) with outcome "created", "updated" or
+    # "unchanged", in the order read; kept only when a caller asks (a list), not by the command line.
+    outcomes: list[tuple[str, str, str]] | None = None
 
     @property
     def read(self) -> int:
@@ -253,6 +256,7 @@ def store(batch: list[tuple[Record, str]], *, source: str, source_name: str, rep
         if activity is not None:
             if activity.content_hash == digest:
                 report.unchanged += 1
+                _outcome(report, where, "unchanged", identifier)
                 continue
             if (activity.last_updated_at and record.last_updated_at
                     and record.last_updated_at < activity.last_updated_at):
@@ -260,11 +264,13 @@ def store(batch: list[tuple[Record, str]], *, source: str, source_name: str, rep
                                               f"(last updated {record.last_updated_at:%Y-%m-%d})"))
                 continue
             report.updated += 1
+            _outcome(report, where, "updated", identifier)
         else:
             activity = ExternalActivity(identifier=identifier, imported_at=now)
             db.session.add(activity)
             new_rows.append(activity)
             report.created += 1
+            _outcome(report, where, "created", identifier)
         for name in ("title", "description", "reporting_org_ref", "reporting_org_name", "countries", "regions",
                      "start_date", "end_date", "status", "areas", "target_groups", "sdg_targets",
                      "participating_orgs", "contact", "url", "language", "last_updated_at"):
@@ -283,6 +289,11 @@ def store(batch: list[tuple[Record, str]], *, source: str, source_name: str, rep
     db.session.flush()
     if stored:
         report.links += replace_links(stored, new_ids={a.id for a in new_rows})
+
+
+def _outcome(report: ImportReport, where: str, outcome: str, identifier: str) -> None:
+    if report.outcomes is not None:
+        report.outcomes.append((where, outcome, identifier))
 
 
 def replace_links(stored: list[tuple[ExternalActivity, Record]], *, new_ids: set[int] = frozenset()) -> int:
@@ -608,6 +619,30 @@ def parse_csv_row(row: dict[str, str], where: str, report: ImportReport) -> Reco
     return _finish(record, where, report)
 
 
+REQUIRED_CSV_COLUMNS = ("identifier", "title")
+
+
+def missing_columns(fields: Iterable[str]) -> list[str]:
+    """The required CSV columns that a header (names in lower case) lacks."""
+    fields = set(fields)
+    return [c for c in REQUIRED_CSV_COLUMNS if c not in fields]
+
+
+def csv_header(data: bytes, name: str) -> list[str] | None:
+    """The column names (lower case) of a CSV file's first line, read as the import reads them, from the
+    file's first bytes; None when it is not readable CSV."""
+    text = _decode(data[:4096], name, ImportReport())
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        row = next(csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), dialect=dialect), [])
+    except csv.Error:
+        return None
+    return [(f or "").strip().lower() for f in row]
+
+
 def _csv_records(path: Path, report: ImportReport, on_read) -> Iterator[tuple[Record, str]]:
     data = path.read_bytes()
     if on_read:
@@ -624,7 +659,7 @@ def _csv_records(path: Path, report: ImportReport, on_read) -> Iterator[tuple[Re
         report.skipped.append((path.name, f"not a readable CSV file ({exc})"))
         return
     reader.fieldnames = fields
-    missing = [c for c in ("identifier", "title") if c not in fields]
+    missing = missing_columns(fields)
     if missing:
         report.skipped.append((path.name, f"no column {', '.join(missing)}: the file was not read "
                                           f"(columns: {', '.join(CSV_COLUMNS)})"))
@@ -647,16 +682,19 @@ def _csv_records(path: Path, report: ImportReport, on_read) -> Iterator[tuple[Re
 
 # -- running an import ---------------------------------------------------------------------------------------
 def run_import(paths: Iterable[str | os.PathLike], *, kind: str, on_read: Callable[[int], None] | None = None,
-               on_batch: Callable[[], None] | None = None, now: datetime | None = None) -> ImportReport:
+               on_batch: Callable[[], None] | None = None, now: datetime | None = None,
+               report: ImportReport | None = None) -> ImportReport:
     """Import IATI (``kind="iati"``) or CSV (``kind="csv"``) files and folders.
 
     :param on_read: called with the number of bytes read (a progress bar).
     :param on_batch: called after each batch is stored (the CLI commits there, so memory stays flat).
+    :param report: the report to fill (one whose ``outcomes`` is a list keeps each record's outcome);
+        a new one by default.
     """
     now = now or utcnow()
     suffixes = (".xml",) if kind == "iati" else (".csv", ".txt")
     records_of = iati_records if kind == "iati" else _csv_records
-    report = ImportReport()
+    report = ImportReport() if report is None else report
     seen: dict[str, str] = {}
     for path in expand_paths(paths, suffixes):
         if not path.is_file():

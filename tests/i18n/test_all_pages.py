@@ -60,6 +60,8 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/overlaps/contact/{w.pledge.initiative_id}",
                    "/translations/group/{w.group.id}", "/translations/needed",
                    "/news/new", "/news/{w.news.id}/edit", "/translations/news/{w.news.id}", "/announcements/"]
+# The secretariat's import of activities: the upload page, a finished import and one waiting for the worker.
+SIGNED_IN_PAGES += ["/admin/imports", "/admin/imports/{w.import_done.id}", "/admin/imports/{w.import_queued.id}"]
 
 
 def _catalog(lang):
@@ -108,11 +110,26 @@ def world(make_org, make_user):
     knowledge = _knowledge(org, admin)
     overlaps = _overlaps(pledges["pledge"])
     news = _news(admin, workspace["group"])
+    imported = _imports(admin)
     # Made directly rather than through the services: indexed for the search as seed-demo does it.
     rebuild_index()
     db.session.commit()
     return SimpleNamespace(org=org, waiting=waiting, admin=admin, **workspace, **pledges, **forums, **knowledge,
-                           **overlaps, **news)
+                           **overlaps, **news, **imported)
+
+
+def _imports(admin):
+    """A finished import of activities (a record created, one skipped) and one waiting for the worker."""
+    from app.admin.imports import ImportJob, ImportState
+
+    done = ImportJob(kind="iati", state=ImportState.done, file_name="zork.xml", file_size=2048, bytes_read=2048,
+                     created=1, skipped=1, created_by_id=admin.id, summary=[
+                         {"where": "zork.xml 2", "outcome": "skipped", "identifier": "", "reason": "-"},
+                         {"where": "zork.xml 1", "outcome": "created", "identifier": "XM-ZORK-2", "reason": ""}])
+    queued = ImportJob(kind="csv", file_name="quux.csv", file_size=100, created_by_id=admin.id)
+    db.session.add_all([done, queued])
+    db.session.commit()
+    return {"import_done": done, "import_queued": queued}
 
 
 def _news(admin, group):
