@@ -136,7 +136,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import (
         actiongroups, admin, announcements, commitments, errors, forums, knowledge, members, multilingual, news,
-        notifications, overlaps, pages,
+        newsletter, notifications, overlaps, pages,
     )
 
     app.register_blueprint(pages.bp)
@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(multilingual.bp)
     app.register_blueprint(news.bp)
     app.register_blueprint(announcements.bp)
+    app.register_blueprint(newsletter.bp)
     app.register_blueprint(errors.bp)
     from app import api
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 
 from app.forms import choices
 from app.notifications.kinds import KINDS
@@ -30,9 +30,9 @@ class _PreferencesForm(FlaskForm):
     pass
 
 
-def preferences_form(current: dict[str, Delivery], **kwargs) -> FlaskForm:
+def preferences_form(current: dict[str, Delivery], newsletter: bool = False, **kwargs) -> FlaskForm:
     """A form with one select per kind of notification (the field is named after the kind),
-    preset to ``current``."""
+    preset to ``current``, and the newsletter opt-in preset to ``newsletter``."""
 
     class PreferencesForm(_PreferencesForm):
         pass
@@ -41,6 +41,10 @@ def preferences_form(current: dict[str, Delivery], **kwargs) -> FlaskForm:
         setattr(PreferencesForm, name, SelectField(
             kind.label, choices=choices((d.value, label) for d, label in DELIVERY_LABELS.items()),
             default=current[name].value))
+    PreferencesForm.newsletter = BooleanField(
+        _l("Send me the Alliance 8.7 Hub newsletter"), default=newsletter,
+        description=_l("A digest of new pledges, resources and news, and of the meetings and Forum sessions "
+                       "coming up, in your language."))
     return PreferencesForm(**kwargs)
 
 

@@ -49,9 +49,15 @@ def open_notification(notification_id: int):
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    form = preferences_form(services.preferences_of(current_user))
+    from app.newsletter import services as newsletter
+
+    form = preferences_form(services.preferences_of(current_user), newsletter.is_subscribed(current_user))
     if form.validate_on_submit():
         services.set_preferences(current_user, chosen_deliveries(form))
+        if form.newsletter.data and current_user.is_approved:
+            newsletter.subscribe(current_user)
+        elif not form.newsletter.data:
+            newsletter.unsubscribe(current_user)
         db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.preferences"))

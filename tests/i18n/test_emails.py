@@ -262,6 +262,17 @@ def send_forum_registration(w, lang):
     db.session.commit()
 
 
+def send_newsletter(w, lang):
+    from app.news import services as news
+    from app.newsletter import services as newsletter
+
+    newsletter.subscribe(w.readers[lang])
+    month = NOW + timedelta(days=31 * w.tag())  # a new issue each time (one a month)
+    news.create_post(w.admin, news.NewsData(title=w.title, body=w.text or "-"), now=month - timedelta(days=1))
+    db.session.commit()
+    jobs.send_newsletter(now=month)
+
+
 SENDERS = {name[len("send_"):]: fn for name, fn in globals().items() if name.startswith("send_")}
 
 
