@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.actiongroups.models import ActionGroup
 from app.actiongroups.workplan.models import WorkItem
-from app.commitments.models import PUBLIC_STATES, Pledge, PledgeState
+from app.commitments.models import PUBLIC_STATES, Pledge, PledgePartner, PledgeState
 from app.commitments.registry import list_options
 from app.extensions import db
 from app.knowledge.indicators import INDICATORS
@@ -104,8 +104,12 @@ def load_pledges(ctx: CountryContext) -> dict:
         .where(condition)
         .order_by(sa.desc("is_named"), Pledge.published_at.desc(), Pledge.id.desc()).limit(LIST_MAX)).all()
     ids = [row[0] for row in rows if row.is_named]
+    # At most LIST_MAX pledges: their partners joined into the same query rather than one more (the page's
+    # budget is 15 queries).
     loaded = {p.id: p for p in db.session.scalars(
-        sa.select(Pledge).where(Pledge.id.in_(ids)).options(*list_options())).unique()} if ids else {}
+        sa.select(Pledge).where(Pledge.id.in_(ids)).options(
+            so.joinedload(Pledge.organisation),
+            so.joinedload(Pledge.partners).joinedload(PledgePartner.organisation))).unique()} if ids else {}
     first = rows[0] if rows else None
     return {"pledges": [loaded[i] for i in ids], "total": first[1] if first else 0,
             "active": first[2] if first else 0, "global_total": first[3] if first else 0, "today": ctx.today}
