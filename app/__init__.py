@@ -176,9 +176,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["external_url"] = external_url
     from app.multilingual.registry import kind_of
-    from app.multilingual.services import localized
+    from app.multilingual.services import localized, preload_translations
 
-    app.jinja_env.globals.update(localized=localized, translatable_kind=kind_of)
+    # preload_translations: a list page reads its objects' translations in one query before showing them
+    app.jinja_env.globals.update(localized=localized, translatable_kind=kind_of,
+                                 preload_translations=preload_translations)
     app.jinja_env.globals["error_fields"] = error_fields
     app.jinja_env.filters["own_errors"] = own_errors
 

@@ -99,3 +99,24 @@ def test_an_announcement_is_given_in_french(objects):
                       objects["admin"])
     assert localized(item, "text", "fr").text == "Les inscriptions ferment vendredi"
     assert localized(item, "text", "es").text == "Registration closes Friday"
+
+
+LISTS = {"group": "/actiongroups/", "forum": "/forums/"}
+
+
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_list_pages_show_a_french_reader_the_french_titles_in_one_more_query(client, login, make_user, objects,
+                                                                            count_queries, name):
+    kind, obj = KINDS[name], objects[name]
+    login(make_user("fr@example.org", locale="fr"))
+    client.get(LISTS[name])
+    count_queries.clear()
+    before = client.get(LISTS[name]).get_data(as_text=True)
+    untranslated_queries = len(count_queries)
+    assert getattr(obj, kind.field_names[0]) in before
+    save_translations(kind, obj, "fr", FRENCH[name], objects["admin"])
+    db.session.commit()
+    count_queries.clear()
+    html = client.get(LISTS[name]).get_data(as_text=True)
+    assert FRENCH[name][kind.field_names[0]] in html
+    assert len(count_queries) == untranslated_queries  # the translations are read in one query either way

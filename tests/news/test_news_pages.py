@@ -1,4 +1,4 @@
-"""News on the country pages and the dashboard (in the reader's language, within the pages' query budget), and
+"""News on the country pages (in the reader's language, within the pages' query budget), and
 the search finding news in every language it is written or translated in."""
 from __future__ import annotations
 
@@ -43,20 +43,10 @@ def test_a_country_without_news_has_no_news_section(client, posts):
     assert 'id="news"' not in client.get("/countries/FRA").get_data(as_text=True)
 
 
-def test_a_french_reader_sees_the_french_title_on_the_country_page_and_the_dashboard(client, login, make_user,
-                                                                                     posts):
+def test_a_french_reader_sees_the_french_title_on_the_country_page(client, login, make_user, posts):
     login(make_user("fr@example.org", locale="fr"))
     country = client.get("/countries/KEN").get_data(as_text=True)
     assert "Inspecteurs formés au Kenya" in country and "Kenya inspectors trained" not in country
-    dashboard = client.get("/dashboard").get_data(as_text=True)
-    assert 'id="dashboard-news"' in dashboard
-    assert "Inspecteurs formés au Kenya" in dashboard and "Ghana cocoa news" in dashboard
-    assert '<span lang="en">Ghana cocoa news</span>' in dashboard  # the original, marked as English
-
-
-def test_the_dashboard_shows_the_latest_news_readable_by_the_viewer(client, posts):
-    html = client.get("/dashboard").get_data(as_text=True)
-    assert "Kenya inspectors trained" in html and "Kenya partners memo" not in html
 
 
 def test_news_adds_one_query_to_a_page_however_many_posts_and_translations(client, count_queries, posts):
