@@ -96,6 +96,10 @@ class Config:
     NEWS_IMAGE_MAX_BYTES = _int("NEWS_IMAGE_MAX_BYTES", 2 * 1024 * 1024)  # the image of a news post (app/news)
     # How long each process keeps the announcements it read (app/announcements): the banner's only query.
     ANNOUNCEMENT_QUIET_SECONDS = _int("ANNOUNCEMENT_QUIET_SECONDS", 60)
+    # The newsletter (app/newsletter): how often it goes out unless the secretariat chose otherwise at
+    # /admin/newsletter (monthly, fortnightly or weekly), and how long its unsubscribe links work.
+    NEWSLETTER_PERIOD = os.environ.get("NEWSLETTER_PERIOD", "monthly")
+    NEWSLETTER_UNSUBSCRIBE_MAX_AGE = _int("NEWSLETTER_UNSUBSCRIBE_MAX_AGE", 400 * 24 * 3600)
 
     # An S3-compatible object store (app/objectstore.py), for more than one host: set S3_BUCKET and
     # uploads go there (under S3_UPLOAD_PREFIX) instead of UPLOAD_DIR. S3_ENDPOINT_URL for a store other

@@ -137,7 +137,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app import (
         actiongroups, admin, announcements, commitments, errors, forums, knowledge, members, multilingual, news,
-        notifications, overlaps, pages,
+        newsletter, notifications, overlaps, pages,
     )
 
     app.register_blueprint(pages.bp)
@@ -152,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(multilingual.bp)
     app.register_blueprint(news.bp)
     app.register_blueprint(announcements.bp)
+    app.register_blueprint(newsletter.bp)
     app.register_blueprint(errors.bp)
     from app import api
 
@@ -196,9 +197,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals["external_url"] = external_url
     from app.multilingual.registry import kind_of
-    from app.multilingual.services import localized
+    from app.multilingual.services import localized, preload_translations
 
-    app.jinja_env.globals.update(localized=localized, translatable_kind=kind_of)
+    # preload_translations: a list page reads its objects' translations in one query before showing them
+    app.jinja_env.globals.update(localized=localized, translatable_kind=kind_of,
+                                 preload_translations=preload_translations)
     app.jinja_env.globals["error_fields"] = error_fields
     from app import policy
 

@@ -102,3 +102,23 @@ def scan_overlaps(now: datetime | None = None) -> dict[str, int]:
     result = nightly(now or utcnow())
     db.session.commit()
     return result
+
+
+def send_newsletter(now: datetime | None = None) -> int:
+    """Send this period's newsletter if it has not gone out (or finish one a stopped run left half-way): one
+    e-mail per subscriber, recorded in batches, each batch committed; an issue with nothing new goes to nobody.
+    Run twice, or again after being killed, it sends nobody anything twice (each e-mail's key names the issue
+    and the person).
+
+    :return: the number of e-mails recorded in the outbox by this run (the worker sends them).
+    """
+    from app.newsletter import services as newsletter
+
+    now = now or utcnow()
+    issue = newsletter.due_issue(now)
+    db.session.commit()  # the issue (and its period) is recorded before any e-mail
+    if issue is None:
+        return 0
+    sent = newsletter.send_issue(issue, now=now, after_batch=db.session.commit)
+    db.session.commit()
+    return sent

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import smtplib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from email.message import EmailMessage
 from email.headerregistry import Address
 from email.utils import formatdate
@@ -53,7 +53,8 @@ def subject_line(text: str, limit: int = SUBJECT_MAX) -> str:
 
 
 def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[str, bytes, str]] = (), *,
-                zone: str | None = None, reply_to=None, key: str | None = None, **context) -> EmailMessage | None:
+                zone: str | None = None, reply_to=None, key: str | None = None, headers: Mapping[str, str] | None = None,
+                **context) -> EmailMessage | None:
     """Render an e-mail for ``recipient`` in their language and time zone and record it in the outbox: the
     worker sends it once the transaction has committed.
 
@@ -71,6 +72,7 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
     :param reply_to: a User or an address string: who a reply reaches (person-to-person messages).
     :param key: names the e-mail (e.g. ``f"digest:{user.id}:{day}"``) so that it is recorded once: when the
         key is recorded already, nothing is rendered or recorded.
+    :param headers: more header fields, e.g. ``List-Unsubscribe`` (a newsletter); values on one line.
     :return: the message recorded, or None when ``key`` was recorded already.
     """
     if key is not None and events.recorded([key]):
@@ -92,6 +94,10 @@ def queue_email(recipient, subject, template: str, attachments: Iterable[tuple[s
         msg["Reply-To"] = _address(reply_to)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = message_id(key)
+    for name, value in (headers or {}).items():
+        if name in msg:
+            raise ValueError(f"The header {name} is set by queue_email")
+        msg[name] = " ".join(str(value).split())
     msg.set_content(body)
     for filename, content, content_type in attachments:
         kind, *params = (part.strip() for part in content_type.split(";"))

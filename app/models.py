@@ -12,6 +12,7 @@ from app.members.models import Organisation, User  # noqa: F401
 from app.multilingual.models import ContentTranslation  # noqa: F401
 from app.news.models import NewsPost  # noqa: F401
 from app.announcements.models import Announcement  # noqa: F401
+from app.newsletter.models import NewsletterIssue, NewsletterSetting, NewsletterSubscription  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.commitments.models import (  # noqa: F401
     Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgePartner, ProgressReport, ReportValue,

@@ -40,6 +40,8 @@ JOBS = [
     (jobs.close_poll_deadlines, {"trigger": "interval", "minutes": 5}),
     (jobs.send_meeting_reminders, {"trigger": "interval", "minutes": 5}),
     (jobs.scan_overlaps, {"trigger": "cron", "hour": 2, "minute": 30}),
+    # Daily: the first run of a new period sends its issue (app/newsletter), later runs find it sent.
+    (jobs.send_newsletter, {"trigger": "cron", "hour": 7, "minute": 30}),
     (publish_overlap_index, {"trigger": "interval", "minutes": 1}),
 ]
 # Run once as the worker starts too: a new deployment's web hosts wait for the first generation.

@@ -37,4 +37,4 @@ def test_the_scheduler_knows_every_job(app):
     assert [job.id for job in scheduler.get_jobs()] == ["remind_admins_of_pending_applications",
                                                        "send_notification_digests", "remind_pledge_deadlines",
                                                        "close_poll_deadlines", "send_meeting_reminders",
-                                                       "scan_overlaps", "publish_overlap_index"]
+                                                       "scan_overlaps", "send_newsletter", "publish_overlap_index"]

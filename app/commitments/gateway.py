@@ -77,8 +77,12 @@ def load_country_pledges(ctx: CountryContext) -> dict:
         .where(condition)
         .order_by(sa.desc("is_named"), Pledge.published_at.desc(), Pledge.id.desc()).limit(LIST_MAX)).all()
     ids = [row[0] for row in rows if row.is_named]
+    # At most LIST_MAX pledges: their partners joined into the same query rather than one more (the page's
+    # budget is 15 queries).
     loaded = {p.id: p for p in db.session.scalars(
-        sa.select(Pledge).where(Pledge.id.in_(ids)).options(*list_options())).unique()} if ids else {}
+        sa.select(Pledge).where(Pledge.id.in_(ids)).options(
+            so.joinedload(Pledge.organisation),
+            so.joinedload(Pledge.partners).joinedload(PledgePartner.organisation))).unique()} if ids else {}
     first = rows[0] if rows else None
     return {"pledges": [loaded[i] for i in ids], "total": first[1] if first else 0,
             "active": first[2] if first else 0, "global_total": first[3] if first else 0, "today": ctx.today}

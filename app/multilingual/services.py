@@ -67,6 +67,19 @@ def preload_translations(objects) -> None:
         cache[(kind.name, row.object_id)].setdefault(row.language, {})[row.field] = row.text
 
 
+def remember_translations(kind_name: str, object_ids, rows) -> None:
+    """Keep translations read along with their objects (``rows`` of (object id, language, field, text), None
+    where an object has none) for :func:`localized`, as :func:`preload_translations` would without a query."""
+    if not has_request_context():
+        return
+    cache = g.setdefault("_translations", {})
+    for object_id in object_ids:
+        cache[(kind_name, object_id)] = {}
+    for object_id, language, name, text in rows:
+        if language is not None:
+            cache[(kind_name, object_id)].setdefault(language, {})[name] = text
+
+
 def save_translations(kind: TranslatableKind, obj, language: str, values: dict[str, str], user) -> None:
     """Set the object's text in ``language``; an empty field removes that field's translation.
 

@@ -21,16 +21,30 @@ def news_search_query() -> sa.Select:
     return sa.select(NewsPost)
 
 
+COUNTRY_SHOWN = 5
+
+
+def country_news(ctx) -> dict | None:
+    """The country page's news: the latest posts about the country the viewer may read (one query, and one for
+    their translations), or None to leave the section out."""
+    from app.news.services import latest_news
+
+    posts = latest_news(ctx.user, limit=COUNTRY_SHOWN, country=ctx.code)
+    return {"posts": posts} if posts else None
+
+
 def register() -> None:
     from flask import url_for
 
     from app.actiongroups import register_public_section
+    from app.knowledge.countries import CountrySection, register_country_section
     from app.knowledge.search import SearchKind, register_kind
     from app.multilingual.registry import TranslatableKind
     from app.multilingual.registry import register_kind as register_translatable
 
     register_kind(SearchKind(NEWS_KIND, _l("News"), NewsPost, news_entry, news_search_query, order=15))
     register_public_section("news/_group_news.html")
+    register_country_section(CountrySection("news", _l("News"), "news/_country_news.html", country_news, order=25))
     register_translatable(TranslatableKind(
         NEWS_KIND, NewsPost, _l("News"),
         (("title", _l("Title"), False), ("body", _l("Text"), True)),

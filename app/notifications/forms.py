@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 
 from app.forms import choices
-from app.notifications.kinds import KINDS
+from app.notifications.kinds import KINDS, SUBSCRIPTIONS
 from app.notifications.models import Delivery
 
 DELIVERY_LABELS = {
@@ -30,9 +30,10 @@ class _PreferencesForm(FlaskForm):
     pass
 
 
-def preferences_form(current: dict[str, Delivery], **kwargs) -> FlaskForm:
-    """A form with one select per kind of notification (the field is named after the kind),
-    preset to ``current``."""
+def preferences_form(current: dict[str, Delivery], subscribed: dict[str, bool] | None = None,
+                     **kwargs) -> FlaskForm:
+    """A form with one select per kind of notification (the field is named after the kind), preset to
+    ``current``, and one checkbox per registered opt-in (``SUBSCRIPTIONS``) preset to ``subscribed``."""
 
     class PreferencesForm(_PreferencesForm):
         pass
@@ -41,6 +42,9 @@ def preferences_form(current: dict[str, Delivery], **kwargs) -> FlaskForm:
         setattr(PreferencesForm, name, SelectField(
             kind.label, choices=choices((d.value, label) for d, label in DELIVERY_LABELS.items()),
             default=current[name].value))
+    for name, subscription in SUBSCRIPTIONS.items():
+        setattr(PreferencesForm, name, BooleanField(subscription.label, default=(subscribed or {}).get(name, False),
+                                                    description=subscription.description))
     return PreferencesForm(**kwargs)
 
 

@@ -108,3 +108,23 @@ def render(notification) -> str:
 def subject(notification) -> str:
     """The notification's e-mail subject in the current language."""
     return render_subject(notification.kind, notification.params)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """An opt-in the notification settings page shows below the kinds (the newsletter registers one): a
+    checkbox named ``name``, whose state ``is_on(user)`` reads and ``set_on(user, on)`` saves."""
+    name: str
+    heading: LazyString
+    label: LazyString
+    description: LazyString
+    is_on: Callable[[object], bool]
+    set_on: Callable[[object, bool], None]
+
+
+SUBSCRIPTIONS: dict[str, Subscription] = {}
+
+
+def register_subscription(subscription: Subscription) -> None:
+    """Add an opt-in to the notification settings page (registering the same name again replaces it)."""
+    SUBSCRIPTIONS[subscription.name] = subscription

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.notifications import bp, services
 from app.notifications.forms import MarkReadForm, OpenNotificationForm, chosen_deliveries, preferences_form
+from app.notifications.kinds import SUBSCRIPTIONS
 from app.utils import is_safe_next
 
 
@@ -49,10 +50,13 @@ def open_notification(notification_id: int):
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences():
-    form = preferences_form(services.preferences_of(current_user))
+    subscribed = {name: s.is_on(current_user) for name, s in SUBSCRIPTIONS.items()}
+    form = preferences_form(services.preferences_of(current_user), subscribed)
     if form.validate_on_submit():
         services.set_preferences(current_user, chosen_deliveries(form))
+        for name, subscription in SUBSCRIPTIONS.items():
+            subscription.set_on(current_user, bool(form[name].data))
         db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.preferences"))
-    return render_template("notifications/preferences.html", form=form)
+    return render_template("notifications/preferences.html", form=form, subscriptions=SUBSCRIPTIONS.values())

@@ -1,7 +1,7 @@
 """The news journey in Chromium: the secretariat posts news in English and gives it in French → a French
 partner sees the French version on the home page → an English reader sees the English one.
 
-(The newsletter preview step of issue 19 is not built yet, so it is not walked here.)"""
+(The newsletter preview step is walked in test_newsletter_journey.py.)"""
 from __future__ import annotations
 
 import uuid

@@ -28,7 +28,8 @@ PUBLIC_PAGES = ["/", "/organisations", "/organisations/{w.org.id}", "/apply", "/
                 "/forums/", "/forums/zeta-2027", "/forums/zeta-2027?view=list", "/forums/zeta-2027/sessions/{w.session.id}",
                 "/library/", "/library/{w.resource.id}", "/search?q=zeta", "/countries/", "/countries/KEN",
                 "/dashboard", "/news/", "/news/{w.news.id}",
-                "/activities/", "/activities/{w.activity.id}", "/overlaps/gaps/cell?country=KEN&area=child_labour"]
+                "/activities/", "/activities/{w.activity.id}", "/overlaps/gaps/cell?country=KEN&area=child_labour",
+                "/newsletter/unsubscribe/not-a-token"]
 # Finding things: the registry's note on global pledges, a country as the first search result, a respelling.
 PUBLIC_PAGES += ["/pledges/?country=KEN", "/pledges/?country=KEN&global=0", "/search?q=Kenya", "/search?q=Zetaa"]
 SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{w.org.id}/edit",
@@ -59,7 +60,8 @@ SIGNED_IN_PAGES = ["/account", "/profile", "/password/change", "/organisations/{
                    "/overlaps/gaps", "/overlaps/review", "/overlaps/review/{w.flag.id}",
                    "/overlaps/contact/{w.pledge.initiative_id}",
                    "/translations/group/{w.group.id}", "/translations/needed",
-                   "/news/new", "/news/{w.news.id}/edit", "/translations/news/{w.news.id}", "/announcements/"]
+                   "/news/new", "/news/{w.news.id}/edit", "/translations/news/{w.news.id}", "/announcements/",
+                   "/admin/newsletter", "/admin/newsletter/preview"]
 # The secretariat's import of activities: the upload page, a finished import and one waiting for the worker.
 SIGNED_IN_PAGES += ["/admin/imports", "/admin/imports/{w.import_done.id}", "/admin/imports/{w.import_queued.id}"]
 
@@ -73,7 +75,8 @@ CATALOGS = {lang: _catalog(lang) for lang in LANGUAGES}
 # Pages that show no user content at all (forms, error pages): the data check above does not apply.
 NO_USER_CONTENT = {"/apply", "/apply/organisation", "/apply/join", "/login", "/password/forgot",
                    "/password/reset/not-a-token", "/invitation/not-a-token", "/no-such-page",
-                   "/apply/organisation (errors)", "/countries/", "/dashboard"}
+                   "/apply/organisation (errors)", "/countries/", "/dashboard",
+                   "/newsletter/unsubscribe/not-a-token", "/admin/newsletter", "/admin/newsletter/preview"}
 
 
 def visible_text(page: str) -> str:

@@ -30,7 +30,7 @@ from app.forums import consultations
 from app.forums import services as forum_services
 from app.mail import SUBJECT_MAX
 from app.members import services as members
-from app.members.models import OrgRole, User, UserStatus
+from app.members.models import User, UserStatus
 from app.members.passwords import hash_password
 from app.notifications.services import notify, queue_daily_digests
 from app.utils import search_text_of
@@ -260,6 +260,17 @@ def send_forum_registration(w, lang):
     forum_services.register(w.readers[lang], forum, now=NOW)
     forum_services.withdraw(w.admin, first, now=NOW)
     db.session.commit()
+
+
+def send_newsletter(w, lang):
+    from app.news import services as news
+    from app.newsletter import services as newsletter
+
+    newsletter.subscribe(w.readers[lang])
+    month = NOW + timedelta(days=31 * w.tag())  # a new issue each time (one a month)
+    news.create_post(w.admin, news.NewsData(title=w.title, body=w.text or "-"), now=month - timedelta(days=1))
+    db.session.commit()
+    jobs.send_newsletter(now=month)
 
 
 SENDERS = {name[len("send_"):]: fn for name, fn in globals().items() if name.startswith("send_")}

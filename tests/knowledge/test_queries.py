@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from app.commitments.demo_bulk import seed_many_pledges
+import sqlalchemy as sa
+
 from app.extensions import db
 from app.demo_knowledge import seed_many_resources
+from app.members.models import UserStatus
 from app.knowledge.search import rebuild_index
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -24,9 +27,28 @@ def same_counts(small: list[int], large: list[int]) -> bool:
                for url, s, n in zip(PAGES, small, large))
 
 
+def seed_news(count: int) -> None:
+    """News about Kenya and Ghana, each given in French too (the country pages and the dashboard show news)."""
+    from app.members.models import User
+    from app.multilingual.registry import KINDS
+    from app.multilingual.services import save_translations
+    from app.news.services import NewsData, create_post
+
+    author = db.session.scalar(sa.select(User).where(User.is_admin.is_(True)).limit(1))
+    if author is None:
+        author = User(email=f"news-{count}@example.org", full_name="News Desk", is_admin=True,
+                      status=UserStatus.active)
+        db.session.add(author)
+        db.session.flush()
+    for n in range(count):
+        post = create_post(author, NewsData(title=f"News {n}", body="Text.", countries=["KEN", "GHA"]), now=NOW)
+        save_translations(KINDS["news"], post, "fr", {"title": f"Actualité {n}", "body": "Texte."}, author)
+
+
 def seed(pledges: int, resources: int) -> None:
     seed_many_pledges(pledges, now=NOW)
     seed_many_resources(resources, now=NOW, seed=pledges)
+    seed_news(pledges // 50)
     rebuild_index()
     db.session.commit()
 
