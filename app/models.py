@@ -12,7 +12,8 @@ from app.news.models import NewsPost  # noqa: F401
 from app.announcements.models import Announcement  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.commitments.models import (  # noqa: F401
-    Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgePartner, ProgressReport, ReportValue,
+    Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgePartner, ProgressReport, ReportEvidence,
+    ReportValue,
 )
 from app.forums.models import (  # noqa: F401
     AgendaEntry, CalendarKey, Forum, ForumRoom, ForumSession, ForumTrack, Registration, SessionSpeaker,

@@ -6,6 +6,7 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -128,3 +129,21 @@ class ReviewForm(FlaskForm):
     comment = TextAreaField(_l("What needs to change"), validators=[Length(max=reports.TEXT_MAX)],
                             description=_l("Needed to return the report: the author and the focal point "
                                            "receive it."))
+
+
+class EvidenceFileForm(FlaskForm):
+    """A document or a photo backing up the report, with a caption."""
+
+    file = FileField(_l("File"), description=_l("A document (PDF, office file, CSV) or a photo (JPEG, PNG, GIF, "
+                                                "WebP). Its content is checked."))
+    caption = StringField(_l("Caption"), validators=[Optional(), Length(max=reports.CAPTION_MAX)],
+                          description=_l("What it shows, e.g. “Training in Kumasi, March”."))
+
+
+class EvidenceLinkForm(FlaskForm):
+    """A web page backing up the report (a news item, a photo album, a published study), with a caption."""
+
+    url = StringField(_l("Web address"), validators=[Optional(), Length(max=reports.URL_MAX)],
+                      description=_l("Starting with https:// or http://."))
+    caption = StringField(_l("Caption"), validators=[Optional(), Length(max=reports.CAPTION_MAX)],
+                          description=_l("What it shows, e.g. “Training in Kumasi, March”."))
