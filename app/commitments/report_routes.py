@@ -12,7 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.commitments import bp, reports
-from app.commitments.models import DeliverableUpdate, Pledge, ProgressReport, ReportEvidence, ReportValue
+from app.commitments.models import (
+    SPLIT_LABELS, SPLITS, DeliverableUpdate, Pledge, ProgressReport, ReportEvidence, ReportValue, has_split,
+)
 from app.commitments.report_forms import (
     EvidenceFileForm, EvidenceLinkForm, NewReportForm, ReviewForm, period_label, report_form,
 )
@@ -23,6 +25,11 @@ from app.i18n import viewer_today
 from app.members.decorators import admin_required
 from app.uploads import send_stored, size_text, stored_upload
 from app.utils import id_number
+
+
+# Templates show a value's parts (report page, indicator tables): ``splits`` names them, ``row is has_split("sex")``.
+bp.record_once(lambda state: state.app.jinja_env.globals.update(splits=SPLITS, split_labels=SPLIT_LABELS))
+bp.record_once(lambda state: state.app.jinja_env.tests.update(has_split=has_split))
 
 
 def _pledge_or_404(pledge_id: int) -> Pledge:

@@ -16,7 +16,9 @@ from app.extensions import db
 from app.uploads import UploadRejected, store_upload
 from tests.actiongroups.documents.conftest import PDF, PNG, file_storage, stored_files
 from tests.commitments.conftest import ROLES
-from tests.commitments.test_report_routes import CLOCK, LOGIN, base, clock, filled, world  # noqa: F401
+from tests.commitments.test_report_routes import (  # noqa: F401
+    CLOCK, LOGIN, P4, base, clock, filled, html_error, world,
+)
 from tests.conftest import reload
 
 
@@ -245,3 +247,57 @@ def test_the_author_adds_a_file_and_a_link_from_the_report_page(as_role, world):
     report = reload(report)
     assert [(e.kind, e.caption) for e in report.evidence] == [("file", "Girls' class"), ("link", "")]
     assert report.state is ReportState.draft
+
+
+# -- splits in the form and on the pages -------------------------------------------------------------------
+def test_the_form_takes_a_split_and_the_pages_show_it(as_role, world):
+    client, report, indicator = as_role("member"), world.reports["draft"], world.pledge.indicators[0]
+    i = indicator.id
+    form = client.get(f"{base(world)}/{report.id}/edit").get_data(as_text=True)
+    assert f'name="female_{i}"' in form and f'name="under_18_{i}"' in form
+    response = client.post(f"{base(world)}/{report.id}/edit", data={
+        "narrative": "Trained.", f"value_{i}": "40", f"female_{i}": "25", f"male_{i}": "15", f"under_18_{i}": "40",
+        "action": "save"})
+    assert response.status_code == 302
+    row = reload(report).values[0]
+    assert (row.female, row.male, row.under_18, row.adults) == (25, 15, 40, None)
+    html = client.get(f"{base(world)}/{report.id}").get_data(as_text=True)
+    assert "By sex: Female (women and girls) 25 · Male (men and boys) 15 · Other or not known 0" in html
+    assert "By age group: Children (under 18) 40" in html
+
+
+def test_a_split_that_does_not_add_up_is_said_next_to_the_field_and_nothing_typed_is_lost(as_role, world):
+    client, report, i = as_role("member"), world.reports["draft"], world.pledge.indicators[0].id
+    response = client.post(f"{base(world)}/{report.id}/edit", data={
+        "narrative": "Trained.", f"value_{i}": "40", f"female_{i}": "25", f"male_{i}": "10", f"sex_other_{i}": "",
+        "action": "save"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "add up to 35, not to the value 40" in html_error(html, f"female_{i}")
+    assert 'value="25"' in html and f'value="10"' in html and 'value="40"' in html and "Trained." in html
+    assert reload(report).narrative == "We trained inspectors."  # nothing saved
+
+
+def test_the_split_error_is_in_the_readers_language(as_role, world):
+    world.people.member.locale = "fr"
+    db.session.commit()
+    client, report, i = as_role("member"), world.reports["draft"], world.pledge.indicators[0].id
+    response = client.post(f"{base(world)}/{report.id}/edit", data={
+        "narrative": "Formés.", f"value_{i}": "40,5", f"under_18_{i}": "10", "action": "save"})
+    html = response.get_data(as_text=True)
+    assert "totalisent 10, et non la valeur 40,5" in html_error(html, f"under_18_{i}")
+
+
+def test_the_indicator_table_under_the_chart_gives_the_approved_parts(client, world):
+    member, admin, pledge = world.people.member, world.people.admin, world.pledge
+    report = reports.start_report(member, pledge, P4, now=CLOCK)
+    reports.save_report(member, report, with_parts(pledge, Decimal(40), female=Decimal(22), male=Decimal(18)),
+                        now=CLOCK)
+    reports.submit_report(member, report, now=CLOCK)
+    reports.approve_report(admin, report, now=CLOCK)
+    db.session.commit()
+    html = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    table = html[html.index("Approved values of"):]
+    table = table[:table.index("</table>")]
+    assert '<th scope="col">Female (women and girls)</th>' in table and "Children (under 18)" not in table
+    assert "<td>22</td>" in table and "<td>18</td>" in table
