@@ -342,6 +342,9 @@ class Indicator(db.Model):
     # The value in the latest approved report (None until one is approved).
     current_value: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
     current_as_of: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    # The parts of the current value by sex and age group, as in its report: {"by_sex": {"female": "22",
+    # ...} or None, "by_age_group": ...} (see parts_record); None when that report gave no split.
+    current_parts: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
 
     pledge: so.Mapped[Pledge] = so.relationship(back_populates="indicators")
 
@@ -461,6 +464,22 @@ def split_parts(row: "ReportValue", split: str) -> list[tuple[str, str, Decimal 
 
 def has_split(row: "ReportValue", split: str) -> bool:
     return any(getattr(row, column) is not None for column, _label in SPLITS[split])
+
+
+# The name of each split in exports and the API.
+SPLIT_KEYS = {"sex": "by_sex", "age": "by_age_group"}
+
+
+def _plain(number: Decimal | None) -> str | None:
+    return None if number is None else format(number.normalize(), "f")
+
+
+def parts_record(row: "ReportValue") -> dict:
+    """A value's parts for exports and the API: ``{"by_sex": {"female": "22", "male": "18", "sex_other":
+    "0"}, "by_age_group": None}``; a split not given is None, a part left empty in a given split is "0"."""
+    return {key: ({column: _plain(getattr(row, column)) or "0" for column, _label in SPLITS[split]}
+                  if has_split(row, split) else None)
+            for split, key in SPLIT_KEYS.items()}
 
 
 class ReportEvidence(db.Model):

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from app.commitments import schedule
 from app.commitments.models import (
     SPLIT_LABELS, SPLITS, DeliverableUpdate, Pledge, PledgeState, ProgressReport, ReportEvidence, ReportState,
-    ReportValue,
+    ReportValue, parts_record,
 )
 from app.commitments.services import pledge_url, record_event
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
@@ -444,6 +444,8 @@ def approve_report(admin: User, report: ProgressReport, *, now: datetime | None 
             continue
         if indicator.current_as_of is None or indicator.current_as_of <= report.period_end:
             indicator.current_value, indicator.current_as_of = row.value, report.period_end
+            parts = parts_record(row)
+            indicator.current_parts = parts if any(parts.values()) else None
     deliverables = {deliverable.id: deliverable for deliverable in pledge.deliverables}
     for row in report.deliverable_updates:
         deliverable = deliverables.get(row.deliverable_id)

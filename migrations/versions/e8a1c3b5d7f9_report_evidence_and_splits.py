@@ -1,4 +1,5 @@
 """progress reports: evidence (files and links with captions) and values split by sex and age group
+(also on the indicator: the parts of its current value)
 
 Revision ID: e8a1c3b5d7f9
 Revises: e5f7a9b1c3d5
@@ -41,9 +42,13 @@ def upgrade():
     with op.batch_alter_table('report_value', schema=None) as batch_op:
         for column in SPLIT_COLUMNS:
             batch_op.add_column(sa.Column(column, sa.Numeric(precision=20, scale=4), nullable=True))
+    with op.batch_alter_table('indicator', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('current_parts', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('indicator', schema=None) as batch_op:
+        batch_op.drop_column('current_parts')
     with op.batch_alter_table('report_value', schema=None) as batch_op:
         for column in reversed(SPLIT_COLUMNS):
             batch_op.drop_column(column)

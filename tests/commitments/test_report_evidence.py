@@ -301,3 +301,31 @@ def test_the_indicator_table_under_the_chart_gives_the_approved_parts(client, wo
     table = table[:table.index("</table>")]
     assert '<th scope="col">Female (women and girls)</th>' in table and "Children (under 18)" not in table
     assert "<td>22</td>" in table and "<td>18</td>" in table
+
+
+def test_the_csv_export_gives_the_current_parts(client, world):
+    import csv
+
+    member, admin, pledge = world.people.member, world.people.admin, world.pledge
+    report = reports.start_report(member, pledge, P4, now=CLOCK)
+    reports.save_report(member, report, with_parts(pledge, Decimal(40), female=Decimal(22), male=Decimal(18)),
+                        now=CLOCK)
+    reports.submit_report(member, report, now=CLOCK)
+    reports.approve_report(admin, report, now=CLOCK)
+    db.session.commit()
+    text = client.get("/pledges/export.csv").get_data(as_text=True)
+    row = next(csv.DictReader(io.StringIO(text[1:])))
+    assert row["Current values by sex"] == ("Inspectors trained: Female (women and girls) 22; "
+                                            "Male (men and boys) 18; Other or not known 0")
+    assert row["Current values by age group"] == ""
+
+
+def test_a_formula_in_an_indicator_name_is_defused_in_the_csv(client, world):
+    import csv
+
+    indicator = world.pledge.indicators[0]
+    indicator.name = "=HYPERLINK(\"http://evil\")"
+    indicator.current_parts = {"by_sex": {"female": "1", "male": "0", "sex_other": "0"}, "by_age_group": None}
+    db.session.commit()
+    text = client.get("/pledges/export.csv").get_data(as_text=True)
+    assert next(csv.DictReader(io.StringIO(text[1:])))["Current values by sex"].startswith("'=")
