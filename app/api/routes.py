@@ -17,7 +17,7 @@ from app.api import bp
 from app.api.auth import READ, caller, require_scope
 from app.api.paging import BoundedInt, PageArgs, PageSchema, Record, link_header, page_of
 from app.commitments.models import (LIGHT_LABELS, PUBLIC_STATES, Pledge, PledgePartner, ProgressReport, ReportState, ReportValue,
-                                    DeliverableUpdate)
+                                    DeliverableUpdate, parts_record)
 from app.commitments.registry import LIGHTS, STATUSES, RegistryFilters, filtered_query, list_options, plain_number
 from app.commitments.reports import visible_reports
 from app.extensions import db
@@ -123,7 +123,8 @@ def pledge_json(pledge: Pledge, labels: _Labels) -> dict:
         "indicators": [{"id": i.id, "name": i.name, "unit": i.unit, "baseline": plain_number(i.baseline) or None,
                         "target": plain_number(i.target) or None,
                         "current_value": plain_number(i.current_value) or None,
-                        "current_as_of": _iso(i.current_as_of)} for i in pledge.indicators],
+                        "current_as_of": _iso(i.current_as_of),
+                        **(i.current_parts or {"by_sex": None, "by_age_group": None})} for i in pledge.indicators],
         "deliverables": [{"id": d.id, "title": d.title, "due_date": _iso(d.due_date), "done_on": _iso(d.done_on)}
                          for d in pledge.deliverables],
         "updated_at": _iso(pledge.updated_at),
@@ -174,8 +175,8 @@ def report_record(report: ProgressReport, values=None, updates=None) -> dict:
             "period_end": _iso(report.period_end), "status": {"code": report.state.value, "label": report.state_label},
             "narrative": report.narrative, "challenges": report.challenges,
             "approved_at": _iso(report.approved_at), "updated_at": _iso(report.updated_at),
-            "values": [{"indicator_id": v.indicator_id, "value": plain_number(v.value) or None, "comment": v.comment}
-                       for v in values],
+            "values": [{"indicator_id": v.indicator_id, "value": plain_number(v.value) or None, "comment": v.comment,
+                        **parts_record(v)} for v in values],
             "deliverables": [{"deliverable_id": u.deliverable_id, "done_on": _iso(u.done_on), "note": u.note}
                              for u in updates]}
 

@@ -21,7 +21,7 @@ from app.api.paging import Record
 from app.api.problems import problem
 from app.api.routes import _pledge_or_404, report_record
 from app.commitments import reports
-from app.commitments.models import Deliverable, ProgressReport
+from app.commitments.models import SPLIT_COLUMNS, Deliverable, ProgressReport
 from app.commitments.services import mark_deliverable_done
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
@@ -45,6 +45,15 @@ class Number(ma.fields.Decimal):
 class ValueIn(ma.Schema):
     value = Number(allow_none=True, load_default=None)
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    # The value split by sex and by age group: each split optional; the parts given add up to the value.
+    female = Number(allow_none=True, load_default=None, metadata={"description": "part of the value: female"})
+    male = Number(allow_none=True, load_default=None, metadata={"description": "part of the value: male"})
+    sex_other = Number(allow_none=True, load_default=None,
+                       metadata={"description": "part of the value: other sex or not known"})
+    under_18 = Number(allow_none=True, load_default=None, metadata={"description": "part of the value: under 18"})
+    adults = Number(allow_none=True, load_default=None, metadata={"description": "part of the value: 18 and over"})
+    age_unknown = Number(allow_none=True, load_default=None,
+                         metadata={"description": "part of the value: age not known"})
 
 
 class DeliverableIn(ma.Schema):
@@ -72,9 +81,9 @@ class DoneIn(ma.Schema):
     evidence_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
 
 
-_FIELD = re.compile(r"^(value|comment|done_on|note)_(\d+)$")
+_FIELD = re.compile(r"^(value|comment|done_on|note|female|male|sex_other|under_18|adults|age_unknown)_(\d+)$")
 _WHERE = {"value": "values.{}.value", "comment": "values.{}.comment", "done_on": "deliverables.{}.done_on",
-          "note": "deliverables.{}.note"}
+          "note": "deliverables.{}.note", **{column: f"values.{{}}.{column}" for column in SPLIT_COLUMNS}}
 
 
 def _api_field(name: str | None) -> str:
@@ -105,7 +114,8 @@ def _run(action):
 def _data(body: dict) -> reports.ReportData:
     return reports.ReportData(
         narrative=body["narrative"], challenges=body["challenges"],
-        values={int(k): reports.ValueEntry(v["value"], v["comment"]) for k, v in body["values"].items()},
+        values={int(k): reports.ValueEntry(v["value"], v["comment"], {c: v[c] for c in SPLIT_COLUMNS})
+                for k, v in body["values"].items()},
         deliverables={int(k): reports.DeliverableEntry(v["done_on"], v["note"])
                       for k, v in body["deliverables"].items()})
 

@@ -338,6 +338,9 @@ class Indicator(db.Model):
     # The value in the latest approved report (None until one is approved).
     current_value: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
     current_as_of: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    # The parts of the current value by sex and age group, as in its report: {"by_sex": {"female": "22",
+    # ...} or None, "by_age_group": ...} (see parts_record); None when that report gave no split.
+    current_parts: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
 
     pledge: so.Mapped[Pledge] = so.relationship(back_populates="indicators")
 
@@ -381,6 +384,8 @@ class ProgressReport(db.Model):
         back_populates="report", cascade="all, delete-orphan", order_by="ReportValue.indicator_id")
     deliverable_updates: so.Mapped[list["DeliverableUpdate"]] = so.relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="DeliverableUpdate.deliverable_id")
+    evidence: so.Mapped[list["ReportEvidence"]] = so.relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportEvidence.id")
 
     __table_args__ = (
         sa.UniqueConstraint("pledge_id", "period_end"),
@@ -418,6 +423,14 @@ class ReportValue(db.Model):
     indicator_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("indicator.id", ondelete="CASCADE"), index=True)
     value: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
     comment: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # The value split by sex and by age group (each split optional; when given, its parts add up to
+    # ``value``). Columns are named in SPLITS.
+    female: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    male: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    sex_other: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    under_18: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    adults: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
+    age_unknown: so.Mapped[Decimal | None] = so.mapped_column(NUMBER)
 
     report: so.Mapped[ProgressReport] = so.relationship(back_populates="values")
     indicator: so.Mapped[Indicator] = so.relationship()
@@ -426,6 +439,75 @@ class ReportValue(db.Model):
 
     def __repr__(self) -> str:
         return f"<ReportValue report={self.report_id} indicator={self.indicator_id} {self.value}>"
+
+
+# The ways a value can be split: split name -> (column, label) of each part, in the order shown.
+SPLITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "sex": (("female", _l("Female (women and girls)")), ("male", _l("Male (men and boys)")),
+            ("sex_other", _l("Other or not known"))),
+    "age": (("under_18", _l("Children (under 18)")), ("adults", _l("Adults (18 and over)")),
+            ("age_unknown", _l("Age not known"))),
+}
+SPLIT_LABELS = {"sex": _l("By sex"), "age": _l("By age group")}
+SPLIT_COLUMNS = tuple(column for parts in SPLITS.values() for column, _label in parts)
+
+
+def split_parts(row: "ReportValue", split: str) -> list[tuple[str, str, Decimal | None]]:
+    """(column, label, number) of each part of one split of a value."""
+    return [(column, str(label), getattr(row, column)) for column, label in SPLITS[split]]
+
+
+def has_split(row: "ReportValue", split: str) -> bool:
+    return any(getattr(row, column) is not None for column, _label in SPLITS[split])
+
+
+# The name of each split in exports and the API.
+SPLIT_KEYS = {"sex": "by_sex", "age": "by_age_group"}
+
+
+def _plain(number: Decimal | None) -> str | None:
+    return None if number is None else format(number.normalize(), "f")
+
+
+def parts_record(row: "ReportValue") -> dict:
+    """A value's parts for exports and the API: ``{"by_sex": {"female": "22", "male": "18", "sex_other":
+    "0"}, "by_age_group": None}``; a split not given is None, a part left empty in a given split is "0"."""
+    return {key: ({column: _plain(getattr(row, column)) or "0" for column, _label in SPLITS[split]}
+                  if has_split(row, split) else None)
+            for split, key in SPLIT_KEYS.items()}
+
+
+class ReportEvidence(db.Model):
+    """A file (document or photo) or a link that backs up what a progress report says, with a caption.
+
+    A file is stored like other uploads (app/uploads.py) and served only to those who may see the report.
+    """
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    report_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("progress_report.id", ondelete="CASCADE"), index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(10))   # "file" or "link"
+    caption: so.Mapped[str] = so.mapped_column(sa.String(300), default="")
+    url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    path_key: so.Mapped[str] = so.mapped_column(sa.String(40), default="")
+    file_name: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    mime: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    size: so.Mapped[int] = so.mapped_column(default=0)
+    sha256: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    added_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+    report: so.Mapped[ProgressReport] = so.relationship(back_populates="evidence")
+
+    def __repr__(self) -> str:
+        return f"<ReportEvidence {self.id} report={self.report_id} {self.kind}>"
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == "file"
+
+    @property
+    def is_image(self) -> bool:
+        return self.is_file and self.mime.startswith("image/")
 
 
 class DeliverableUpdate(db.Model):

@@ -21,14 +21,14 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
-from app.commitments.models import PUBLIC_STATES, Pledge, PledgePartner, PledgeState
+from app.commitments.models import PUBLIC_STATES, SPLIT_KEYS, SPLITS, Pledge, PledgePartner, PledgeState
 from app.commitments.schedule import Light
 from app.extensions import db
 from app.i18n import country_name, is_country
 from app.members.models import Organisation, StakeholderType
 from app.sqltools import json_list_contains, json_list_contains_any
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS, labels, region_countries
-from app.utils import as_utc, csv_cell, page_number, search_words, whole_number
+from app.utils import as_utc, csv_cell, page_number, search_words
 
 SORTS = ("newest", "end")
 # The lights a visitor can filter by (a public pledge never has Light.none).
@@ -239,9 +239,10 @@ def export_pledges(filters: RegistryFilters, today: date, *, with_details: bool 
     :param with_details: also load indicators and deliverables (JSON and IATI exports).
     """
     ids = db.session.scalars(filtered_query(filters, today).with_only_columns(Pledge.id)).all()
-    options = list_options()
+    # Indicators always: the CSV gives the parts of their current values.
+    options = [*list_options(), so.selectinload(Pledge.indicators)]
     if with_details:
-        options += [so.selectinload(Pledge.indicators), so.selectinload(Pledge.deliverables)]
+        options += [so.selectinload(Pledge.deliverables)]
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
         loaded = {p.id: p for p in db.session.scalars(sa.select(Pledge).where(Pledge.id.in_(part))
@@ -296,7 +297,8 @@ def pledge_record(pledge: Pledge, today: date, url: str) -> dict:
         "indicators": [{"name": i.name, "unit": i.unit, "baseline": plain_number(i.baseline) or None,
                         "target": plain_number(i.target) or None,
                         "current_value": plain_number(i.current_value) or None,
-                        "current_as_of": _iso(i.current_as_of)} for i in pledge.indicators],
+                        "current_as_of": _iso(i.current_as_of),
+                        **(i.current_parts or {"by_sex": None, "by_age_group": None})} for i in pledge.indicators],
         "deliverables": [{"title": d.title, "due_date": _iso(d.due_date), "done_on": _iso(d.done_on)}
                          for d in pledge.deliverables],
     }
@@ -305,7 +307,21 @@ def pledge_record(pledge: Pledge, today: date, url: str) -> dict:
 def csv_header() -> list[str]:
     return [_("ID"), _("Title"), _("Organisation"), _("Stakeholder type"), _("Partner organisations"),
             _("8.7 areas"), _("Type of action"), _("Countries"), _("Country codes"), _("Start date"),
-            _("End date"), _("Status"), _("Traffic light"), _("Resources committed"), _("Currency"), _("Link")]
+            _("End date"), _("Status"), _("Traffic light"), _("Resources committed"), _("Currency"), _("Link"),
+            _("Current values by sex"), _("Current values by age group")]
+
+
+def _parts_cell(pledge: Pledge, split: str) -> str:
+    """The parts of each indicator's current value in one split, e.g. "Girls and boys reached: Female
+    (women and girls) 22; Male (men and boys) 18; Other or not known 0" (indicators joined by " | ")."""
+    key = SPLIT_KEYS[split]
+    cells = []
+    for indicator in pledge.indicators:
+        parts = (indicator.current_parts or {}).get(key)
+        if parts:
+            cells.append(f"{indicator.name}: " + "; ".join(f"{label} {parts.get(column) or '0'}"
+                                                           for column, label in SPLITS[split]))
+    return " | ".join(cells)
 
 
 def csv_row(pledge: Pledge, today: date, url: str) -> list[str]:
@@ -317,4 +333,5 @@ def csv_row(pledge: Pledge, today: date, url: str) -> list[str]:
             "; ".join(labels(AREAS, pledge.areas)), "; ".join(labels(ACTION_TYPES, [pledge.action_type])),
             "; ".join(countries), " ".join(pledge.countries or []),
             _iso(pledge.start_date) or "", _iso(pledge.end_date) or "", pledge.state_label,
-            pledge.light_label(today), plain_number(pledge.resources_amount), pledge.resources_currency, url]
+            pledge.light_label(today), plain_number(pledge.resources_amount), pledge.resources_currency, url,
+            csv_cell(_parts_cell(pledge, "sex")), csv_cell(_parts_cell(pledge, "age"))]

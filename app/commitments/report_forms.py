@@ -6,12 +6,13 @@ from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.commitments import reports
 from app.commitments.forms import NumberField
-from app.commitments.models import Deliverable, Indicator, ProgressReport
+from app.commitments.models import SPLIT_LABELS, SPLITS, Deliverable, Indicator, ProgressReport
 from app.forms import BoundedDateField
 from app.utils import parse_date
 
@@ -48,12 +49,19 @@ class ReportForm(FlaskForm):
     # Filled by report_form(): (indicator, value field, comment field) and (deliverable, date field, note field).
     indicator_rows: list[tuple[Indicator, NumberField, StringField]] = []
     deliverable_rows: list[tuple[Deliverable, BoundedDateField, TextAreaField]] = []
+    # Per indicator id: (split name, its label, the part fields) for each way the value can be split.
+    split_rows: dict[int, list[tuple[str, str, list[NumberField]]]] = {}
+
+    def parts_of(self, indicator_id: int) -> dict:
+        """The parts entered for one indicator's value: column -> number (None where left empty)."""
+        return {column: self[reports.part_field(column, indicator_id)].data
+                for columns in SPLITS.values() for column, _label in columns}
 
     def report_data(self) -> reports.ReportData:
         """What was entered, for :func:`app.commitments.reports.save_report`."""
         return reports.ReportData(
             narrative=self.narrative.data or "", challenges=self.challenges.data or "",
-            values={indicator.id: reports.ValueEntry(value.data, comment.data or "")
+            values={indicator.id: reports.ValueEntry(value.data, comment.data or "", self.parts_of(indicator.id))
                     for indicator, value, comment in self.indicator_rows},
             deliverables={deliverable.id: reports.DeliverableEntry(done_on.data, note.data or "")
                           for deliverable, done_on, note in self.deliverable_rows})
@@ -95,6 +103,9 @@ def report_form(report: ProgressReport, *, with_data: bool) -> ReportForm:
                 NumberField(label, description=_indicator_hint(indicator)))
         setattr(PledgeReportForm, f"comment_{indicator.id}",
                 StringField(_l("Comment on this value"), validators=[Optional(), Length(max=reports.COMMENT_MAX)]))
+        for columns in SPLITS.values():
+            for column, part_label in columns:
+                setattr(PledgeReportForm, reports.part_field(column, indicator.id), NumberField(part_label))
     for deliverable in deliverables:
         setattr(PledgeReportForm, reports.done_on_field(deliverable.id),
                 BoundedDateField(_l("Done on"), validators=[Optional()],
@@ -111,6 +122,9 @@ def report_form(report: ProgressReport, *, with_data: bool) -> ReportForm:
             row = values.get(indicator.id)
             data[reports.value_field(indicator.id)] = row.value if row else None
             data[f"comment_{indicator.id}"] = row.comment if row else ""
+            for columns in SPLITS.values():
+                for column, _label in columns:
+                    data[reports.part_field(column, indicator.id)] = getattr(row, column) if row else None
         for deliverable in deliverables:
             update = updates.get(deliverable.id)
             data[reports.done_on_field(deliverable.id)] = update.done_on if update else None
@@ -118,6 +132,9 @@ def report_form(report: ProgressReport, *, with_data: bool) -> ReportForm:
     form = PledgeReportForm(data=data)
     form.indicator_rows = [(i, form[reports.value_field(i.id)], form[f"comment_{i.id}"]) for i in indicators]
     form.deliverable_rows = [(d, form[reports.done_on_field(d.id)], form[f"note_{d.id}"]) for d in deliverables]
+    form.split_rows = {i.id: [(split, str(SPLIT_LABELS[split]),
+                               [form[reports.part_field(column, i.id)] for column, _label in columns])
+                              for split, columns in SPLITS.items()] for i in indicators}
     return form
 
 
@@ -128,3 +145,21 @@ class ReviewForm(FlaskForm):
     comment = TextAreaField(_l("What needs to change"), validators=[Length(max=reports.TEXT_MAX)],
                             description=_l("Needed to return the report: the author and the focal point "
                                            "receive it."))
+
+
+class EvidenceFileForm(FlaskForm):
+    """A document or a photo backing up the report, with a caption."""
+
+    file = FileField(_l("File"), description=_l("A document (PDF, office file, CSV) or a photo (JPEG, PNG, GIF, "
+                                                "WebP). Its content is checked."))
+    caption = StringField(_l("Caption"), validators=[Optional(), Length(max=reports.CAPTION_MAX)],
+                          description=_l("What it shows, e.g. “Training in Kumasi, March”."))
+
+
+class EvidenceLinkForm(FlaskForm):
+    """A web page backing up the report (a news item, a photo album, a published study), with a caption."""
+
+    url = StringField(_l("Web address"), validators=[Optional(), Length(max=reports.URL_MAX)],
+                      description=_l("Starting with https:// or http://."))
+    caption = StringField(_l("Caption"), validators=[Optional(), Length(max=reports.CAPTION_MAX)],
+                          description=_l("What it shows, e.g. “Training in Kumasi, March”."))

@@ -14,15 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
 from app.commitments import schedule
 from app.commitments.models import (
-    DeliverableUpdate, Pledge, PledgeState, ProgressReport, ReportState, ReportValue,
+    SPLIT_LABELS, SPLITS, DeliverableUpdate, Pledge, PledgeState, ProgressReport, ReportEvidence, ReportState,
+    ReportValue, parts_record,
 )
 from app.commitments.services import pledge_url, record_event
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
@@ -32,6 +34,7 @@ from app.members.models import User
 from app.members.services import admins
 from app.notifications.services import notify
 from app.policy import is_secretariat
+from app.uploads import MIME_TYPES, StoredFile, delete_later
 from app.utils import utcnow
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,11 @@ NOTE_MAX = 2000       # DeliverableUpdate.note
 # The largest indicator value accepted (as the pledge form's NumberField: NUMERIC(20, 4) has room for it).
 NUMBER_LIMIT = Decimal(10) ** 15
 EDITABLE = (ReportState.draft, ReportState.returned)
+CAPTION_MAX = 300     # ReportEvidence.caption
+URL_MAX = 500         # ReportEvidence.url
+EVIDENCE_MAX = 20     # files and links per report
+# Documents and photos: every type app/uploads.py knows how to check.
+EVIDENCE_TYPES = tuple(MIME_TYPES)
 
 
 def value_field(indicator_id: int) -> str:
@@ -51,6 +59,11 @@ def value_field(indicator_id: int) -> str:
 
 def done_on_field(deliverable_id: int) -> str:
     return f"done_on_{deliverable_id}"
+
+
+def part_field(column: str, indicator_id: int) -> str:
+    """The form field of one part of a split value, e.g. ``female_12`` (see models.SPLITS)."""
+    return f"{column}_{indicator_id}"
 
 
 def _number(value, field_name: str) -> Decimal | None:
@@ -71,6 +84,8 @@ class ValueEntry:
 
     value: Decimal | None = None
     comment: str = ""
+    # The value split by sex and age group: column (models.SPLITS) -> number; missing or None = not given.
+    parts: Mapping[str, Decimal | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -238,6 +253,7 @@ def _check(report: ProgressReport, data: ReportData, today: date) -> dict[int, D
         if len(entry.comment or "") > COMMENT_MAX:
             raise DomainError(_("Keep the comment under %(max)d characters.", max=COMMENT_MAX),
                               field=f"comment_{indicator.id}")
+        _check_splits(indicator.id, numbers[indicator.id], entry.parts or {})
     start = report.pledge.start_date
     for deliverable in report.pledge.deliverables:
         entry = data.deliverables.get(deliverable.id)
@@ -252,6 +268,33 @@ def _check(report: ProgressReport, data: ReportData, today: date) -> dict[int, D
             raise DomainError(_("Keep the note under %(max)d characters.", max=NOTE_MAX),
                               field=f"note_{deliverable.id}")
     return numbers
+
+
+def _check_splits(indicator_id: int, total: Decimal | None, parts: Mapping[str, Decimal | None]) -> None:
+    """Each split that is given (any of its parts filled in) adds up to the value; a part left empty
+    counts as none. Every split that does not is named next to its first part, with the sums, so the
+    person sees what to change and nothing typed is lost."""
+    problems = []
+    for split, columns in SPLITS.items():
+        first = part_field(columns[0][0], indicator_id)
+        given = {column: _number(parts.get(column), part_field(column, indicator_id)) for column, _label in columns}
+        numbers = [number for number in given.values() if number is not None]
+        if not numbers:
+            continue
+        for column, number in given.items():
+            if number is not None and number < 0:
+                raise DomainError(_("A part cannot be less than zero."), field=part_field(column, indicator_id))
+        if total is None:
+            problems.append((first, _("Enter the value too: the parts %(split)s add up to it.",
+                                      split=str(SPLIT_LABELS[split]).lower())))
+        elif sum(numbers) != total:
+            problems.append((first, _("The parts %(split)s add up to %(sum)s, not to the value %(total)s. "
+                                      "Correct a part or the value.", split=str(SPLIT_LABELS[split]).lower(),
+                                      sum=format_decimal(sum(numbers)), total=format_decimal(total))))
+    if problems:
+        error = DomainError(problems[0][1], field=problems[0][0])
+        error.problems = problems
+        raise error
 
 
 # -- operations ---------------------------------------------------------------------------------------------
@@ -302,8 +345,12 @@ def save_report(actor: User, report: ProgressReport, data: ReportData | Mapping,
     report.challenges = data.challenges.strip()
     for row in report.values:
         if row.indicator_id in numbers:
+            entry = data.values.get(row.indicator_id, ValueEntry())
             row.value = numbers[row.indicator_id]
-            row.comment = (data.values.get(row.indicator_id, ValueEntry()).comment or "").strip()
+            row.comment = (entry.comment or "").strip()
+            for columns in SPLITS.values():
+                for column, _label in columns:
+                    setattr(row, column, _number((entry.parts or {}).get(column), column))
     for row in report.deliverable_updates:
         entry = data.deliverables.get(row.deliverable_id)
         if entry is not None:
@@ -398,6 +445,8 @@ def approve_report(admin: User, report: ProgressReport, *, now: datetime | None 
             continue
         if indicator.current_as_of is None or indicator.current_as_of <= report.period_end:
             indicator.current_value, indicator.current_as_of = row.value, report.period_end
+            parts = parts_record(row)
+            indicator.current_parts = parts if any(parts.values()) else None
     deliverables = {deliverable.id: deliverable for deliverable in pledge.deliverables}
     for row in report.deliverable_updates:
         deliverable = deliverables.get(row.deliverable_id)
@@ -411,3 +460,94 @@ def approve_report(admin: User, report: ProgressReport, *, now: datetime | None 
     _tell_reporters(admin, report, "report_approved", now)
     logger.info("Progress report %r approved by %s", report, admin)
     return report
+
+
+# -- evidence -----------------------------------------------------------------------------------------------
+def _check_caption(caption: str | None) -> str:
+    caption = " ".join((caption or "").split())
+    if len(caption) > CAPTION_MAX:
+        raise DomainError(_("Keep the caption under %(max)d characters.", max=CAPTION_MAX), field="caption")
+    return caption
+
+
+def _check_room(report: ProgressReport) -> None:
+    if len(report.evidence) >= EVIDENCE_MAX:
+        raise DomainError(_("A report takes at most %(max)d files and links. Remove one to add another.",
+                            max=EVIDENCE_MAX))
+
+
+def checked_link(url: str | None) -> str:
+    """A web address given as evidence: http or https with a host, no spaces, of a storable length.
+
+    :raises DomainError: anything else (``javascript:``, ``data:``, ``ftp:``, a bare word), ``field="url"``.
+    """
+    url = (url or "").strip()
+    if not url:
+        raise DomainError(_("Give the web address of the evidence."), field="url")
+    if len(url) > URL_MAX:
+        raise DomainError(_("Keep the address under %(max)d characters.", max=URL_MAX), field="url")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname
+            or any(ch.isspace() or ord(ch) < 32 for ch in url)):
+        raise DomainError(_("Give a web address starting with https:// or http://."), field="url")
+    return url
+
+
+def add_evidence_file(actor: User, report: ProgressReport, stored: StoredFile, caption: str = "", *,
+                      now: datetime | None = None) -> ReportEvidence:
+    """Attach a checked, stored file (app/uploads.py: ``stored_upload``) to a draft or returned report.
+
+    :raises NotAllowedError, InvalidTransitionError: as :func:`require_editable`.
+    :raises DomainError: a caption too long, or the report has EVIDENCE_MAX items already.
+    """
+    require_editable(actor, report)
+    caption = _check_caption(caption)
+    _check_room(report)
+    now = now or utcnow()
+    evidence = ReportEvidence(report=report, kind="file", caption=caption, path_key=stored.path_key,
+                              file_name=stored.original_name, mime=stored.mime, size=stored.size,
+                              sha256=stored.sha256, added_by_id=actor.id, created_at=now)
+    db.session.add(evidence)
+    report.updated_at = now
+    db.session.flush()
+    logger.info("Evidence %r added by %s", evidence, actor)
+    return evidence
+
+
+def add_evidence_link(actor: User, report: ProgressReport, url: str, caption: str = "", *,
+                      now: datetime | None = None) -> ReportEvidence:
+    """Attach a link (http or https only) to a draft or returned report.
+
+    :raises DomainError: a link that is not a web address (``field="url"``), a caption too long, a full report.
+    """
+    require_editable(actor, report)
+    url = checked_link(url)
+    caption = _check_caption(caption)
+    _check_room(report)
+    now = now or utcnow()
+    evidence = ReportEvidence(report=report, kind="link", caption=caption, url=url, added_by_id=actor.id,
+                              created_at=now)
+    db.session.add(evidence)
+    report.updated_at = now
+    db.session.flush()
+    logger.info("Evidence %r added by %s", evidence, actor)
+    return evidence
+
+
+def remove_evidence(actor: User, evidence: ReportEvidence, *, now: datetime | None = None) -> None:
+    """Remove a file or link while its report is a draft or returned; a file is deleted once that is committed.
+
+    :raises NotAllowedError, InvalidTransitionError: as :func:`require_editable`.
+    """
+    report = evidence.report
+    require_editable(actor, report)
+    path_key = evidence.path_key
+    report.evidence.remove(evidence)
+    report.updated_at = now or utcnow()
+    db.session.flush()
+    if path_key:
+        delete_later(path_key)  # by the worker, once the removal is committed
+    logger.info("Evidence %r removed by %s", evidence, actor)

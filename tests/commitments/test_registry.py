@@ -339,7 +339,8 @@ def test_json_is_a_list_of_objects_with_stable_keys_codes_labels_iso_dates_and_s
     assert record["status"] == {"code": "published", "label": "Published"}
     assert record["light"]["code"] == "green" and record["next_report_due_on"] == "2026-07-01"
     assert record["indicators"] == [{"name": "Inspectors trained", "unit": "people", "baseline": "0",
-                                     "target": "200", "current_value": None, "current_as_of": None}]
+                                     "target": "200", "current_value": None, "current_as_of": None,
+                                     "by_sex": None, "by_age_group": None}]
     assert record["deliverables"] == [{"title": "Training curriculum", "due_date": "2026-06-30", "done_on": None}]
 
 

@@ -258,7 +258,7 @@ def _pledges(org, admin):
     from decimal import Decimal
 
     from app.commitments.models import (
-        Deliverable, Indicator, Pledge, PledgeState, ProgressReport, ReportState, ReportValue,
+        Deliverable, Indicator, Pledge, PledgeState, ProgressReport, ReportEvidence, ReportState, ReportValue,
     )
     from app.commitments.services import record_event
 
@@ -287,7 +287,10 @@ def _pledges(org, admin):
     draft = pledge("Quux pledge", PledgeState.draft)
     approved = ProgressReport(pledge_id=published.id, period_start=date(2024, 1, 1), period_end=date(2024, 7, 1),
                               state=ReportState.approved, narrative="Zork *frobnicated*.", author_id=admin.id)
-    approved.values = [ReportValue(indicator_id=published.indicators[0].id, value=Decimal(4))]
+    # Split by sex and age group, with a link as evidence: the report page and the table under the chart show them.
+    approved.values = [ReportValue(indicator_id=published.indicators[0].id, value=Decimal(4), female=Decimal(3),
+                                   male=Decimal(1), under_18=Decimal(4))]
+    approved.evidence = [ReportEvidence(kind="link", caption="Zork album", url="https://example.org/zork")]
     report = ProgressReport(pledge_id=published.id, period_start=date(2024, 7, 1), period_end=date(2025, 1, 1),
                             state=ReportState.draft, narrative="Quux.", author_id=admin.id)
     report.values = [ReportValue(indicator_id=published.indicators[0].id, value=Decimal(6))]
