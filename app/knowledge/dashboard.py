@@ -73,6 +73,9 @@ class Table:
     columns: list[str]
     rows: list[list]
     note: str = ""
+    # One style name per row (e.g. a traffic light), or none: the chart gives each row its own colour and
+    # pattern, and the table a swatch of it, so that the colour is never the only cue.
+    styles: list[str] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -87,6 +90,7 @@ class Figure:
     :param chart: "bar", "hbar" (horizontal bars), "line", or "map" (the world map; rows are alpha-3 codes).
     :param audience: "public", or "admin" for the secretariat's view only.
     :param series: how many columns after the label the chart draws (default all; a table may hold more).
+    :param section: the key of the section of the page it is shown in (see SECTIONS; unknown: "more").
     """
 
     key: str
@@ -97,6 +101,18 @@ class Figure:
     audience: str = "public"
     order: int = 50
     series: int | None = None
+    section: str = "more"
+
+
+# The page's sections, in order: a table of contents links to each, and ``?section=<key>`` shows one alone.
+SECTIONS = {
+    "overview": _l("Overview"),
+    "pledges": _l("Pledges"),
+    "reports": _l("Progress reports"),
+    "groups": _l("Action groups and the Forum"),
+    "more": _l("More figures"),
+    "secretariat": _l("Secretariat"),
+}
 
 
 FIGURES: dict[str, Figure] = {}
@@ -113,6 +129,18 @@ def register_figure(figure: Figure) -> None:
 def visible_figures(user) -> list[Figure]:
     is_admin = bool(user is not None and user.is_authenticated and user.is_admin)
     return [f for f in FIGURES.values() if f.audience == "public" or is_admin]
+
+
+def section_of(figure: Figure) -> str:
+    return figure.section if figure.section in SECTIONS else "more"
+
+
+def sections(figures: list[Figure]) -> list[tuple[str, object, list[Figure]]]:
+    """The sections that hold any of ``figures``, in the page's order: (key, title, figures)."""
+    grouped: dict[str, list[Figure]] = defaultdict(list)
+    for figure in figures:
+        grouped[section_of(figure)].append(figure)
+    return [(key, title, grouped[key]) for key, title in SECTIONS.items() if grouped[key]]
 
 
 @dataclass
@@ -219,7 +247,8 @@ def pledges_by_status(ctx: FigureContext) -> Table:
 def pledges_by_light(ctx: FigureContext) -> Table:
     counts = Counter(p.light(ctx.today) for p in ctx.pledges)
     lights = {light: LIGHT_LABELS[light] for light in Light if light is not Light.none}
-    return Table([_("Traffic light"), _("Pledges")], _rows(counts, lights))
+    return Table([_("Traffic light"), _("Pledges")], _rows(counts, lights),
+                 styles=[f"light-{light.value}" for light in lights])
 
 
 def pledges_by_area(ctx: FigureContext) -> Table:
@@ -385,22 +414,26 @@ def month_label(month: str) -> str:
 def register_builtin_figures() -> None:
     for figure in (
         Figure("map", _l("Active pledges by country"), active_pledges_by_country, chart="map", order=5,
+               section="overview",
                description=_l("Countries coloured by the number of published pledges that name them.")),
-        Figure("status", _l("Pledges by status"), pledges_by_status, order=10,
+        Figure("status", _l("Pledges by status"), pledges_by_status, order=10, section="overview",
                description=_l("Pledges the public can see.")),
-        Figure("light", _l("Pledges by traffic light"), pledges_by_light, order=20,
+        Figure("light", _l("Pledges by traffic light"), pledges_by_light, order=20, section="overview",
                description=_l("Where each pledge stands today with its progress reports.")),
-        Figure("area", _l("Pledges by 8.7 area"), pledges_by_area, chart="hbar", order=30),
-        Figure("action-type", _l("Pledges by type of action"), pledges_by_action_type, chart="hbar", order=40),
+        Figure("area", _l("Pledges by 8.7 area"), pledges_by_area, chart="hbar", order=30, section="pledges"),
+        Figure("action-type", _l("Pledges by type of action"), pledges_by_action_type, chart="hbar", order=40,
+               section="pledges"),
         Figure("stakeholder", _l("Pledges by type of organisation"), pledges_by_stakeholder, chart="hbar",
-               order=50),
-        Figure("region", _l("Pledges by region"), pledges_by_region, order=60),
+               order=50, section="pledges"),
+        Figure("region", _l("Pledges by region"), pledges_by_region, order=60, section="pledges"),
         Figure("compliance", _l("Report compliance over time"), report_compliance, chart="line", order=70,
-               series=1, description=_l("The share of progress reports falling due each month that were "
-                                        "approved on time.")),
-        Figure("resources", _l("Resources committed by currency"), resources_by_currency, order=80, series=1),
-        Figure("groups", _l("Action group activity"), group_activity, chart="line", order=90),
+               section="reports", series=1,
+               description=_l("The share of progress reports falling due each month that were approved on time.")),
+        Figure("resources", _l("Resources committed by currency"), resources_by_currency, order=80, series=1,
+               section="pledges"),
+        Figure("groups", _l("Action group activity"), group_activity, chart="line", order=90, section="groups"),
         Figure("pipeline", _l("All pledges by status (secretariat)"), pledge_pipeline, audience="admin", order=100,
+               section="secretariat",
                description=_l("Drafts and pledges under review included: only the secretariat sees this.")),
     ):
         register_figure(figure)
@@ -410,7 +443,7 @@ def chart_json(figure: Figure, table: Table) -> dict:
     """A figure in the shape static/js/knowledge-charts.js draws."""
     columns = table.columns[1:1 + figure.series] if figure.series else table.columns[1:]
     return {"id": figure.key, "type": "line" if figure.chart == "line" else "bar",
-            "horizontal": figure.chart == "hbar",
+            "horizontal": figure.chart == "hbar", "styles": table.styles,
             "labels": [str(row[0]) for row in table.rows],
             "datasets": [{"label": str(name), "data": [_number(row[i + 1]) for row in table.rows]}
                          for i, name in enumerate(columns)]}
@@ -465,4 +498,4 @@ def table_for_display(figure: Figure, table: Table) -> Table:
     """The map's table names the countries instead of giving their codes."""
     if figure.chart != "map":
         return table
-    return Table(table.columns, [[country_name(row[0]), *row[1:]] for row in table.rows], table.note)
+    return Table(table.columns, [[country_name(row[0]), *row[1:]] for row in table.rows], table.note, table.styles)
