@@ -160,20 +160,6 @@ def test_features_register_figures(client):
         dashboard.FIGURES.pop("test-meetings")
 
 
-def test_period_ends_between_agrees_with_the_schedule():
-    """The dashboard's shortcut gives the same due dates as schedule.periods, on awkward dates."""
-    from app.commitments import schedule
-
-    for start in (date(2023, 1, 31), date(2024, 2, 29), date(2022, 11, 15), date(2025, 6, 1)):
-        for months, every in ((24, 6), (37, 3), (12, 12), (7, 1), (60, 5)):
-            end = schedule.add_months(start, months) - (date(2000, 1, 2) - date(2000, 1, 1))
-            for first in (date(2024, 1, 1), date(2025, 3, 1), date(2026, 1, 1)):
-                after = schedule.add_months(first, 12)
-                expected = [p.end for p in schedule.periods(start, end, every) if first <= p.end < after]
-                assert dashboard.period_ends_between(start, end, every, first, after) == expected, (
-                    start, end, every, first)
-
-
 def test_the_page_is_grouped_in_sections_with_contents_and_tabs(fixed, client):
     """All figures under a table of contents; each tab (a plain link) shows one section alone, filters kept."""
     page = client.get("/dashboard?area=child_labour").text
