@@ -212,8 +212,9 @@ class FigureContext:
 
     @property
     def summary(self) -> list[SummaryRow]:
-        """The selected pledges counted in SQL by everything the simple figures split them by, read once per
-        page (one query; a few hundred groups at most, however many pledges)."""
+        """The pledges the filters select, public or not (the secretariat's pipeline counts them all),
+        counted in SQL by everything the simple figures split them by, read once per page (one query; a few
+        hundred groups at most, however many pledges)."""
         if "summary" not in self._cache:
             counted = sa.and_(Pledge.resources_amount.is_not(None), Pledge.resources_currency != "",
                               Pledge.state != PledgeState.withdrawn)
@@ -224,7 +225,7 @@ class FigureContext:
                                sa.case((counted, Pledge.resources_currency)).label("currency"),
                                Pledge.resources_amount.label("amount"))
                      .join(Organisation, Organisation.id == Pledge.organisation_id)
-                     .where(*self.pledges_where()).subquery())
+                     .where(*self.pledge_conditions()).subquery())
             keys = (inner.c.state, inner.c.light, inner.c.action_type, inner.c.stakeholder_type, inner.c.is_global,
                     inner.c.currency)
             rows = db.session.execute(sa.select(*keys, sa.func.count(), sa.cast(sa.func.sum(inner.c.amount), sa.Float))
@@ -232,17 +233,19 @@ class FigureContext:
             self._cache["summary"] = [SummaryRow(*row) for row in rows]
         return self._cache["summary"]
 
-    def count_by(self, key: Callable[[SummaryRow], object]) -> Counter:
+    def count_by(self, key: Callable[[SummaryRow], object], *, public_only: bool = True) -> Counter:
         counts: Counter = Counter()
         for row in self.summary:
-            counts[key(row)] += row.pledges
+            if row.state in PUBLIC_STATES or not public_only:
+                counts[key(row)] += row.pledges
         return counts
 
     @property
     def item_counts(self) -> dict[str, Counter]:
         """How many selected pledges name each 8.7 area ("area"), each region ("region") and, among the
-        published ones, each country ("country"), every pledge counted once per value: three GROUP BYs over
-        the JSON lists' items, sent as one query."""
+        published ones, each country ("country"), every pledge counted once per value (GROUP BYs over the
+        JSON lists' items), and the reports due and approved on time per month ("due", "on_time"): sent as
+        one query, to keep the page's query count."""
         if "items" not in self._cache:
             def counted(kind: str, column, label=None, where=()):
                 items = json_list_items(column)
@@ -256,7 +259,8 @@ class FigureContext:
             counts: dict[str, Counter] = defaultdict(Counter)
             for kind, value, n in db.session.execute(sa.union_all(
                     counted("area", Pledge.areas), counted("region", Pledge.countries, _region_expression),
-                    counted("country", Pledge.countries, where=[Pledge.state == PledgeState.published]))):
+                    counted("country", Pledge.countries, where=[Pledge.state == PledgeState.published]),
+                    *compliance_queries(self))):
                 counts[kind][value] = n
             self._cache["items"] = counts
         return self._cache["items"]
@@ -338,7 +342,7 @@ def resources_by_currency(ctx: FigureContext) -> Table:
     totals: dict[str, float] = defaultdict(float)
     counts: Counter = Counter()
     for row in ctx.summary:
-        if row.currency:
+        if row.currency and row.state in PUBLIC_STATES:
             totals[row.currency] += row.amount or 0
             counts[row.currency] += row.pledges
     rows = [[code, totals[code], counts[code]] for code in sorted(totals, key=lambda c: -totals[c])]
@@ -350,8 +354,21 @@ def report_compliance(ctx: FigureContext) -> Table:
     """Per month: the progress reports that fell due (periods of public pledges ending that month, up to
     today), how many were approved within ON_TIME_DAYS of the due date, and that share in per cent.
 
-    One query: the due dates in the window are made in SQL (see :func:`due_dates_query`) and matched with the
-    approved reports of the same pledge and period end."""
+    The due dates in the window are made in SQL (see :func:`due_dates_query`) and matched with the approved
+    reports of the same pledge and period end (:func:`compliance_queries`, sent with FigureContext.item_counts)."""
+    due, on_time = ctx.item_counts["due"], ctx.item_counts["on_time"]
+    counts = {m: (due[m], on_time[m]) for m in ctx.months}
+    rows = []
+    for m in ctx.months:
+        due, on_time = counts.get(m, (0, 0))
+        rows.append([month_label(m), round(100 * on_time / due, 1) if due else None, due, on_time])
+    return Table([_("Month"), _("Approved on time (%)"), _("Reports due"), _("Approved on time")], rows,
+                 note=_("A report is on time when it is approved within %(days)d days of the end of its period.",
+                        days=ON_TIME_DAYS))
+
+
+def compliance_queries(ctx: FigureContext) -> list[sa.Select]:
+    """("due", month, reports due) and ("on_time", month, approved on time) rows, grouped in SQL."""
     first, after = ctx.window
     dues = due_dates_query(ctx, first, min(after, ctx.today + timedelta(days=1))).subquery()
     report = sa.orm.aliased(ProgressReport)
@@ -360,16 +377,10 @@ def report_compliance(ctx: FigureContext) -> Table:
                .outerjoin(report, sa.and_(report.pledge_id == dues.c.pledge_id, report.period_end == dues.c.due,
                                           report.state == ReportState.approved, report.approved_at.is_not(None),
                                           utc_date(report.approved_at) <= add_days(dues.c.due, ON_TIME_DAYS)))
-               .subquery())
-    counts = {month: (due, on_time) for month, due, on_time in db.session.execute(
-        sa.select(matched.c.month, sa.func.count(), sa.func.count(matched.c.report)).group_by(matched.c.month))}
-    rows = []
-    for m in ctx.months:
-        due, on_time = counts.get(m, (0, 0))
-        rows.append([month_label(m), round(100 * on_time / due, 1) if due else None, due, on_time])
-    return Table([_("Month"), _("Approved on time (%)"), _("Reports due"), _("Approved on time")], rows,
-                 note=_("A report is on time when it is approved within %(days)d days of the end of its period.",
-                        days=ON_TIME_DAYS))
+               .cte("matched").prefix_with("MATERIALIZED"))
+    return [sa.select(sa.literal("due").label("kind"), matched.c.month, sa.func.count()).group_by(matched.c.month),
+            sa.select(sa.literal("on_time").label("kind"), matched.c.month, sa.func.count(matched.c.report))
+            .group_by(matched.c.month)]
 
 
 # At most this many reporting periods of one pledge end in a twelve-month window (monthly reports), plus one.
@@ -453,9 +464,8 @@ def active_pledges_by_country(ctx: FigureContext) -> Table:
 
 
 def pledge_pipeline(ctx: FigureContext) -> Table:
-    """The secretariat's view: every pledge by status, drafts and reviews included (one query)."""
-    counts = Counter(dict(db.session.execute(
-        sa.select(Pledge.state, sa.func.count()).where(*ctx.pledge_conditions()).group_by(Pledge.state)).all()))
+    """The secretariat's view: every pledge by status, drafts and reviews included (from the summary)."""
+    counts = ctx.count_by(lambda row: row.state, public_only=False)
     return Table([_("Status"), _("Pledges")], _rows(counts, PLEDGE_STATE_LABELS))
 
 
