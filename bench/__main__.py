@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["workspace", "pledges", "api", "forums", "outbox", "search", "dedup_calibrate", "dedup_real", "dedup",
+BENCHMARKS = ["workspace", "pledges", "dashboard", "export", "api", "forums", "outbox", "search", "dedup_calibrate", "dedup_real", "dedup",
               "web_worker", "overlaps", "iati_links"]
 
 

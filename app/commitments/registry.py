@@ -233,21 +233,35 @@ def registry_page(filters: RegistryFilters, today: date, per_page: int) -> Regis
 
 
 def export_pledges(filters: RegistryFilters, today: date, *, with_details: bool = False,
-                   chunk: int = EXPORT_CHUNK) -> Iterator[Pledge]:
+                   chunk: int | None = None, release: bool = False) -> Iterator[Pledge]:
     """Every pledge the filters match, in order, loaded a chunk at a time with what the exports show.
 
+    The matching ids are read at once (one light query, so a bad filter fails before a download starts);
+    the pledges then come a chunk at a time as the iterator is read, so a streamed export of 20,000
+    pledges does not wait for all of them.
+
     :param with_details: also load indicators and deliverables (JSON and IATI exports).
+    :param release: take each chunk out of the session once the next one is asked for, so that memory does
+        not grow with the export; only for a reader done with each pledge before it asks for the next (a
+        released pledge cannot load anything more).
     """
     ids = db.session.scalars(filtered_query(filters, today).with_only_columns(Pledge.id)).all()
     options = list_options()
     if with_details:
         options += [so.selectinload(Pledge.indicators), so.selectinload(Pledge.deliverables)]
+    return _chunks_of_pledges(ids, options, chunk or EXPORT_CHUNK, release)
+
+
+def _chunks_of_pledges(ids: list[int], options: list, chunk: int, release: bool) -> Iterator[Pledge]:
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
         loaded = {p.id: p for p in db.session.scalars(sa.select(Pledge).where(Pledge.id.in_(part))
                                                       .options(*options)).unique()}
         for pledge_id in part:
             yield loaded[pledge_id]
+        if release:
+            for pledge in loaded.values():  # read only, never changed: nothing to lose
+                db.session.expunge(pledge)
 
 
 # -- export records -----------------------------------------------------------------------------------------
