@@ -4,8 +4,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["workspace", "pledges", "api", "forums", "outbox", "search", "dedup_calibrate", "dedup_real", "dedup",
-              "web_worker", "overlaps", "iati_links"]
+BENCHMARKS = ["workspace", "pledges", "dashboard", "export", "api", "forums", "outbox", "search", "dedup_calibrate",
+              "dedup_real", "dedup", "web_worker", "overlaps", "iati_links"]
 
 
 def main(names: list[str]) -> None:

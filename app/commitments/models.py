@@ -573,3 +573,25 @@ EVENT_TEXTS = {
     "deliverable_done": _l("Deliverable marked as done"),
 }
 PUBLIC_EVENTS = frozenset({"published", "revised", "completed", "withdrawn", "report_approved", "deliverable_done"})
+
+
+def light_condition(light: Light | str, today: date) -> sa.ColumnElement[bool]:
+    """SQL true for the pledges whose ``Pledge.light(today)`` is ``light`` (see schedule.light): the registry's
+    light filter and the dashboard count with it, so they agree with the badge."""
+    light = Light(light)
+    if light is Light.withdrawn:
+        return Pledge.state == PledgeState.withdrawn
+    if light is Light.completed:
+        return Pledge.state == PledgeState.completed
+    if light is Light.none:
+        return Pledge.state.not_in(PUBLIC_STATES)
+    published = Pledge.state == PledgeState.published
+    if light is Light.green:
+        return sa.and_(published, sa.or_(Pledge.report_due_on.is_(None), Pledge.report_due_on > today))
+    due = sa.and_(published, Pledge.report_due_on <= today)
+    if light is Light.amber:
+        return sa.and_(due, sa.or_(Pledge.red_from.is_(None), Pledge.red_from > today))
+    late = sa.and_(due, Pledge.red_from <= today)
+    if light is Light.red:
+        return sa.and_(late, sa.or_(Pledge.inactive_from.is_(None), Pledge.inactive_from > today))
+    return sa.and_(late, Pledge.inactive_from <= today)

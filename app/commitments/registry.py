@@ -21,7 +21,9 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
-from app.commitments.models import PUBLIC_STATES, SPLIT_KEYS, SPLITS, Pledge, PledgePartner, PledgeState
+from app.commitments.models import (
+    PUBLIC_STATES, SPLIT_KEYS, SPLITS, Pledge, PledgePartner, PledgeState, light_condition,
+)
 from app.commitments.schedule import Light
 from app.extensions import db
 from app.i18n import country_name, is_country
@@ -106,27 +108,6 @@ class RegistryFilters:
         """Whether anything narrows the list (the order does not)."""
         return bool(self.q or self.area or self.country or self.stakeholder_type or self.action_type
                     or self.status or self.light)
-
-
-def light_condition(light: Light | str, today: date) -> sa.ColumnElement[bool]:
-    """SQL true for the pledges whose ``Pledge.light(today)`` is ``light`` (see schedule.light)."""
-    light = Light(light)
-    if light is Light.withdrawn:
-        return Pledge.state == PledgeState.withdrawn
-    if light is Light.completed:
-        return Pledge.state == PledgeState.completed
-    if light is Light.none:
-        return Pledge.state.not_in(PUBLIC_STATES)
-    published = Pledge.state == PledgeState.published
-    if light is Light.green:
-        return sa.and_(published, sa.or_(Pledge.report_due_on.is_(None), Pledge.report_due_on > today))
-    due = sa.and_(published, Pledge.report_due_on <= today)
-    if light is Light.amber:
-        return sa.and_(due, sa.or_(Pledge.red_from.is_(None), Pledge.red_from > today))
-    late = sa.and_(due, Pledge.red_from <= today)
-    if light is Light.red:
-        return sa.and_(late, sa.or_(Pledge.inactive_from.is_(None), Pledge.inactive_from > today))
-    return sa.and_(late, Pledge.inactive_from <= today)
 
 
 def _country_condition(code: str, include_global: bool = True) -> sa.ColumnElement[bool]:
@@ -233,22 +214,36 @@ def registry_page(filters: RegistryFilters, today: date, per_page: int) -> Regis
 
 
 def export_pledges(filters: RegistryFilters, today: date, *, with_details: bool = False,
-                   chunk: int = EXPORT_CHUNK) -> Iterator[Pledge]:
+                   chunk: int | None = None, release: bool = False) -> Iterator[Pledge]:
     """Every pledge the filters match, in order, loaded a chunk at a time with what the exports show.
 
+    The matching ids are read at once (one light query, so a bad filter fails before a download starts);
+    the pledges then come a chunk at a time as the iterator is read, so a streamed export of 20,000
+    pledges does not wait for all of them.
+
     :param with_details: also load indicators and deliverables (JSON and IATI exports).
+    :param release: take each chunk out of the session once the next one is asked for, so that memory does
+        not grow with the export; only for a reader done with each pledge before it asks for the next (a
+        released pledge cannot load anything more).
     """
     ids = db.session.scalars(filtered_query(filters, today).with_only_columns(Pledge.id)).all()
     # Indicators always: the CSV gives the parts of their current values.
     options = [*list_options(), so.selectinload(Pledge.indicators)]
     if with_details:
         options += [so.selectinload(Pledge.deliverables)]
+    return _chunks_of_pledges(ids, options, chunk or EXPORT_CHUNK, release)
+
+
+def _chunks_of_pledges(ids: list[int], options: list, chunk: int, release: bool) -> Iterator[Pledge]:
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
         loaded = {p.id: p for p in db.session.scalars(sa.select(Pledge).where(Pledge.id.in_(part))
                                                       .options(*options)).unique()}
         for pledge_id in part:
             yield loaded[pledge_id]
+        if release:
+            for pledge in loaded.values():  # read only, never changed: nothing to lose
+                db.session.expunge(pledge)
 
 
 # -- export records -----------------------------------------------------------------------------------------

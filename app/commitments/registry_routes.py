@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, current_app, jsonify, render_template, request
+from flask import Response, abort, current_app, json, render_template, request, stream_with_context
 
 from app.commitments import bp
 from app.commitments.forms import region_choices
@@ -23,8 +24,33 @@ from app.taxonomy import ACTION_TYPES, AREAS
 from app.urls import external_url
 
 
-def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
+def _download(body, mimetype: str, filename: str) -> Response:
+    """A file to save; ``body`` may be a generator of text, sent as it comes (wrap it in stream_with_context)."""
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# How many rows a streamed export sends at once: few enough for the first bytes to leave at once, enough
+# for the writes not to cost more than the rows.
+STREAM_ROWS = 200
+
+
+def csv_lines(header: list[str], rows) -> Iterator[str]:
+    """The CSV text of ``header`` and ``rows``, a few rows at a time, with a byte-order mark first so that
+    spreadsheet programs read the file as UTF-8."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    out.write("\ufeff")
+    writer.writerow(header)
+    yield out.getvalue()
+    out.seek(0)
+    out.truncate()
+    for count, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if count % STREAM_ROWS == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 @bp.route("/")
@@ -41,26 +67,33 @@ def registry():
 
 @bp.route("/export.csv")
 def export_csv():
+    """The filtered registry as CSV, streamed: the first rows leave before the last are read."""
     filters = RegistryFilters.from_args(request.args)
     today = viewer_today()
-    out = io.StringIO()
-    out.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(csv_header())
-    for pledge in export_pledges(filters, today):
-        writer.writerow(csv_row(pledge, today, external_url("commitments.detail", pledge_id=pledge.id)))
-    return _download(out.getvalue(), "text/csv", f"pledges-{today.isoformat()}.csv")
+    pledges = export_pledges(filters, today, release=True)
+    rows = (csv_row(pledge, today, external_url("commitments.detail", pledge_id=pledge.id)) for pledge in pledges)
+    return _download(stream_with_context(csv_lines(csv_header(), rows)), "text/csv",
+                     f"pledges-{today.isoformat()}.csv")
 
 
 @bp.route("/export.json")
 def export_json():
+    """The filtered registry as a JSON list of objects, streamed like the CSV."""
     filters = RegistryFilters.from_args(request.args)
     today = viewer_today()
-    records = [pledge_record(pledge, today, external_url("commitments.detail", pledge_id=pledge.id))
-               for pledge in export_pledges(filters, today, with_details=True)]
-    response = jsonify(records)
-    response.headers["Content-Disposition"] = f'attachment; filename="pledges-{today.isoformat()}.json"'
-    return response
+    pledges = export_pledges(filters, today, with_details=True, release=True)
+
+    def body() -> Iterator[str]:
+        opening, records = "[", []
+        for pledge in pledges:
+            records.append(json.dumps(pledge_record(pledge, today,
+                                                    external_url("commitments.detail", pledge_id=pledge.id))))
+            if len(records) == STREAM_ROWS:
+                yield opening + ",".join(records)
+                opening, records = ",", []
+        yield (opening + ",".join(records) if records or opening == "[" else "") + "]\n"
+
+    return _download(stream_with_context(body()), "application/json", f"pledges-{today.isoformat()}.json")
 
 
 @bp.route("/export.xml")

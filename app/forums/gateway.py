@@ -304,12 +304,14 @@ def register() -> None:
     register_country_section(CountrySection("forum", _l("Upcoming consultations and Forum sessions"),
                                             "forums/_country_events.html", load_country_events, order=60))
     register_figure(Figure("meetings", _l("Action group meetings per month"), meetings_per_month, chart="line",
-                           order=91, description=_l("Meetings of each action group, by the month they take place.")))
+                           order=91, section="groups",
+                           description=_l("Meetings of each action group, by the month they take place.")))
     register_figure(Figure("forum", _l("Forum registration and attendance"), forum_registration, order=93,
+                           section="groups",
                            description=_l("For each edition of the Partnership Forum: people registered, people "
                                           "checked in at the venue, and the waiting list.")))
     register_figure(Figure("forum-sessions", _l("Forum sessions: registered and checked in"), session_registration,
-                           chart="hbar", order=94, series=2,
+                           chart="hbar", order=94, series=2, section="groups",
                            description=_l("The sessions of the latest edition that need registration.")))
     for kind in notification_kinds():
         register_notification_kind(kind)

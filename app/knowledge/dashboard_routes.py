@@ -10,8 +10,8 @@ from flask_login import current_user
 from app.i18n import viewer_today
 from app.knowledge import bp
 from app.knowledge.dashboard import (
-    FIRST_YEAR, DashboardFilters, FigureContext, chart_json, region_name, table_for_display, visible_figures,
-    world_map,
+    FIRST_YEAR, DashboardFilters, FigureContext, chart_json, region_name, sections, table_for_display,
+    visible_figures, world_map,
 )
 from app.taxonomy import AREAS, REGIONS
 from app.utils import csv_cell, utcnow
@@ -24,15 +24,26 @@ def _context() -> FigureContext:
 
 @bp.route("/dashboard")
 def dashboard():
+    """Every figure, grouped in sections under a table of contents; ``?section=<key>`` shows (and computes)
+    one section alone, as a tab that works without JavaScript."""
     ctx = _context()
-    figures = []
-    for figure in visible_figures(current_user):
-        table = figure.compute(ctx)
-        figures.append({"figure": figure, "table": table_for_display(figure, table),
-                        "map": world_map(table) if figure.chart == "map" else None})
+    groups = sections(visible_figures(current_user))
+    section = request.args.get("section", "")
+    shown = [group for group in groups if group[0] == section] or groups
+    section = section if len(shown) == 1 and shown[0][0] == section else ""
+    figures, page_sections = [], []
+    for key, title, members in shown:
+        items = []
+        for figure in members:
+            table = figure.compute(ctx)
+            items.append({"figure": figure, "table": table_for_display(figure, table),
+                          "map": world_map(table) if figure.chart == "map" else None})
+        figures += items
+        page_sections.append({"key": key, "title": title, "figures": items})
     charts = [chart_json(f["figure"], f["table"]) for f in figures if f["figure"].chart != "map"]
     today = viewer_today(ctx.now)
-    return render_template("knowledge/dashboard.html", figures=figures, charts=charts, filters=ctx.filters,
+    return render_template("knowledge/dashboard.html", sections=page_sections, section=section,
+                           tabs=[(key, title) for key, title, _members in groups], charts=charts, filters=ctx.filters,
                            years=range(today.year + 1, FIRST_YEAR - 1, -1),
                            regions=[(code, region_name(code)) for code in REGIONS], areas=AREAS)
 

@@ -129,7 +129,7 @@ def register() -> None:
     register_country_section(CountrySection("overlaps", _l("Who works on what: overlaps and gaps"),
                                             "overlaps/_country.html", load_country_overlaps, order=65))
     register_figure(Figure("overlaps", _l("Overlaps found and resolved per month"), overlaps_per_month,
-                           chart="line", order=95,
+                           chart="line", order=95, section="pledges",
                            description=_l("Pairs of initiatives flagged as possible duplicates, and the review's "
                                           "decisions, by month.")))
     for kind in notification_kinds():

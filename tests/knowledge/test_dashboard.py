@@ -160,15 +160,32 @@ def test_features_register_figures(client):
         dashboard.FIGURES.pop("test-meetings")
 
 
-def test_period_ends_between_agrees_with_the_schedule():
-    """The dashboard's shortcut gives the same due dates as schedule.periods, on awkward dates."""
-    from app.commitments import schedule
+def test_the_page_is_grouped_in_sections_with_contents_and_tabs(fixed, client):
+    """All figures under a table of contents; each tab (a plain link) shows one section alone, filters kept."""
+    page = client.get("/dashboard?area=child_labour").text
+    for key in ("overview", "pledges", "reports", "groups"):
+        assert f'id="section-{key}"' in page and f'href="#section-{key}"' in page
+        assert f'href="/dashboard?section={key}&amp;area=child_labour"' in page or (
+            f'href="/dashboard?area=child_labour&amp;section={key}"' in page)
+    assert 'href="#figure-light"' in page and "Back to the contents" in page
+    assert page.index('id="section-overview"') < page.index('id="figure-light"') < page.index('id="section-pledges"')
+    one = client.get("/dashboard?section=pledges&area=child_labour").text
+    assert 'id="figure-area"' in one and 'id="figure-region"' in one
+    assert 'id="figure-light"' not in one and 'id="figure-groups"' not in one and "On this page" not in one
+    assert 'aria-current="page" href="/dashboard?section=pledges' in one
+    assert '<input type="hidden" name="section" value="pledges">' in one  # the filter form keeps the tab
+    # The secretariat's section is not a tab for the public, and asking for it shows everything else.
+    assert "section=secretariat" not in page
+    assert 'id="figure-light"' in client.get("/dashboard?section=secretariat").text
 
-    for start in (date(2023, 1, 31), date(2024, 2, 29), date(2022, 11, 15), date(2025, 6, 1)):
-        for months, every in ((24, 6), (37, 3), (12, 12), (7, 1), (60, 5)):
-            end = schedule.add_months(start, months) - (date(2000, 1, 2) - date(2000, 1, 1))
-            for first in (date(2024, 1, 1), date(2025, 3, 1), date(2026, 1, 1)):
-                after = schedule.add_months(first, 12)
-                expected = [p.end for p in schedule.periods(start, end, every) if first <= p.end < after]
-                assert dashboard.period_ends_between(start, end, every, first, after) == expected, (
-                    start, end, every, first)
+
+def test_each_traffic_light_has_its_own_colour_and_pattern(fixed, client):
+    figure = dashboard.FIGURES["light"]
+    ctx = FigureContext(DashboardFilters(), NOW)
+    chart = dashboard.chart_json(figure, figure.compute(ctx))
+    assert chart["styles"] == ["light-green", "light-amber", "light-red", "light-inactive", "light-completed",
+                               "light-withdrawn"]
+    assert chart["labels"][:3] == ["On track", "Report due", "Overdue"]   # a label on every bar, too
+    page = client.get("/dashboard?section=overview").text
+    assert '"styles": ["light-green", "light-amber"' in page
+    assert '<span class="swatch swatch-light-red" aria-hidden="true"></span>Overdue' in page
