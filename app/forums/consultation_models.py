@@ -104,6 +104,8 @@ class Consultation(db.Model):
     convener_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     # The zone the convener thinks in: slots are entered in it and it is shown beside the viewer's own.
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
+    # The meeting's clock convention: True writes its times 14:45 in every language (a Geneva meeting).
+    has_24h_clock: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     is_public: so.Mapped[bool] = so.mapped_column(default=False)  # listed on the group's public page
     deadline_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     state: so.Mapped[ConsultationState] = so.mapped_column(enum_type(ConsultationState),

@@ -77,7 +77,8 @@ def consultation_create():
             duration_minutes=form.duration_minutes.data, online_url=form.online_url.data or "",
             place=form.place.data or "", audience=form.audience.data or "", group_id=form.group_id.data,
             organisation_ids=form.organisation_ids.data or [], emails=form.emails.data or "",
-            timezone=form.timezone.data or "", slots=[(e.form.day.data, e.form.time.data) for e in form.slots],
+            timezone=form.timezone.data or "", has_24h_clock=bool(form.has_24h_clock.data),
+            slots=[(e.form.day.data, e.form.time.data) for e in form.slots],
             deadline_on=form.deadline_on.data, deadline_time=form.deadline_time.data,
             is_public=bool(form.is_public.data), countries=form.countries.data or [])
         if run_service(lambda: saved.update(c=consultations.create_consultation(current_user, payload)),

@@ -25,7 +25,7 @@ from app.forums.consultation_models import (
     ActionItem, Answer, Audience, Choice, Consultation, ConsultationState, Invitee, Response, Slot,
 )
 from app.forums.services import clean_countries, clean_text, clean_title, clean_url, clean_zone
-from app.i18n import is_country
+from app.i18n import format_day, format_time_of_day, is_country
 from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.notifications.services import notify
@@ -72,6 +72,7 @@ class ConsultationData:
     deadline_on: date | None
     deadline_time: time | None
     timezone: str = "UTC"
+    has_24h_clock: bool = False
     slots: list[tuple[date | None, time | None]] = field(default_factory=list)
     purpose: str = ""
     agenda: str = ""
@@ -100,7 +101,7 @@ def parse_slots(rows: list[tuple[date | None, time | None]], zone: str, duration
             start = times.local_to_utc(day, at, zone)
         except ValueError:
             raise DomainError(_("%(time)s does not exist in %(zone)s on %(date)s (the clocks change then).",
-                                time=at.strftime("%H:%M"), zone=zone, date=day.isoformat()), field=name) from None
+                                time=format_time_of_day(at), zone=zone, date=format_day(day)), field=name) from None
         if start <= now:
             raise DomainError(_("This slot is in the past."), field=name)
         if start in starts:
@@ -108,7 +109,7 @@ def parse_slots(rows: list[tuple[date | None, time | None]], zone: str, duration
         clash = next((s for s in starts if s < start + duration and start < s + duration), None)
         if clash is not None:
             raise DomainError(_("This slot overlaps another one (%(other)s): a meeting of %(minutes)d minutes "
-                                "cannot start at both.", other=times.show(clash, zone, "short"),
+                                "cannot start at both.", other=times.show(clash, zone),
                                 minutes=int(duration.total_seconds() // 60)), field=name)
         starts.append(start)
     if not starts:
@@ -202,6 +203,7 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
         duration_minutes=duration, online_url=clean_url(data.online_url, "online_url"),
         place=one_line(data.place)[:300], group_id=group.id if group else None, group=group, audience=audience,
         organisation_ids=organisation_ids, countries=countries, convener_id=actor.id, timezone=zone,
+        has_24h_clock=bool(data.has_24h_clock),
         is_public=bool(data.is_public),
         deadline_at=deadline, state=ConsultationState.polling, created_at=now, updated_at=now)
     consultation.slots = [Slot(starts_at=s) for s in starts]
@@ -489,8 +491,7 @@ def grid(consultation: Consultation) -> list[GridRow]:
         zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else "UTC"
         answers = {a.slot_id: a.choice for a in invitee.answers}
         rows.append(GridRow(invitee, zone, [
-            GridCell(answers.get(s.id), times.show_time(s.starts_at, zone) + " " + times.show_day(s.starts_at, zone,
-                                                                                                    "short"),
+            GridCell(answers.get(s.id), times.show(s.starts_at, zone, named=False, h24=consultation.has_24h_clock),
                      times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots]))
     return rows
 
@@ -723,7 +724,7 @@ def add_action_item(actor: User, consultation: Consultation, title: str, respons
         work_item = workplan.create_work_item(actor, consultation.group, workplan.WorkItemData(
             title=title, description=_("Action from the meeting “%(title)s” on %(date)s: %(url)s",
                                        title=consultation.title,
-                                       date=times.show_day(consultation.starts_at, consultation.timezone, "long"),
+                                       date=times.show_day(consultation.starts_at, consultation.timezone),
                                        url=meeting_url(consultation)),
             due_date=due_date, responsible_id=responsible_id,
             # The meeting's countries stay with its follow-ups on the work plan (and so on the country pages).

@@ -29,6 +29,9 @@ class ForumForm(FlaskForm):
     ends_on = BoundedDateField(_l("Last day"), validators=[Optional()])
     timezone = SelectField(_l("Time zone of the venue"), default="Europe/Zurich", validate_choice=False,
                            description=_l("Session times are entered and shown in this zone."))
+    has_24h_clock = BooleanField(_l("Write the times on a 24-hour clock (14:30) in every language"),
+                                 description=_l("The venue's convention, e.g. in Geneva. Otherwise English "
+                                                "shows 2:30 PM."))
     venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
     venue_address = StringField(_l("Venue address"), validators=[Length(max=500)])
     online_url = StringField(_l("Online link (optional)"), validators=[Length(max=500)])
@@ -112,6 +115,8 @@ class ConsultationForm(FlaskForm):
                                           "separated by commas."))
     timezone = SelectField(_l("Time zone of the slots"), validate_choice=False,
                            description=_l("The slots below are in this zone; each invitee sees them in their own."))
+    has_24h_clock = BooleanField(_l("Write the times on a 24-hour clock (14:30) in every language"),
+                                 description=_l("Otherwise English shows 2:30 PM."))
     slots = FieldList(FormField(SlotForm), min_entries=SLOT_ROWS)
     deadline_on = BoundedDateField(_l("Answers wanted by (date)"), validators=[Optional()])
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
