@@ -213,11 +213,15 @@ class Consultation(db.Model):
 
 
 class Slot(db.Model):
-    """A candidate start time of the poll (the end is the start plus the consultation's duration)."""
+    """A candidate time of the poll. It ends at the start plus the consultation's duration unless the convener
+    gave it its own end; it was entered in ``timezone`` (None: the consultation's), which the convener may
+    choose per slot (a morning in New York next to an afternoon in Geneva)."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     consultation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"))
     starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    own_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     consultation: so.Mapped[Consultation] = so.relationship(back_populates="slots")
     answers: so.Mapped[list["Answer"]] = so.relationship(back_populates="slot", cascade="all, delete-orphan")
@@ -229,7 +233,12 @@ class Slot(db.Model):
 
     @property
     def ends_at(self) -> datetime:
-        return self.starts_at + self.consultation.duration
+        return self.own_ends_at or self.starts_at + self.consultation.duration
+
+    @property
+    def zone(self) -> str:
+        """The zone the slot was entered in."""
+        return self.timezone or self.consultation.timezone
 
 
 class Invitee(db.Model):
@@ -245,6 +254,7 @@ class Invitee(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     link_nonce: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())  # the poll
+    comment: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")  # with the answers
     reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     response: so.Mapped[Response] = so.mapped_column(enum_type(Response), default=Response.needs_action)
     responded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

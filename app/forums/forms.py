@@ -154,6 +154,21 @@ def answer_form(slots, current: dict[int, str]) -> FlaskForm:
     return _AnswerForm()
 
 
+class AddSlotForm(FlaskForm):
+    """A slot added to an open poll, in any time zone."""
+
+    day = BoundedDateField(_l("Date"), validators=[Optional()])
+    start = TimeField(_l("Start time"), validators=[Optional()])
+    end = TimeField(_l("End time (optional)"), validators=[Optional()],
+                    description=_l("Leave empty for the consultation's usual duration."))
+    timezone = SelectField(_l("Time zone of this slot"), validate_choice=False,
+                           description=_l("Invitees see the slot in their own zone."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices(self.timezone.data)
+
+
 class InviteForm(FlaskForm):
     emails = TextAreaField(_l("Invite more people by e-mail"), validators=[Length(max=20000)],
                            description=_l("The e-mail addresses of people with a Hub account."))

@@ -108,6 +108,13 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in [
     # params: consultation
     Kind("poll_all_answered", _l("Everyone has answered your consultation poll"),
          _l("Every invitee has answered the poll “%(consultation)s”"), IMMEDIATELY),
+    # params: actor, consultation
+    Kind("poll_slot_added", _l("New slots in consultation polls you answered"),
+         _l("%(actor)s added a slot to the poll “%(consultation)s”: you can answer it too"), IMMEDIATELY),
+    # params: actor, consultation
+    Kind("poll_slot_removed", _l("Slots removed from consultation polls you answered"),
+         _l("%(actor)s removed a slot you had answered from the poll “%(consultation)s”; your answers to the "
+            "other slots are kept"), IMMEDIATELY),
     # params: actor, item, consultation
     Kind("action_item_assigned", _l("Action items given to you at a meeting"),
          _l("%(actor)s gave you the action “%(item)s” from “%(consultation)s”"), DAILY),
