@@ -30,6 +30,7 @@ from app.forums.models import (
     SESSION_KIND_LABELS, AgendaEntry, Forum, ForumSession, Registration, RegistrationState, SessionKind,
 )
 from app.forums.services import ForumData, SessionData, SpeakerData
+from app.forums.timetable import day_grid
 from app.i18n import iso_moment
 from app.urls import external_url
 from app.utils import csv_cell, id_number, parse_date, utcnow
@@ -226,9 +227,12 @@ def _timetable(forum: Forum, state: tuple, track, kind, view: str, holes: bool) 
         columns = [(room.id, room.name) for room in forum.rooms]
         if any(s.room_id is None for s in sessions):
             columns.append((None, _("Online or to be announced")))
+        grids = {day: day_grid(day_sessions, columns) for day, day_sessions in by_day.items()} if (
+            view == "timetable") else {}
         html = render_template(
             "forums/_timetable.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())),
-            view=view, by_room=by_room, session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
+            view=view, by_room=by_room, grids=grids,
+            session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
             track=track, kind=kind, columns=columns, holes=holes,
             kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()}, zone=zone)
         return html, [_Line(s.id, s.title, s.needs_registration, s.places_left) for s in sessions]
