@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from flask import Flask, request
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from sqlalchemy.engine import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -180,8 +180,8 @@ def feature_gateways() -> tuple:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.i18n import (LANGUAGE_NAMES, country_name, currency_name, format_clock, format_dt, format_money,
-                          language_name)
+    from app.i18n import (LANGUAGE_NAMES, country_name, currency_name, format_clock, format_day, format_dt, format_money,
+                          iso_moment, language_name)
     from app.markdown import render_markdown
     from app.taxonomy import area_labels
     from app.forms import error_fields, own_errors
@@ -190,7 +190,7 @@ def register_template_helpers(app: Flask) -> None:
     from app.notifications.services import current_unread_count
 
     app.jinja_env.filters.update(
-        markdown=render_markdown, country=country_name, datetime=format_dt, clock=format_clock, date=format_date,
+        markdown=render_markdown, country=country_name, datetime=format_dt, clock=format_clock, date=format_day, iso=iso_moment,
         language=language_name, number=format_decimal, money=format_money, currency_name=currency_name,
         area_labels=area_labels,
     )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,6 +10,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectMu
 from wtforms.validators import Length, ValidationError
 
 from app.taxonomy import REGIONS
+from app.i18n import format_day
 from app.utils import FIRST_DATE, LAST_DATE, MAX_ID, date_in_range, whole_number
 
 # The largest number a number field accepts: the database's integers are 32-bit on PostgreSQL.
@@ -47,7 +48,7 @@ class DateInRange:
     def __call__(self, form, field):
         if field.data is not None and not date_in_range(field.data):
             raise ValidationError(_("Enter a date between %(first)s and %(last)s.",
-                                    first=format_date(FIRST_DATE, "long"), last=format_date(LAST_DATE, "long")))
+                                    first=format_day(FIRST_DATE), last=format_day(LAST_DATE)))
 
 
 class BoundedDateField(DateField):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
 from functools import lru_cache
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo, available_timezones
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, format_datetime, format_time, get_locale, get_timezone, get_translations
+from flask_babel import format_currency, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -158,18 +158,97 @@ def zone_name() -> str:
     return getattr(tz, "key", None) or getattr(tz, "zone", None) or str(tz)
 
 
-def format_dt(value: datetime | None, fmt: str = "medium") -> str:
-    """A UTC datetime shown in the reader's time zone and language, with the zone named."""
+# -- dates and times: one format per language ------------------------------------------------------------------
+# Every date and time the Hub shows (pages, e-mails, .ics descriptions) goes through these three functions, so a
+# language writes a date one way everywhere: "Dec 4, 2026" / "4 déc. 2026" / "4 dic 2026", a time of day the
+# language's way ("2:45 PM", "14:45"), and a moment as the language joins the two ("Dec 4, 2026, 2:45 PM").
+# A weekday may lead a date ("Fri, Dec 4, 2026") where the day matters (timetable headings, meeting times).
+# An event may keep a 24-hour clock (a Geneva Forum): ``h24`` then writes its times 14:45 in every language.
+# Machine formats (CSV columns, iCalendar fields, JSON) are ISO 8601 instead, see ``iso_moment``.
+WEEKDAY_SKELETON = "yMMMEd"
+CLOCK_24H = "HH:mm"
+
+
+def _reader_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def _reader_zone(zone: str | None) -> str:
+    return zone if zone and zone in all_timezones() else zone_name()
+
+
+def format_day(value: date | datetime | None, fmt: str | None = None, *, weekday: bool = False,
+               zone: str | None = None) -> str:
+    """A date the one way the reader's language writes dates; a datetime's day in ``zone`` (the reader's).
+
+    :param fmt: accepted for old callers and ignored, except "full", which asks for the weekday.
+    """
     if value is None:
         return ""
-    return f"{format_datetime(value, fmt)} ({zone_name().replace('_', ' ')})"
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(_reader_zone(zone))).date()
+    return _format_day(value, weekday or fmt == "full", _reader_locale())
 
 
-def format_clock(value: datetime | None, *, named: bool = True) -> str:
+@lru_cache(maxsize=4096)
+def _format_day(value: date, weekday: bool, locale: str) -> str:
+    from babel.dates import format_date as babel_date, format_skeleton
+
+    return format_skeleton(WEEKDAY_SKELETON, value, locale=locale) if weekday else babel_date(value, "medium",
+                                                                                            locale=locale)
+
+
+def format_time_of_day(value: datetime | time, zone: str | None = None, *, h24: bool = False) -> str:
+    """The time of day of a UTC datetime in ``zone`` (the reader's), or of a wall-clock ``time``."""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(_reader_zone(zone))).time()
+    return _format_time(value.replace(tzinfo=None, second=0, microsecond=0), h24, _reader_locale())
+
+
+@lru_cache(maxsize=4096)
+def _format_time(value: time, h24: bool, locale: str) -> str:
+    from babel.dates import format_time as babel_time
+
+    return babel_time(value, CLOCK_24H if h24 else "short", locale=locale)
+
+
+def format_moment(value: datetime | None, zone: str | None = None, *, h24: bool = False, weekday: bool = False,
+                  named: bool = True) -> str:
+    """A UTC datetime in ``zone`` (the reader's when None): the day and the time joined the language's way,
+    followed by the zone's name unless ``named`` is False."""
+    if value is None:
+        return ""
+    zone = _reader_zone(zone)
+    local = value.astimezone(ZoneInfo(zone))
+    locale = _reader_locale()
+    glue = Locale.parse(locale).datetime_formats["medium"]
+    text = str(glue).replace("{1}", _format_day(local.date(), weekday, locale)).replace(
+        "{0}", _format_time(local.time().replace(tzinfo=None, second=0, microsecond=0), h24, locale))
+    return f"{text} ({zone.replace('_', ' ')})" if named else text
+
+
+def iso_moment(value: datetime | None) -> str:
+    """A datetime for spreadsheets (CSV columns, headed "(UTC)"): ISO 8601 in UTC to the minute, with the
+    space RFC 3339 allows instead of the "T", which is what Excel and LibreOffice read as a date and time."""
+    if value is None:
+        return ""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def format_dt(value: datetime | None, fmt: str | None = None, *, h24: bool = False, named: bool = True,
+              weekday: bool = False) -> str:
+    """The ``datetime`` filter: a UTC datetime in the reader's zone and language, with the zone named.
+
+    :param fmt: accepted for old callers and ignored, except "full", which asks for the weekday.
+    """
+    return format_moment(value, None, h24=h24, weekday=weekday or fmt == "full", named=named)
+
+
+def format_clock(value: datetime | None, *, named: bool = True, h24: bool = False) -> str:
     """The time of day of a UTC datetime in the reader's zone and language (15:00, 3:00 PM), the zone named."""
     if value is None:
         return ""
-    text = format_time(value, "short")
+    text = format_time_of_day(value, None, h24=h24)
     return f"{text} ({zone_name().replace('_', ' ')})" if named else text
 
 

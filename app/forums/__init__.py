@@ -29,25 +29,26 @@ def _revoke_group_links(person, group) -> None:
 
 
 @bp.app_template_filter("in_zone")
-def in_zone_filter(value, zone, fmt="medium", named=True):
-    """{{ session.starts_at | in_zone(forum.timezone) }}: a UTC time in a named zone, with the zone written."""
+def in_zone_filter(value, zone, fmt=None, named=True, h24=False, weekday=False):
+    """{{ session.starts_at | in_zone(forum.timezone, h24=forum.has_24h_clock) }}: a UTC time in a named zone,
+    with the zone written; "full" puts the weekday first."""
     from app.forums.times import show
 
-    return show(value, zone, fmt, named=named)
+    return show(value, zone, "full" if weekday else fmt, named=named, h24=h24)
 
 
 @bp.app_template_filter("time_in_zone")
-def time_in_zone_filter(value, zone, named=False):
+def time_in_zone_filter(value, zone, named=False, h24=False):
     from app.forums.times import show_time
 
-    return show_time(value, zone, named=named)
+    return show_time(value, zone, named=named, h24=h24)
 
 
 @bp.app_template_filter("day_in_zone")
-def day_in_zone_filter(value, zone=None, fmt="full"):
+def day_in_zone_filter(value, zone=None, fmt=None, weekday=False):
     from app.forums.times import show_day
 
-    return show_day(value, zone, fmt)
+    return show_day(value, zone, fmt, weekday=weekday)
 
 
 @bp.app_context_processor

@@ -101,6 +101,8 @@ class Consultation(db.Model):
     convener_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     # The zone the convener thinks in: slots are entered in it and it is shown beside the viewer's own.
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")
+    # The meeting's clock convention: True writes its times 14:45 in every language (a Geneva meeting).
+    has_24h_clock: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     is_public: so.Mapped[bool] = so.mapped_column(default=False)  # listed on the group's public page
     deadline_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     state: so.Mapped[ConsultationState] = so.mapped_column(enum_type(ConsultationState),
@@ -208,11 +210,15 @@ class Consultation(db.Model):
 
 
 class Slot(db.Model):
-    """A candidate start time of the poll (the end is the start plus the consultation's duration)."""
+    """A candidate time of the poll. It ends at the start plus the consultation's duration unless the convener
+    gave it its own end; it was entered in ``timezone`` (None: the consultation's), which the convener may
+    choose per slot (a morning in New York next to an afternoon in Geneva)."""
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     consultation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"))
     starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    own_ends_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     consultation: so.Mapped[Consultation] = so.relationship(back_populates="slots")
     answers: so.Mapped[list["Answer"]] = so.relationship(back_populates="slot", cascade="all, delete-orphan")
@@ -224,7 +230,12 @@ class Slot(db.Model):
 
     @property
     def ends_at(self) -> datetime:
-        return self.starts_at + self.consultation.duration
+        return self.own_ends_at or self.starts_at + self.consultation.duration
+
+    @property
+    def zone(self) -> str:
+        """The zone the slot was entered in."""
+        return self.timezone or self.consultation.timezone
 
 
 class Invitee(db.Model):
@@ -240,6 +251,7 @@ class Invitee(db.Model):
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     link_nonce: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())  # the poll
+    comment: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")  # with the answers
     reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     response: so.Mapped[Response] = so.mapped_column(enum_type(Response), default=Response.needs_action)
     responded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

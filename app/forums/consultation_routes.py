@@ -14,7 +14,7 @@ from app.forms import EmptyForm, run_service
 from app.forums import bp, consultations, times
 from app.forums.consultation_models import CHOICE_LABELS, RESPONSE_LABELS, Consultation, Invitee
 from app.forums.forms import (
-    ActionItemForm, CancelForm, ConsultationForm, CountriesForm, InviteForm, MinutesForm, RemindersForm,
+    ActionItemForm, AddSlotForm, CancelForm, ConsultationForm, CountriesForm, InviteForm, MinutesForm, RemindersForm,
     RescheduleForm,
 )
 from app.forums.routes import viewer_zone
@@ -77,7 +77,8 @@ def consultation_create():
             duration_minutes=form.duration_minutes.data, online_url=form.online_url.data or "",
             place=form.place.data or "", audience=form.audience.data or "", group_id=form.group_id.data,
             organisation_ids=form.organisation_ids.data or [], emails=form.emails.data or "",
-            timezone=form.timezone.data or "", slots=[(e.form.day.data, e.form.time.data) for e in form.slots],
+            timezone=form.timezone.data or "", has_24h_clock=bool(form.has_24h_clock.data),
+            slots=[(e.form.day.data, e.form.time.data) for e in form.slots],
             deadline_on=form.deadline_on.data, deadline_time=form.deadline_time.data,
             is_public=bool(form.is_public.data), countries=form.countries.data or [])
         if run_service(lambda: saved.update(c=consultations.create_consultation(current_user, payload)),
@@ -141,7 +142,7 @@ def consultation_answer(consultation_id: int):
     if EmptyForm().validate_on_submit():
         def action():
             invitee = consultations.join_open_poll(current_user, consultation)
-            consultations.answer_poll(invitee, _answers_from_form(consultation))
+            consultations.answer_poll(invitee, _answers_from_form(consultation), comment=request.form.get("comment"))
 
         run_service(action, _("Your answers were saved. You can change them until the poll closes."))
     return _page(consultation)
@@ -174,7 +175,8 @@ def personal_link(invitee_id: int, token: str):
             run_service(lambda: consultations.respond(invitee, request.form.get("response", "")),
                         _("Your answer was sent to the convener."))
         else:
-            run_service(lambda: consultations.answer_poll(invitee, _answers_from_form(consultation)),
+            run_service(lambda: consultations.answer_poll(invitee, _answers_from_form(consultation),
+                                                          comment=request.form.get("comment")),
                         _("Your answers were saved. You can change them until the poll closes."))
         return redirect(url_for(".personal_link", invitee_id=invitee.id, token=token))
     response = render_template("forums/consultation.html",
@@ -264,6 +266,40 @@ def consultation_confirm(consultation_id: int):
         run_service(lambda: consultations.confirm_slot(current_user, consultation, slot),
                     _("The meeting is scheduled: every invitee got a calendar invitation."))
     return _page(consultation)
+
+
+@bp.route("/consultations/<int:consultation_id>/slots/new", methods=["GET", "POST"])
+@login_required
+def slot_add(consultation_id: int):
+    """Add a slot to the open poll, in any zone (the consultation's by default)."""
+    consultation = _managed(consultation_id)
+    form = AddSlotForm(data={"timezone": consultation.timezone} if request.method == "GET" else None)
+    if form.validate_on_submit() and run_service(
+            lambda: consultations.add_slot(current_user, consultation, form.day.data, form.start.data, form.end.data,
+                                           form.timezone.data),
+            _("The slot was added. Invitees who had answered were told."), form):
+        return _page(consultation)
+    return render_template("forums/slot_add.html", consultation=consultation, form=form)
+
+
+@bp.route("/consultations/<int:consultation_id>/slots/<int:slot_id>/remove", methods=["GET", "POST"])
+@login_required
+def slot_remove(consultation_id: int, slot_id: int):
+    """Remove a slot of the open poll; when invitees answered it, after the convener confirms (this page)."""
+    consultation = _managed(consultation_id)
+    slot = next((s for s in consultation.slots if s.id == slot_id), None)
+    if slot is None:
+        abort(404)
+    form = EmptyForm()
+    confirmed = request.form.get("confirm") == "1"
+    if form.validate_on_submit() and (confirmed or not slot.answers):
+        run_service(lambda: consultations.remove_slot(current_user, consultation, slot, confirmed=confirmed),
+                    _("The slot was removed. The invitees who had answered it were told; their other answers "
+                      "are kept."))
+        return _page(consultation)
+    zone = viewer_zone() or consultation.timezone
+    return render_template("forums/slot_remove.html", consultation=consultation, slot=slot, form=form, zone=zone,
+                           answered=[a.invitee for a in slot.answers])
 
 
 @bp.route("/consultations/<int:consultation_id>/reschedule", methods=["GET", "POST"])

@@ -25,7 +25,7 @@ from app.forums.consultation_models import (
     ActionItem, Answer, Audience, Choice, Consultation, ConsultationState, Invitee, Response, Slot,
 )
 from app.forums.services import clean_countries, clean_text, clean_title, clean_url, clean_zone
-from app.i18n import is_country
+from app.i18n import format_day, format_time_of_day, is_country
 from app.mail import queue_email
 from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.notifications.services import notify
@@ -69,6 +69,7 @@ class ConsultationData:
     deadline_on: date | None
     deadline_time: time | None
     timezone: str = "UTC"
+    has_24h_clock: bool = False
     slots: list[tuple[date | None, time | None]] = field(default_factory=list)
     purpose: str = ""
     agenda: str = ""
@@ -97,7 +98,7 @@ def parse_slots(rows: list[tuple[date | None, time | None]], zone: str, duration
             start = times.local_to_utc(day, at, zone)
         except ValueError:
             raise DomainError(_("%(time)s does not exist in %(zone)s on %(date)s (the clocks change then).",
-                                time=at.strftime("%H:%M"), zone=zone, date=day.isoformat()), field=name) from None
+                                time=format_time_of_day(at), zone=zone, date=format_day(day)), field=name) from None
         if start <= now:
             raise DomainError(_("This slot is in the past."), field=name)
         if start in starts:
@@ -105,7 +106,7 @@ def parse_slots(rows: list[tuple[date | None, time | None]], zone: str, duration
         clash = next((s for s in starts if s < start + duration and start < s + duration), None)
         if clash is not None:
             raise DomainError(_("This slot overlaps another one (%(other)s): a meeting of %(minutes)d minutes "
-                                "cannot start at both.", other=times.show(clash, zone, "short"),
+                                "cannot start at both.", other=times.show(clash, zone),
                                 minutes=int(duration.total_seconds() // 60)), field=name)
         starts.append(start)
     if not starts:
@@ -199,6 +200,7 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
         duration_minutes=duration, online_url=clean_url(data.online_url, "online_url"),
         place=one_line(data.place)[:300], group_id=group.id if group else None, group=group, audience=audience,
         organisation_ids=organisation_ids, countries=countries, convener_id=actor.id, timezone=zone,
+        has_24h_clock=bool(data.has_24h_clock),
         is_public=bool(data.is_public),
         deadline_at=deadline, state=ConsultationState.polling, created_at=now, updated_at=now)
     consultation.slots = [Slot(starts_at=s) for s in starts]
@@ -332,11 +334,17 @@ def join_open_poll(user: User, consultation: Consultation, now: datetime | None 
     return invitee
 
 
-def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None = None) -> None:
+MAX_COMMENT = 1000
+
+
+def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None = None,
+                comment: str | None = None) -> None:
     """Record the invitee's yes / if need be / no for the slots of the poll (their own answers only: the
     invitee comes from the signed-in person or from their personal link). An empty value leaves the slot
     unanswered (and takes back an earlier answer); answers can change until the poll closes.
 
+    :param comment: a note for the convener beside the answers ("only the first half hour"); None leaves
+        the earlier one, "" removes it.
     :raises InvalidTransitionError: the poll is closed (by hand, by its deadline, or scheduled).
     :raises DomainError: an unknown slot or choice, or no answer at all.
     """
@@ -344,6 +352,11 @@ def answer_poll(invitee: Invitee, answers: dict[int, str], now: datetime | None 
     consultation = invitee.consultation
     if not poll_is_open(consultation, now):
         raise InvalidTransitionError(_("This poll is closed: answers can no longer change."))
+    if comment is not None:
+        comment = comment.strip()
+        if len(comment) > MAX_COMMENT:
+            raise DomainError(_("Keep the comment under %(n)d characters.", n=MAX_COMMENT), field="comment")
+        invitee.comment = comment
     slots = {s.id: s for s in consultation.slots}
     if set(answers) - set(slots):
         raise DomainError(_("One of the answers is for a slot that is not in this poll."))
@@ -430,6 +443,109 @@ def remind_non_respondents(actor: User | None, consultation: Consultation, now: 
     return sent
 
 
+# -- changing the slots of an open poll ---------------------------------------------------------------------------
+class SlotHasAnswersError(DomainError):
+    """Removing a slot that invitees answered needs the convener's confirmation."""
+
+    def __init__(self, count: int):
+        super().__init__(_("Invitees answered this slot: confirm that it should go."))
+        self.count = count
+
+
+def add_slot(actor: User, consultation: Consultation, day: date | None, start: time | None, end: time | None,
+             zone: str | None, now: datetime | None = None) -> Slot:
+    """Add a slot to an open poll, entered in any zone (the consultation's by default). Without an end it
+    lasts the consultation's duration. Invitees who have answered are told there is one more to answer.
+
+    :raises InvalidTransitionError: the poll is not open.
+    :raises DomainError: a missing or impossible time, an unknown zone, an end before the start, a slot
+        in the past or before the deadline for answers, the same start twice, too many slots.
+    """
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if not poll_is_open(consultation, now):
+        raise InvalidTransitionError(_("Slots change only while the poll is open."))
+    zone = clean_zone(zone or consultation.timezone)
+    if day is None or start is None:
+        raise DomainError(_("Give the slot a date and a start time."), field="day")
+    if len(consultation.slots) >= MAX_SLOTS:
+        raise DomainError(_("A poll has at most %(n)d slots.", n=MAX_SLOTS), field="day")
+    starts_at, ends_at = None, None
+    for name, at in (("start", start), ("end", end)):
+        if at is None:
+            continue
+        try:
+            moment = times.local_to_utc(day, at, zone)
+        except ValueError:
+            raise DomainError(_("%(time)s does not exist in %(zone)s on %(date)s (the clocks change then).",
+                                time=format_time_of_day(at), zone=zone, date=format_day(day)), field=name) from None
+        starts_at, ends_at = (moment, ends_at) if name == "start" else (starts_at, moment)
+    if ends_at is not None and ends_at <= starts_at:
+        raise DomainError(_("The slot must end after it starts."), field="end")
+    if ends_at is not None and ends_at - starts_at > timedelta(hours=24):
+        raise DomainError(_("A meeting lasts from 5 minutes to 24 hours."), field="end")
+    if starts_at <= now:
+        raise DomainError(_("This slot is in the past."), field="day")
+    if starts_at < consultation.deadline_at:
+        raise DomainError(_("The slot must come after the deadline for answers (%(deadline)s).",
+                            deadline=times.show(consultation.deadline_at, zone, h24=consultation.has_24h_clock)),
+                          field="day")
+    if any(s.starts_at == starts_at for s in consultation.slots):
+        raise DomainError(_("The poll already has a slot starting then."), field="day")
+    slot = Slot(starts_at=starts_at, own_ends_at=ends_at if ends_at != starts_at + consultation.duration else None,
+                timezone=None if zone == consultation.timezone else zone)
+    consultation.slots.append(slot)
+    consultation.slots.sort(key=lambda s: s.starts_at)
+    db.session.flush()
+    for invitee in consultation.invitees:
+        if invitee.answered_at is not None:
+            notify(invitee.user, "poll_slot_added", key=f"poll_slot_added:{slot.id}:user:{invitee.user_id}",
+                   url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
+                   consultation=consultation.title)
+    audit.record(actor, "consultation_slot_added", consultation, starts_at=starts_at.isoformat(), zone=zone)
+    logger.info("Slot %r added to %r by %s", slot, consultation, actor)
+    return slot
+
+
+def remove_slot(actor: User, consultation: Consultation, slot: Slot, *, confirmed: bool = False,
+                now: datetime | None = None) -> int:
+    """Remove a slot from an open poll. When invitees answered it the convener must confirm; those invitees
+    are then told, and their answers to the other slots stay (someone whose only answers were for this slot
+    counts as not having answered). :return: how many invitees had answered it.
+
+    :raises InvalidTransitionError: the poll is not open.
+    :raises SlotHasAnswersError: invitees answered it and ``confirmed`` is False.
+    :raises DomainError: it is the poll's last slot.
+    """
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if slot.consultation_id != consultation.id:
+        raise DomainError(_("Choose one of the poll's slots."))
+    if not poll_is_open(consultation, now):
+        raise InvalidTransitionError(_("Slots change only while the poll is open."))
+    if len(consultation.slots) <= 1:
+        raise DomainError(_("A poll keeps at least one slot: add another before removing this one."))
+    answered = [a.invitee for a in slot.answers]
+    if answered and not confirmed:
+        raise SlotHasAnswersError(len(answered))
+    starts_at = slot.starts_at
+    for answer in list(slot.answers):
+        answer.invitee.answers.remove(answer)
+    consultation.slots.remove(slot)
+    db.session.flush()
+    for invitee in answered:
+        if not invitee.answers:
+            invitee.answered_at = None
+        notify(invitee.user, "poll_slot_removed", key=f"poll_slot_removed:{slot.id}:user:{invitee.user_id}",
+               url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
+               consultation=consultation.title)
+    db.session.flush()
+    audit.record(actor, "consultation_slot_removed", consultation, starts_at=starts_at.isoformat(),
+                 answers=len(answered))
+    logger.info("Slot at %s removed from %r by %s (%d answers)", starts_at, consultation, actor, len(answered))
+    return len(answered)
+
+
 # -- the grid and the ranking ----------------------------------------------------------------------------------
 @dataclass
 class SlotScore:
@@ -486,8 +602,7 @@ def grid(consultation: Consultation) -> list[GridRow]:
         zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else "UTC"
         answers = {a.slot_id: a.choice for a in invitee.answers}
         rows.append(GridRow(invitee, zone, [
-            GridCell(answers.get(s.id), times.show_time(s.starts_at, zone) + " " + times.show_day(s.starts_at, zone,
-                                                                                                    "short"),
+            GridCell(answers.get(s.id), times.show(s.starts_at, zone, named=False, h24=consultation.has_24h_clock),
                      times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots]))
     return rows
 
@@ -720,7 +835,7 @@ def add_action_item(actor: User, consultation: Consultation, title: str, respons
         work_item = workplan.create_work_item(actor, consultation.group, workplan.WorkItemData(
             title=title, description=_("Action from the meeting “%(title)s” on %(date)s: %(url)s",
                                        title=consultation.title,
-                                       date=times.show_day(consultation.starts_at, consultation.timezone, "long"),
+                                       date=times.show_day(consultation.starts_at, consultation.timezone),
                                        url=meeting_url(consultation)),
             due_date=due_date, responsible_id=responsible_id,
             # The meeting's countries stay with its follow-ups on the work plan (and so on the country pages).

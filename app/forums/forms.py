@@ -29,6 +29,9 @@ class ForumForm(FlaskForm):
     ends_on = BoundedDateField(_l("Last day"), validators=[Optional()])
     timezone = SelectField(_l("Time zone of the venue"), default="Europe/Zurich", validate_choice=False,
                            description=_l("Session times are entered and shown in this zone."))
+    has_24h_clock = BooleanField(_l("Write the times on a 24-hour clock (14:30) in every language"),
+                                 description=_l("The venue's convention, e.g. in Geneva. Otherwise English "
+                                                "shows 2:30 PM."))
     venue_name = StringField(_l("Venue"), validators=[Length(max=200)])
     venue_address = StringField(_l("Venue address"), validators=[Length(max=500)])
     online_url = StringField(_l("Online link (optional)"), validators=[Length(max=500)])
@@ -112,6 +115,8 @@ class ConsultationForm(FlaskForm):
                                           "separated by commas."))
     timezone = SelectField(_l("Time zone of the slots"), validate_choice=False,
                            description=_l("The slots below are in this zone; each invitee sees them in their own."))
+    has_24h_clock = BooleanField(_l("Write the times on a 24-hour clock (14:30) in every language"),
+                                 description=_l("Otherwise English shows 2:30 PM."))
     slots = FieldList(FormField(SlotForm), min_entries=SLOT_ROWS)
     deadline_on = BoundedDateField(_l("Answers wanted by (date)"), validators=[Optional()])
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
@@ -147,6 +152,21 @@ def answer_form(slots, current: dict[int, str]) -> FlaskForm:
             _l("Your answer"), choices=choices((c.value, label) for c, label in CHOICE_LABELS.items()),
             default=current.get(slot.id, "no"), validate_choice=True))
     return _AnswerForm()
+
+
+class AddSlotForm(FlaskForm):
+    """A slot added to an open poll, in any time zone."""
+
+    day = BoundedDateField(_l("Date"), validators=[Optional()])
+    start = TimeField(_l("Start time"), validators=[Optional()])
+    end = TimeField(_l("End time (optional)"), validators=[Optional()],
+                    description=_l("Leave empty for the consultation's usual duration."))
+    timezone = SelectField(_l("Time zone of this slot"), validate_choice=False,
+                           description=_l("Invitees see the slot in their own zone."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices(self.timezone.data)
 
 
 class InviteForm(FlaskForm):

@@ -265,6 +265,14 @@ def notification_kinds() -> list[Kind]:
         # params: consultation
         Kind("poll_all_answered", _l("Everyone has answered your consultation poll"),
              _l("Every invitee has answered the poll “%(consultation)s”"), Delivery.immediately, order=180),
+        # params: actor, consultation
+        Kind("poll_slot_added", _l("New slots in consultation polls you answered"),
+             _l("%(actor)s added a slot to the poll “%(consultation)s”: you can answer it too"),
+             Delivery.immediately, order=183),
+        # params: actor, consultation
+        Kind("poll_slot_removed", _l("Slots removed from consultation polls you answered"),
+             _l("%(actor)s removed a slot you had answered from the poll “%(consultation)s”; your answers to the "
+                "other slots are kept"), Delivery.immediately, order=186),
         # params: actor, item, consultation
         Kind("action_item_assigned", _l("Action items given to you at a meeting"),
              _l("%(actor)s gave you the action “%(item)s” from “%(consultation)s”"), Delivery.daily, order=190),

@@ -68,6 +68,9 @@ class Forum(db.Model):
     venue_name: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     venue_address: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="UTC")  # the venue's IANA zone
+    # The venue's clock convention: True writes the edition's times 14:45 in every language (Geneva),
+    # False the reader's language's way (2:45 PM in English).
+    has_24h_clock: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     online_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     registration_opens_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     registration_closes_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())

@@ -31,6 +31,8 @@ from app.forums.models import (
 )
 from app.forums.services import ForumData, SessionData, SpeakerData
 from app.policy import is_secretariat
+from app.forums.timetable import day_grid
+from app.i18n import iso_moment
 from app.urls import external_url
 from app.utils import csv_cell, id_number, parse_date, utcnow
 
@@ -82,7 +84,8 @@ def index():
 def _forum_data(form: ForumForm) -> ForumData:
     return ForumData(
         title=form.title.data or "", slug=form.slug.data or "", starts_on=form.starts_on.data,
-        ends_on=form.ends_on.data, timezone=form.timezone.data or "", description=form.description.data or "",
+        ends_on=form.ends_on.data, timezone=form.timezone.data or "",
+        has_24h_clock=bool(form.has_24h_clock.data), description=form.description.data or "",
         venue_name=form.venue_name.data or "", venue_address=form.venue_address.data or "",
         online_url=form.online_url.data or "", registration_opens_on=form.registration_opens_on.data,
         registration_opens_time=form.registration_opens_time.data,
@@ -116,6 +119,7 @@ def edit(slug: str):
         closes = forum.registration_closes_at and times.in_zone(forum.registration_closes_at, forum.timezone)
         data = {"title": forum.title, "slug": forum.slug, "description": forum.description,
                 "starts_on": forum.starts_on, "ends_on": forum.ends_on, "timezone": forum.timezone,
+                "has_24h_clock": forum.has_24h_clock,
                 "venue_name": forum.venue_name, "venue_address": forum.venue_address, "online_url": forum.online_url,
                 "registration_opens_on": opens.date() if opens else None,
                 "registration_opens_time": opens.time() if opens else None,
@@ -224,9 +228,12 @@ def _timetable(forum: Forum, state: tuple, track, kind, view: str, holes: bool) 
         columns = [(room.id, room.name) for room in forum.rooms]
         if any(s.room_id is None for s in sessions):
             columns.append((None, _("Online or to be announced")))
+        grids = {day: day_grid(day_sessions, columns) for day, day_sessions in by_day.items()} if (
+            view == "timetable") else {}
         html = render_template(
             "forums/_timetable.html", forum=forum, sessions=sessions, by_day=dict(sorted(by_day.items())),
-            view=view, by_room=by_room, session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
+            view=view, by_room=by_room, grids=grids,
+            session_url=url_for(".session_detail", slug=forum.slug, session_id=0)[:-1],
             track=track, kind=kind, columns=columns, holes=holes,
             kind_labels={k: str(label) for k, label in SESSION_KIND_LABELS.items()}, zone=zone)
         return html, [_Line(s.id, s.title, s.needs_registration, s.places_left) for s in sessions]
@@ -535,8 +542,8 @@ def participants_csv(slug: str):
         person = registration.user
         writer.writerow([csv_cell(person.full_name), csv_cell(person.email),
                          csv_cell(person.organisation.name if person.organisation else ""),
-                         registration.state_label, registration.created_at.strftime("%Y-%m-%d %H:%M"),
-                         registration.attended_at.strftime("%Y-%m-%d %H:%M") if registration.attended_at else ""])
+                         registration.state_label, iso_moment(registration.created_at),
+                         iso_moment(registration.attended_at)])
     name = f"{forum.slug}-participants" + (f"-session-{session.id}" if session else "") + ".csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -20,7 +20,7 @@ from app import audit, events
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.forums import gateway, times
-from app.i18n import is_country
+from app.i18n import format_time_of_day, is_country
 from app.forums.models import (
     ACTIVE_STATES, AgendaEntry, Forum, ForumRoom, ForumSession, ForumTrack, Registration, RegistrationState,
     SessionKind, SessionSpeaker,
@@ -114,7 +114,7 @@ def to_utc(day: date | None, at: time | None, zone: str, field_name: str) -> dat
         return times.local_to_utc(day, at, zone)
     except ValueError:
         raise DomainError(_("%(time)s does not exist in %(zone)s on that day (the clocks change then). "
-                            "Choose another time.", time=at.strftime("%H:%M"), zone=zone), field=field_name) from None
+                            "Choose another time.", time=format_time_of_day(at), zone=zone), field=field_name) from None
 
 
 # -- editions -----------------------------------------------------------------------------------------------
@@ -125,6 +125,7 @@ class ForumData:
     starts_on: date | None
     ends_on: date | None
     timezone: str = "UTC"
+    has_24h_clock: bool = False
     description: str = ""
     venue_name: str = ""
     venue_address: str = ""
@@ -182,6 +183,7 @@ def _apply_forum(forum: Forum, data: ForumData) -> None:
         raise DomainError(_("An edition lasts two weeks at most."), field="ends_on")
     forum.starts_on, forum.ends_on = data.starts_on, data.ends_on
     forum.timezone = clean_zone(data.timezone)
+    forum.has_24h_clock = bool(data.has_24h_clock)
     forum.description = clean_text(data.description, "description")
     forum.venue_name = one_line(data.venue_name)[:200]
     forum.venue_address = one_line(data.venue_address)[:500]
@@ -392,7 +394,8 @@ def register(actor: User, forum: Forum, session: ForumSession | None = None,
         raise NotAllowedError(_("Only approved partners can register."))
     if forum.registration_opens_at is not None and now < forum.registration_opens_at:
         raise RegistrationClosedError(_("Registration opens on %(date)s.",
-                                        date=times.show(forum.registration_opens_at, forum.timezone)))
+                                        date=times.show(forum.registration_opens_at, forum.timezone,
+                                                                   h24=forum.has_24h_clock)))
     if not forum.registration_is_open(now):
         raise RegistrationClosedError(_("Registration for this Forum is closed."))
     if session is not None:
@@ -617,7 +620,7 @@ def mark_attended(actor: User, registration: Registration, attended: bool = True
             raise InvalidTransitionError(_("Only people with a place can be checked in."))
         if times.day_in_zone(now, forum.timezone) < forum.starts_on:
             raise InvalidTransitionError(_("Attendance is recorded from the Forum's first day, %(date)s.",
-                                           date=times.show_day(forum.starts_on, fmt="long")))
+                                           date=times.show_day(forum.starts_on)))
         if registration.attended_at is not None:
             return False
         registration.attended_at = now

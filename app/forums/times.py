@@ -6,14 +6,10 @@ their own zone and in the venue's, always with the zone written next to the time
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
-from flask_babel import get_locale
-
 from app.forums.consultation_models import DAY_ENDS, DAY_STARTS
-from app.i18n import all_timezones
+from app.i18n import all_timezones, format_day, format_moment, format_time_of_day
 
 
 def is_zone(name: str | None) -> bool:
@@ -49,44 +45,31 @@ def is_night(start: datetime, end: datetime, zone: str) -> bool:
     return local_start.hour < DAY_STARTS or local_end.hour >= DAY_ENDS
 
 
-def _locale() -> str:
-    return str(get_locale() or "en")
-
-
 def zone_label(zone: str) -> str:
     return zone.replace("_", " ")
 
 
-def show(value: datetime | None, zone: str, fmt: str = "medium", *, named: bool = True) -> str:
-    """``value`` in ``zone`` and the reader's language, followed by the zone's name."""
-    if value is None:
-        return ""
-    return _show(value, zone, fmt, named, _locale())
+# The formats themselves are app/i18n.py's, the one place that decides how a language writes dates and times.
+def show(value: datetime | None, zone: str, fmt: str | None = None, *, named: bool = True, h24: bool = False) -> str:
+    """``value`` in ``zone`` and the reader's language, followed by the zone's name.
+
+    :param fmt: "full" puts the weekday first; any other value is ignored (one format per language).
+    :param h24: the event keeps a 24-hour clock (its times are written 14:45 in every language).
+    """
+    return format_moment(value, zone if is_zone(zone) else "UTC", h24=h24, weekday=fmt == "full", named=named)
 
 
-# A timetable shows the same few times again and again: Babel's formatting is worth remembering.
-@lru_cache(maxsize=8192)
-def _show(value: datetime, zone: str, fmt: str, named: bool, locale: str) -> str:
-    text = format_datetime(in_zone(value, zone), fmt, tzinfo=ZoneInfo(zone if is_zone(zone) else "UTC"),
-                           locale=locale)
+def show_time(value: datetime, zone: str, *, named: bool = False, h24: bool = False) -> str:
+    zone = zone if is_zone(zone) else "UTC"
+    text = format_time_of_day(value, zone, h24=h24)
     return f"{text} ({zone_label(zone)})" if named else text
 
 
-def show_time(value: datetime, zone: str, *, named: bool = False) -> str:
-    return _show_time(value, zone, named, _locale())
-
-
-@lru_cache(maxsize=8192)
-def _show_time(value: datetime, zone: str, named: bool, locale: str) -> str:
-    text = format_time(in_zone(value, zone), "short", tzinfo=ZoneInfo(zone if is_zone(zone) else "UTC"),
-                       locale=locale)
-    return f"{text} ({zone_label(zone)})" if named else text
-
-
-def show_day(day: date | datetime, zone: str | None = None, fmt: str = "full") -> str:
+def show_day(day: date | datetime, zone: str | None = None, fmt: str | None = None, *, weekday: bool = False) -> str:
+    """A day the language's one way; with the weekday first when ``weekday`` (or the old "full")."""
     if isinstance(day, datetime):
         day = in_zone(day, zone or "UTC").date()
-    return format_date(day, fmt, locale=_locale())
+    return format_day(day, weekday=weekday or fmt == "full")
 
 
 def day_in_zone(value: datetime, zone: str) -> date:

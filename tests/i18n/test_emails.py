@@ -356,7 +356,7 @@ def test_emails_sent_while_someone_else_is_signed_in_are_in_the_recipients_terms
     french = [m for m in outbox if m["To"] == world.readers["fr"].email]
     assert len(french) == 1
     body = _body(french[0])
-    assert "jeudi 10 décembre 2026" in body and "21:00" in body and "(Asia/Bangkok)" in body
+    assert "jeu. 10 déc. 2026" in body and "21:00" in body and "(Asia/Bangkok)" in body
     assert "Thursday" not in body and "December" not in body and "Chicago" not in body
 
 

@@ -14,8 +14,9 @@ def test_every_kind_asked_for_exists_with_its_default():
     immediately = {"group_join_request", "group_join_accepted", "group_join_declined", "group_invitation",
                    "group_role_changed", "mention", "pledge_submitted", "pledge_published", "pledge_returned",
                    "report_submitted", "report_approved", "report_returned",
-                   "forum_waitlist_promoted", "poll_all_answered", "overlap_coordinate", "overlap_likely",
-                   "overlap_contact", "resource_published", "resource_returned"}
+                   "forum_waitlist_promoted", "poll_all_answered", "poll_slot_added", "poll_slot_removed",
+                   "overlap_coordinate", "overlap_likely", "overlap_contact", "resource_published",
+                   "resource_returned"}
     daily = {"thread_new", "thread_reply", "document_new", "work_item_assigned", "action_item_assigned"}
     assert set(KINDS) == immediately | daily
     assert all(KINDS[k].default is Delivery.immediately for k in immediately)
