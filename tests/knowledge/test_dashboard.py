@@ -25,8 +25,10 @@ def at(y, m, d):
 
 
 @pytest.fixture
-def fixed(make_org, make_user, make_pledge):  # noqa: F811
-    """Five public pledges and a draft, with reports, and a group with some activity (see each test)."""
+def fixed(make_org, make_user, make_pledge, clock):  # noqa: F811
+    """Five public pledges and a draft, with reports, and a group with some activity (see each test). The pages
+    are read at NOW, as the figures computed directly are: pledge A ends on 1 January 2027."""
+    clock(NOW)
     gov = make_org("Gov Org", kind=StakeholderType.government)
     ngo = make_org("Ngo Org", kind=StakeholderType.civil_society)
     a = make_pledge(gov, title="A", areas=["child_labour"], countries=["KEN"], start_date=date(2025, 1, 1),
