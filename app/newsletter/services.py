@@ -324,7 +324,9 @@ def register_subscription() -> None:
     register(Subscription(
         "newsletter", _l("Newsletter"), _l("Send me the Alliance 8.7 Hub newsletter"),
         _l("A digest of new pledges, resources and news, and of the meetings and Forum sessions coming up, in "
-           "your language."), is_on=is_subscribed, set_on=set_subscribed))
+           "your language."), is_on=is_subscribed, set_on=set_subscribed,
+        open_to=lambda user: user.is_approved,
+        closed_note=_l("You can subscribe to the newsletter once your account is approved.")))
 
 
 def subscriber_count() -> int:

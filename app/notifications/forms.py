@@ -31,9 +31,10 @@ class _PreferencesForm(FlaskForm):
 
 
 def preferences_form(current: dict[str, Delivery], subscribed: dict[str, bool] | None = None,
-                     **kwargs) -> FlaskForm:
+                     closed: frozenset[str] = frozenset(), **kwargs) -> FlaskForm:
     """A form with one select per kind of notification (the field is named after the kind), preset to
-    ``current``, and one checkbox per registered opt-in (``SUBSCRIPTIONS``) preset to ``subscribed``."""
+    ``current``, and one checkbox per registered opt-in (``SUBSCRIPTIONS``) preset to ``subscribed``; the
+    opt-ins named in ``closed`` are disabled, with their ``closed_note`` as the hint."""
 
     class PreferencesForm(_PreferencesForm):
         pass
@@ -43,8 +44,11 @@ def preferences_form(current: dict[str, Delivery], subscribed: dict[str, bool] |
             kind.label, choices=choices((d.value, label) for d, label in DELIVERY_LABELS.items()),
             default=current[name].value))
     for name, subscription in SUBSCRIPTIONS.items():
-        setattr(PreferencesForm, name, BooleanField(subscription.label, default=(subscribed or {}).get(name, False),
-                                                    description=subscription.description))
+        shut = name in closed
+        setattr(PreferencesForm, name, BooleanField(
+            subscription.label, default=(subscribed or {}).get(name, False),
+            description=subscription.closed_note if shut else subscription.description,
+            render_kw={"disabled": True} if shut else None))
     return PreferencesForm(**kwargs)
 
 

@@ -113,13 +113,18 @@ def subject(notification) -> str:
 @dataclass(frozen=True)
 class Subscription:
     """An opt-in the notification settings page shows below the kinds (the newsletter registers one): a
-    checkbox named ``name``, whose state ``is_on(user)`` reads and ``set_on(user, on)`` saves."""
+    checkbox named ``name``, whose state ``is_on(user)`` reads and ``set_on(user, on)`` saves.
+
+    ``open_to(user)`` says whether the person may opt in now; when not, the box is shown disabled with
+    ``closed_note`` (why, and when it opens) in place of the description."""
     name: str
     heading: LazyString
     label: LazyString
     description: LazyString
     is_on: Callable[[object], bool]
     set_on: Callable[[object, bool], None]
+    open_to: Callable[[object], bool] = lambda user: True
+    closed_note: LazyString | None = None
 
 
 SUBSCRIPTIONS: dict[str, Subscription] = {}

@@ -51,11 +51,14 @@ def open_notification(notification_id: int):
 @login_required
 def preferences():
     subscribed = {name: s.is_on(current_user) for name, s in SUBSCRIPTIONS.items()}
-    form = preferences_form(services.preferences_of(current_user), subscribed)
+    closed = frozenset(name for name, s in SUBSCRIPTIONS.items()
+                       if not subscribed[name] and not s.open_to(current_user))
+    form = preferences_form(services.preferences_of(current_user), subscribed, closed)
     if form.validate_on_submit():
         services.set_preferences(current_user, chosen_deliveries(form))
         for name, subscription in SUBSCRIPTIONS.items():
-            subscription.set_on(current_user, bool(form[name].data))
+            if name not in closed:
+                subscription.set_on(current_user, bool(form[name].data))
         db.session.commit()
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notifications.preferences"))

@@ -262,6 +262,20 @@ def test_opting_in_and_out_on_the_notification_settings_page(people, client, log
     assert not services.is_subscribed(people["quiet"])
 
 
+def test_a_person_awaiting_approval_is_told_why_the_newsletter_box_is_closed(make_user, client, login):
+    from app.members.models import UserStatus
+
+    pending = make_user("pending@example.org", status=UserStatus.pending)
+    login(pending)
+    page = client.get("/notifications/preferences").text
+    box = page.split('name="newsletter"')[0].rsplit("<input", 1)[1] + page.split('name="newsletter"')[1][:80]
+    assert "disabled" in box
+    assert "once your account is approved" in page
+    response = client.post("/notifications/preferences", data={"newsletter": "y"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert not services.is_subscribed(pending)
+
+
 # -- the secretariat ----------------------------------------------------------------------------------------------
 ROLES = ["anonymous", "partner", "admin"]
 
