@@ -24,12 +24,13 @@ from app.knowledge.models import (
     LICENCES, RESOURCE_TYPES, LibraryCurator, PathfinderCountry, Resource, ResourceCitation, ResourceState,
     RoadmapMilestone, is_curator,
 )
+from app.knowledge.search import matching_objects
 from app.members.models import Organisation, OrganisationStatus, User
 from app.members.overview import listing
 from app.policy import is_secretariat, may_submit_resource
 from app.notifications.services import notify
-from app.sqltools import json_list_contains_any
-from app.taxonomy import clean_areas, expand_regions
+from app.sqltools import json_list_contains, json_list_contains_any
+from app.taxonomy import AREAS, clean_areas, expand_regions
 from app.uploads import StoredFile, delete_later
 from app.utils import one_line, page_number, utcnow, whole_number
 
@@ -372,8 +373,6 @@ class LibraryFilters:
 
     @classmethod
     def from_args(cls, args) -> LibraryFilters:
-        from app.taxonomy import AREAS
-
         def pick(name, allowed) -> str:
             value = (args.get(name) or "").strip()
             return value if value in allowed else ""
@@ -402,9 +401,6 @@ class LibraryFilters:
 
 def library_query(filters: LibraryFilters) -> sa.Select:
     """Published resources matching the filters, in the chosen order (full-text search for ``q``)."""
-    from app.knowledge.search import matching_objects
-    from app.sqltools import json_list_contains
-
     query = sa.select(Resource).where(Resource.state == ResourceState.published)
     if filters.type:
         query = query.where(Resource.resource_type == filters.type)
