@@ -169,14 +169,17 @@ def register_gateways(app: Flask) -> None:
 
 
 def feature_gateways() -> tuple:
-    """Each feature's ``gateway`` module, in the order they register (their ``register()`` is idempotent)."""
+    """Each feature's ``gateway`` module, in the order they register (their ``register()`` is idempotent); the
+    library's and the duplication detector's too, which plug into the other cross-cutting packages."""
     from app.actiongroups import gateway as actiongroups_gateway
     from app.commitments import gateway as commitments_gateway
     from app.forums import gateway as forums_gateway
+    from app.knowledge import gateway as knowledge_gateway
     from app.news import gateway as news_gateway
     from app.overlaps import gateway as overlaps_gateway
 
-    return actiongroups_gateway, commitments_gateway, forums_gateway, news_gateway, overlaps_gateway
+    return (knowledge_gateway, actiongroups_gateway, commitments_gateway, forums_gateway, news_gateway,
+            overlaps_gateway)
 
 
 def register_template_helpers(app: Flask) -> None:

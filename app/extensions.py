@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from app.types import render_item
+from app.utils import page_number
 
 # Stable constraint names, so Alembic can alter and drop them (SQLite batch mode needs names).
 NAMING_CONVENTION = {
@@ -38,8 +39,6 @@ class HubSQLAlchemy(SQLAlchemy):
         ``?page=9223372036854775808`` became an OFFSET the database refused (a 500 on every list page).
         """
         from flask import current_app, has_request_context, request
-
-        from app.utils import page_number
 
         if page is None:
             page = page_number(request.args.get("page")) if has_request_context() else 1

@@ -9,8 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, SelectChoice, SelectMultipleField, TextAreaField, widgets
 from wtforms.validators import Length, ValidationError
 
+from app.errors import DomainError
+from app.extensions import db
 from app.taxonomy import REGIONS
-from app.i18n import format_day
+from app.i18n import format_day, zone_groups
 from app.utils import FIRST_DATE, LAST_DATE, MAX_ID, date_in_range, whole_number
 
 # The largest number a number field accepts: the database's integers are 32-bit on PostgreSQL.
@@ -106,9 +108,6 @@ def run_service(action, success: str | None, form: FlaskForm | None = None) -> b
     """
     from flask import flash
 
-    from app.errors import DomainError
-    from app.extensions import db
-
     try:
         action()
     except DomainError as exc:
@@ -131,9 +130,6 @@ def service_accepts(action, form: FlaskForm) -> bool:
     For a step a view shows before saving (the overlaps compare step), which must never hide an error the
     save would show.
     """
-    from app.errors import DomainError
-    from app.extensions import db
-
     try:
         action()
     except DomainError as exc:
@@ -199,8 +195,6 @@ def zone_choices(current: str | None = None) -> dict[str, list[SelectChoice]]:
     """The time zones grouped by region for a SelectField (rendered as option groups), each with its current
     UTC offset and the words the picker's filter finds it by (``data-search``: "Geneva" finds Europe/Zurich).
     ``current``, the saved value, is always among them."""
-    from app.i18n import zone_groups
-
     return {region: [SelectChoice(zone, label, render_kw={"data-search": words}) for zone, label, words in zones]
             for region, zones in zone_groups(current).items()}
 

@@ -11,7 +11,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.actiongroups.models import ActionGroup, JoinRequest, RequestKind, RequestStatus
+from app.commitments.models import PUBLIC_STATES, Pledge
 from app.extensions import db
+from app.forums.consultation_models import Consultation, ConsultationState, Invitee
+from app.forums.models import Forum
+from app.knowledge.models import Resource, ResourceState
+from app.members.models import Organisation, OrganisationStatus, User, UserStatus
 from app.policy import is_partner, is_secretariat
 
 SHOWN = 5
@@ -39,11 +45,6 @@ class NextSteps:
 
 def happening(now: datetime, today: date) -> Happening:
     """What is happening, for everyone (four queries)."""
-    from app.commitments.models import PUBLIC_STATES, Pledge
-    from app.forums.consultation_models import Consultation, ConsultationState
-    from app.forums.models import Forum
-    from app.knowledge.models import Resource, ResourceState
-
     forums = db.session.scalars(sa.select(Forum).where(Forum.is_published.is_(True), Forum.ends_on >= today)
                                 .order_by(Forum.starts_on, Forum.id).limit(2)).all()
     meetings = db.session.scalars(
@@ -62,10 +63,6 @@ def happening(now: datetime, today: date) -> Happening:
 
 def next_steps(user, now: datetime) -> NextSteps | None:
     """A signed-in, approved person's next steps (None for anyone else; at most three queries)."""
-    from app.actiongroups.models import ActionGroup, JoinRequest, RequestKind, RequestStatus
-    from app.forums.consultation_models import Consultation, ConsultationState, Invitee
-    from app.members.models import Organisation, OrganisationStatus, User, UserStatus
-
     if not is_partner(user):
         return None
     polls = db.session.scalars(

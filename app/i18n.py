@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request
-from flask_babel import format_currency, get_locale, get_timezone, get_translations
+from flask_babel import _get_current_context, format_currency, get_locale, get_timezone, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -256,8 +256,6 @@ def format_clock(value: datetime | None, *, named: bool = True, h24: bool = Fals
 def force_timezone(zone: str | None) -> Iterator[None]:
     """Show times in ``zone`` (an IANA name; the default zone if unknown) inside the block, whoever is signed
     in: Flask-Babel's ``force_locale`` for time zones, used to write an e-mail in its recipient's zone."""
-    from flask_babel import _get_current_context  # where Flask-Babel keeps the zone it selected (babel_tzinfo)
-
     zone = zone if zone in all_timezones() else current_app.config["BABEL_DEFAULT_TIMEZONE"]
     ctx = _get_current_context()
     before = getattr(ctx, "babel_tzinfo", None)
@@ -372,8 +370,6 @@ def zone_groups(current: str | None = None, now: datetime | None = None) -> dict
     """The time zones for a picker, grouped by region (UTC first): (zone, "City — Country (UTC+01:00)",
     words to search) with each zone's offset now. Obsolete aliases are left out, except ``current`` (a
     person's saved zone), which is always offered so that saving a form never changes it silently."""
-    from flask_babel import gettext
-
     now = now or utcnow()
     region_names = {"Africa": gettext("Africa"), "America": gettext("Americas"), "Antarctica": gettext("Antarctica"),
                     "Arctic": gettext("Arctic"), "Asia": gettext("Asia"), "Atlantic": gettext("Atlantic Ocean"),

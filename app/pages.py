@@ -8,7 +8,9 @@ from flask_login import current_user
 from app.actiongroups.models import ActionGroup
 from app.commitments.reminders import upcoming_deadlines
 from app.extensions import db
+from app.home import happening, next_steps
 from app.i18n import remember_language, viewer_today
+from app.members.guide import guide_for
 from app.members.models import Organisation, OrganisationStatus
 from app.policy import is_partner
 from app.utils import is_safe_next, utcnow
@@ -30,8 +32,6 @@ def home():
         sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)).all()
     stats = {"organisations": organisations, "countries": countries, "groups": len(groups)}
     # Signed-in partners see what their organisation's pledges owe next (the rest on "My pledges").
-    from app.home import happening, next_steps
-    from app.members.guide import guide_for
 
     now = utcnow()
     today = viewer_today(now)

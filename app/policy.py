@@ -65,7 +65,8 @@ knowledge
   - ``Resource.can_view`` / ``can_edit`` / ``can_review`` / ``can_archive``; ``knowledge.models.is_curator``
     (secretariat or appointed curator); ``services._require_curator`` and ``library_routes._require_curator``
   - :func:`may_submit_resource` – a partner with an organisation, or the secretariat
-  - ``services.can_remove_citation``, ``services.citable_groups`` (groups the person convenes)
+  - ``services.can_remove_citation`` (the citer's ``may_cite``: ``Pledge.can_edit``, ``ActionGroup.can_manage``);
+    ``actiongroups.gateway.citable_groups`` (groups the person convenes), ``commitments.gateway.citable_pledges``
   - the monitoring dashboard's secretariat-only figures, the search's private kinds, pathfinder pages
 news, announcements, multilingual
   - ``NewsPost.can_view`` / ``can_edit``; ``news.models.can_write_news`` (secretariat; a group's conveners)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import is_country
+
 # The six areas of SDG target 8.7, in the order the target names them.
 AREAS = {
     "child_labour": _l("Child labour"),
@@ -69,8 +71,6 @@ REGIONS = ("002", "019", "142", "150", "009")
 
 @lru_cache(maxsize=1)
 def region_countries() -> dict[str, tuple[str, ...]]:
-    from app.i18n import is_country
-
     with open(Path(__file__).parent / "data" / "regions.json", encoding="utf-8") as f:
         data = json.load(f)
     return {code: tuple(c for c in data[code] if is_country(c)) for code in REGIONS}

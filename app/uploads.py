@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import filetype
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import event
@@ -46,6 +46,7 @@ from werkzeug.utils import secure_filename
 
 from app import events
 from app.errors import DomainError
+from app.extensions import db
 from app.objectstore import upload_storage
 
 logger = logging.getLogger(__name__)
@@ -224,8 +225,6 @@ def send_stored(path_key: str, *, mime: str, name: str, etag: str | None = None,
 
     :param what: the object the file belongs to, named in the log when the file is missing.
     """
-    from flask import abort, send_file
-
     storage = upload_storage()
     try:
         if storage.local_root is not None:
@@ -382,8 +381,6 @@ def stored_upload(file_storage: FileStorage | None, **options) -> Iterator[Store
 
     :raises UploadRejected: before the block runs, when the file is refused.
     """
-    from app.extensions import db
-
     stored = store_upload(file_storage, **options)
     session = db.session()
     session.info.setdefault(_PENDING, set()).add(stored.path_key)

@@ -51,7 +51,10 @@ def environment(tmp: Path) -> dict[str, str]:
     env.update(HUB_ENV="production", SECRET_KEY=secrets.token_hex(32), LINK_SECRET_KEY=secrets.token_hex(32),
                DATABASE_URL=f"sqlite:///{tmp / 'hub.sqlite3'}", BASE_URL="https://hub.example.org",
                MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", UPLOAD_DIR=str(tmp / "uploads"),
-               DEDUP_INDEX_DIR=str(tmp / "dedup"), SCHEDULER_ENABLED="0", PYTHONPATH=str(ROOT))
+               DEDUP_INDEX_DIR=str(tmp / "dedup"), SCHEDULER_ENABLED="0", PYTHONPATH=str(ROOT),
+               # Production refuses per-process (memory://) sign-in limits. No step of the bench is rate-limited,
+               # so this store is never reached; the client library is loaded as in production.
+               RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")
     return env
 
 

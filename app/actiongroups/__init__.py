@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
+from app.actiongroups.models import GROUP_ROLE_LABELS
+
 bp = Blueprint("actiongroups", __name__, url_prefix="/actiongroups", template_folder="templates")
 
 
@@ -48,8 +50,6 @@ def register_public_section(template: str) -> None:
 
 @bp.app_context_processor
 def workspace_helpers():
-    from app.actiongroups.models import GROUP_ROLE_LABELS
-
     return {"workspace_tabs": lambda: WORKSPACE_TABS, "public_sections": lambda group: PUBLIC_SECTIONS,
             "group_role_labels": GROUP_ROLE_LABELS}
 

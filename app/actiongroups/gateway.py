@@ -4,6 +4,7 @@ of groups:
 - **search** (:func:`~app.knowledge.search.register_kind`): action groups, and workspace documents (public
   ones for everyone, the others for whoever reads the group's workspace); who belongs to which group
   (:func:`~app.knowledge.search.set_member_groups`);
+- **the library** (:func:`~app.knowledge.citations.register_citer`): action groups cite resources;
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): the work items in the
   country (for whoever reads their group's workspace) and the groups focused on it;
 - **members** (:func:`~app.members.overview.register_organisation_list`,
@@ -23,6 +24,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.actiongroups.models import (GROUP_ROLE_LABELS, ActionGroup, GroupRole, JoinRequest, Membership, RequestStatus,
@@ -30,6 +32,7 @@ from app.actiongroups.models import (GROUP_ROLE_LABELS, ActionGroup, GroupRole, 
 from app.actiongroups.documents.models import Document
 from app.actiongroups.workplan.models import WorkItem, WorkItemStatus, work_item_initiative
 from app.extensions import db
+from app.knowledge.citations import Citer, register_citer
 from app.knowledge.countries import LIST_MAX, CountryContext, CountrySection, register_country_section
 from app.knowledge.search import Entry, SearchKind, set_member_groups
 from app.knowledge.search import register_kind as register_search_kind
@@ -87,6 +90,27 @@ def search_kinds() -> list[SearchKind]:
         SearchKind("document", _l("Workspace documents"), Document, _document_entry, _document_query, order=60,
                    follows={"group": lambda ids: sa.select(Document.id).where(Document.group_id.in_(ids))}),
     ]
+
+
+# -- the library's citations -------------------------------------------------------------------------------
+def citable_groups(user) -> list[ActionGroup]:
+    """The action groups this person may make cite a resource: those they convene (all, for the secretariat)."""
+    if not is_partner(user):
+        return []
+    query = sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)
+    if not is_secretariat(user):
+        query = query.where(ActionGroup.id.in_(ActionGroup.convened_ids(user)))
+    return list(db.session.scalars(query))
+
+
+def citer() -> Citer:
+    """Action groups cite library resources: added and removed by their conveners."""
+    return Citer("group", _l("Action group"), ActionGroup,
+                 choice=lambda group: _("Action group: %(name)s", name=group.name), citable=citable_groups,
+                 may_cite=lambda group, user: group.can_manage(user),
+                 refusal=_l("Only the group's conveners can add references for the group."),
+                 title=lambda group: group.name, url=lambda group: url_for("actiongroups.public", slug=group.slug),
+                 order=20)
 
 
 # -- country pages ------------------------------------------------------------------------------------------
@@ -269,6 +293,7 @@ def register() -> None:
     for kind in search_kinds():
         register_search_kind(kind)
     set_member_groups(member_groups)
+    register_citer(citer())
     register_organisation_list("groups", organisation_groups)
     register_guide_step("group", guide_step, order=20)
     register_country_section(CountrySection("work-items", _l("Action groups' work items"),

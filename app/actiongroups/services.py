@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app import audit, events
+from app.actiongroups import LEFT_GROUP_HOOKS
 from app.actiongroups.models import (
     ActionGroup, Activity, GroupRole, JoinRequest, Membership, RequestKind, RequestStatus, Visibility,
 )
@@ -295,7 +296,6 @@ def leave_group(person: User, group: ActionGroup) -> None:
     record_activity(group, person, "member_left", url=group_url(group, "members"))
     db.session.delete(membership)
     group.remember_membership(person.id, None)
-    from app.actiongroups import LEFT_GROUP_HOOKS
 
     for hook in LEFT_GROUP_HOOKS:
         hook(person, group)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from app.audit import AuditEntry
 from app.extensions import db
 from app.members.models import Organisation, User
+from app.overlaps.models import DECISION_LABELS
 from app.utils import id_number, like_pattern, parse_date
 
 # What each action code means, in words (the codes are those passed to app.audit.record).
@@ -134,8 +135,6 @@ DETAIL_LABELS: dict[str, Any] = {
 
 
 def _decision_labels() -> Mapping:
-    from app.overlaps.models import DECISION_LABELS
-
     return {getattr(code, "value", code): label for code, label in DECISION_LABELS.items()}
 
 
@@ -372,8 +371,6 @@ class AuditFilters:
 
 
 def _start_of(day: date, zone) -> datetime:
-    from datetime import timezone
-
     local = datetime.combine(day, time.min)
     local = zone.localize(local) if hasattr(zone, "localize") else local.replace(tzinfo=zone)
     return local.astimezone(timezone.utc)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
+from app.news.models import can_write_news
 from app.types import UTCDateTime
 from app.utils import utcnow
 
@@ -28,8 +29,6 @@ class Announcement(db.Model):
         return f"<Announcement {self.id} {self.text!r}>"
 
     def can_edit(self, user) -> bool:
-        from app.news.models import can_write_news
-
         return can_write_news(user, self.group)
 
     def is_active(self, now: datetime) -> bool:

@@ -10,9 +10,11 @@ from flask import current_app, session
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.actiongroups.models import ActionGroup, Membership
 from app.announcements.models import Announcement
 from app.errors import DomainError
 from app.extensions import db
+from app.multilingual.models import ContentTranslation
 from app.news.models import can_write_news
 from app.policy import is_partner, is_secretariat
 from app.utils import one_line, utcnow
@@ -70,8 +72,6 @@ def delete_announcement(item: Announcement, user) -> None:
 
 def _load(now: datetime) -> list[CachedAnnouncement]:
     """Every announcement not over yet, with its translations (two queries)."""
-    from app.multilingual.models import ContentTranslation
-
     items = list(db.session.scalars(sa.select(Announcement).where(Announcement.ends_at > now)
                                     .order_by(Announcement.starts_at, Announcement.id)))
     texts: dict[int, dict[str, str]] = {item.id: {item.language: item.text} for item in items}
@@ -117,8 +117,6 @@ def visible_announcements(user, *, now: datetime | None = None, dismissed=()) ->
 
 def _groups_of(user) -> set[int]:
     """The groups whose announcements ``user`` sees: theirs (the secretariat sees all)."""
-    from app.actiongroups.models import ActionGroup, Membership
-
     if not is_partner(user):
         return set()
     if is_secretariat(user):

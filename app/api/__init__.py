@@ -14,6 +14,12 @@ from flask import current_app, request
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
+from app.api import docs, token_routes
+from app.api.paging import ProblemSchema
+from app.api.problems import from_http_exception, problem
+from app.api.tokens import revoke_all
+from app.errors import answer_api_errors_with
+from app.extensions import csrf
 from app.members import on_access_ended
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", template_folder="templates",
@@ -37,8 +43,6 @@ class HubApi(Api):
 
 
 def _problem_schema():
-    from app.api.paging import ProblemSchema
-
     return ProblemSchema
 
 
@@ -49,8 +53,6 @@ DESCRIPTION = ("Published pledges, partners, action groups, the Forum, knowledge
 
 @on_access_ended
 def _revoke_tokens(user) -> None:
-    from app.api.tokens import revoke_all
-
     revoke_all(user)
 
 
@@ -69,15 +71,11 @@ def wants_api_errors() -> bool:
 
 
 def api_error(error: HTTPException):
-    from app.api.problems import from_http_exception
-
     return _finish(from_http_exception(error))
 
 
 def api_crash():
     """The API's answer to an unhandled error: a problem+json 500."""
-    from app.api.problems import problem
-
     return _finish(problem(500))
 
 
@@ -105,10 +103,6 @@ def _conditional(response):
 
 def register(app) -> None:
     """Initialise the API on ``app`` (called by create_app after the other blueprints)."""
-    from app.extensions import csrf
-    from app.api import docs, token_routes
-    from app.errors import answer_api_errors_with
-
     app.config.setdefault("API_TITLE", "Alliance 8.7 Hub API")
     app.config.setdefault("API_VERSION", "v1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")

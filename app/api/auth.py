@@ -8,15 +8,14 @@ from __future__ import annotations
 from flask import abort, g, request
 
 from app.api import bp
-from app.utils import utcnow
+from app.api.tokens import find_token
+from app.utils import as_utc, utcnow
 
 READ, REPORTS_WRITE, PLEDGES_WRITE = "read", "reports:write", "pledges:write"
 
 
 @bp.before_request
 def _authenticate():
-    from app.api.tokens import find_token
-
     g.api_token = None
     g.api_user = None
     if request.method == "OPTIONS":
@@ -42,8 +41,6 @@ def _authenticate():
 
 
 def _aware(value):
-    from app.utils import as_utc
-
     return as_utc(value)
 
 

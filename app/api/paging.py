@@ -10,6 +10,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.urls import absolute_url
 from app.utils import MAX_ID, as_utc, whole_number
 
 LIMIT_DEFAULT, LIMIT_MAX = 50, 100
@@ -114,7 +115,5 @@ def link_header(page: dict) -> dict:
     args = request.args.to_dict()
     args["cursor"] = page["next_cursor"]
     from urllib.parse import urlencode
-
-    from app.urls import absolute_url
 
     return {"Link": f'<{absolute_url(request.path)}?{urlencode(args)}>; rel="next"'}

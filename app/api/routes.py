@@ -18,15 +18,20 @@ from app.api.auth import READ, caller, require_scope
 from app.api.paging import BoundedInt, PageArgs, PageSchema, Record, link_header, page_of
 from app.commitments.models import (LIGHT_LABELS, PUBLIC_STATES, Pledge, PledgePartner, ProgressReport, ReportState, ReportValue,
                                     DeliverableUpdate, parts_record)
-from app.commitments.registry import LIGHTS, STATUSES, RegistryFilters, filtered_query, list_options, plain_number
+from app.commitments.registry import (LIGHTS, STATUSES, RegistryFilters, _country_condition, filtered_query,
+                                      list_options, plain_number)
 from app.commitments.reports import visible_reports
 from app.extensions import db
 from app.forums.models import Forum, ForumSession
 from app.i18n import country_name, is_country, viewer_today
+from app.knowledge.countries import chart_json, indicator_charts
 from app.knowledge.models import PathfinderCountry, Resource, ResourceState
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
+from app.overlaps import gaps
+from app.overlaps.initiatives import KINDS, Viewer
 from app.overlaps.models import ExternalActivity
 from app.policy import is_secretariat
+from app.sqltools import json_list_contains
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS
 from app.urls import external_url
 from app.utils import as_utc
@@ -363,8 +368,6 @@ def resource_record(resource: Resource) -> dict:
 @bp.response(200, PageSchema)
 @bp.doc(tags=["Knowledge"], summary="Published knowledge resources")
 def resources(args):
-    from app.sqltools import json_list_contains
-
     query = sa.select(Resource).where(Resource.state == ResourceState.published).options(
         so.joinedload(Resource.publisher))
     if args["area"]:
@@ -401,9 +404,6 @@ def activities(args):
 @bp.doc(tags=["Countries"], summary="A country page's figures",
         description="Pathfinder status, the number of public pledges there, and the indicator series.")
 def country(code: str):
-    from app.commitments.registry import _country_condition
-    from app.knowledge.countries import chart_json, indicator_charts
-
     code = code.upper()
     if not is_country(code):
         abort(404)
@@ -431,9 +431,6 @@ class GapArgs(ma.Schema):
 @bp.doc(tags=["Countries"], summary="The gap view",
         description="Active initiatives per country and 8.7 area, as on the gap page (what the caller may see).")
 def gap_view(args):
-    from app.overlaps import gaps
-    from app.overlaps.initiatives import KINDS, Viewer
-
     kind = args["kind"] if args["kind"] in KINDS else ""
     matrix = gaps.gap_matrix(Viewer.of(caller()), today=_today(), region=args["region"], kind=kind)
     return {"columns": matrix.columns, "rows": [

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional
 
 from app.commitments import schedule
+from app.commitments.services import currency_codes
 from app.forms import (BoundedDateField, MultiCheckboxField, WholeNumberField, choices, id_choice,
                        optional_int, region_choices)
 from app.i18n import country_choices, currency_name
@@ -137,8 +138,6 @@ class PledgeForm(FlaskForm):
 
 
 def currency_choices() -> list[tuple[str, str]]:
-    from app.commitments.services import currency_codes
-
     return sorted(((code, f"{code} — {currency_name(code)}") for code in currency_codes()), key=lambda c: c[0])
 
 

@@ -2,6 +2,7 @@
 packages know nothing of commitments:
 
 - **search** (:func:`~app.knowledge.search.register_kind`): public pledges (re-indexed with their organisation);
+- **the library** (:func:`~app.knowledge.citations.register_citer`): pledges cite resources;
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): the public pledges naming
   the country;
 - **members** (:func:`~app.members.overview.register_organisation_list`,
@@ -18,11 +19,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.commitments.models import COMPARED_STATES, PUBLIC_STATES, Pledge, PledgePartner, PledgeState, pledge_initiative
 from app.commitments.registry import list_options
 from app.extensions import db
+from app.knowledge.citations import Citer, register_citer
 from app.knowledge.countries import LIST_MAX, CountryContext, CountrySection, register_country_section
 from app.knowledge.search import Entry, SearchKind
 from app.knowledge.search import register_kind as register_search_kind
@@ -37,7 +40,7 @@ from app.notifications.models import Delivery
 from app.overlaps.drafts import codes_of, date_of, int_of, text_of
 from app.overlaps.initiatives import Card, InitiativeKind
 from app.overlaps.initiatives import register_kind as register_initiative_kind
-from app.policy import is_secretariat
+from app.policy import has_organisation, is_secretariat
 from app.sqltools import json_list_contains
 
 IMMEDIATELY = Delivery.immediately
@@ -60,6 +63,27 @@ def _pledge_query() -> sa.Select:
 def search_kind() -> SearchKind:
     return SearchKind("pledge", _l("Pledges"), Pledge, _pledge_entry, _pledge_query, order=20,
                       follows={"organisation": lambda ids: sa.select(Pledge.id).where(Pledge.organisation_id.in_(ids))})
+
+
+# -- the library's citations -------------------------------------------------------------------------------
+def citable_pledges(user) -> list[Pledge]:
+    """The pledges this person may make cite a resource: those their organisation can still edit."""
+    if not has_organisation(user):
+        return []
+    pledges = db.session.scalars(sa.select(Pledge).where(Pledge.organisation_id == user.organisation_id)
+                                 .order_by(Pledge.title, Pledge.id))
+    return [p for p in pledges if p.can_edit(user)]
+
+
+def citer() -> Citer:
+    """Pledges cite library resources: added and removed by those who may edit the pledge."""
+    return Citer("pledge", _l("Pledge"), Pledge, choice=lambda pledge: _("Pledge: %(title)s", title=pledge.title),
+                 citable=citable_pledges, may_cite=lambda pledge, user: pledge.can_edit(user),
+                 refusal=_l("Only people of the pledging organisation can add references to this pledge."),
+                 title=lambda pledge: pledge.title,
+                 url=lambda pledge: url_for("commitments.detail", pledge_id=pledge.id),
+                 detail=lambda pledge: pledge.organisation.name, can_see=lambda pledge, user: pledge.can_view(user),
+                 load_options=lambda: (so.joinedload(Pledge.organisation),), order=10)
 
 
 # -- country pages ------------------------------------------------------------------------------------------
@@ -206,6 +230,7 @@ def initiative_kind() -> InitiativeKind:
 def register() -> None:
     """Plug commitments into the cross-cutting registries (called by create_app)."""
     register_search_kind(search_kind())
+    register_citer(citer())
     register_organisation_list("pledges", organisation_pledges)
     register_guide_step("pledge", guide_step, order=30)
     register_country_section(CountrySection("pledges", _l("Pledges"), "knowledge/country/_pledges.html",

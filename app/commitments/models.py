@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.commitments import schedule
 from app.commitments.schedule import Light
+from app.dedup import Initiative
 from app.extensions import db
 from app.policy import belongs_to, is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
@@ -282,8 +283,6 @@ def pledge_initiative(*, id: str | None, title: str, description: str = "", cont
     Organisations are ``"org:<id>"`` (imported activities use other prefixes); a global pledge adds
     ``"global"`` to its countries; region codes are left for the detector to expand.
     """
-    from app.dedup import Initiative
-
     places = [c for c in (countries or []) if c]
     if is_global:
         places.append("global")

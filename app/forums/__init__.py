@@ -2,7 +2,11 @@
 from flask import Blueprint
 
 from app.actiongroups import on_left_group, register_public_section
+from app.forums.consultations import revoke_links_of
+from app.forums.feeds import revoke_feed
+from app.forums.times import show, show_day, show_time
 from app.members import on_access_ended
+from app.utils import utcnow
 
 bp = Blueprint("forums", __name__, url_prefix="/forums", template_folder="templates")
 
@@ -13,9 +17,6 @@ register_public_section("forums/_group_meetings.html")
 @on_access_ended
 def _revoke_secret_links(user) -> None:
     """A suspended or declined person keeps no working calendar feed or consultation link."""
-    from app.forums.consultations import revoke_links_of
-    from app.forums.feeds import revoke_feed
-
     revoke_links_of(user)
     revoke_feed(user)
 
@@ -23,8 +24,6 @@ def _revoke_secret_links(user) -> None:
 @on_left_group
 def _revoke_group_links(person, group) -> None:
     """Someone who leaves a group keeps no personal link to the group's consultations."""
-    from app.forums.consultations import revoke_links_of
-
     revoke_links_of(person, group=group)
 
 
@@ -32,22 +31,16 @@ def _revoke_group_links(person, group) -> None:
 def in_zone_filter(value, zone, fmt=None, named=True, h24=False, weekday=False):
     """{{ session.starts_at | in_zone(forum.timezone, h24=forum.has_24h_clock) }}: a UTC time in a named zone,
     with the zone written; "full" puts the weekday first."""
-    from app.forums.times import show
-
     return show(value, zone, "full" if weekday else fmt, named=named, h24=h24)
 
 
 @bp.app_template_filter("time_in_zone")
 def time_in_zone_filter(value, zone, named=False, h24=False):
-    from app.forums.times import show_time
-
     return show_time(value, zone, named=named, h24=h24)
 
 
 @bp.app_template_filter("day_in_zone")
 def day_in_zone_filter(value, zone=None, fmt=None, weekday=False):
-    from app.forums.times import show_day
-
     return show_day(value, zone, fmt, weekday=weekday)
 
 
@@ -55,7 +48,6 @@ def day_in_zone_filter(value, zone=None, fmt=None, weekday=False):
 def forum_helpers():
     def upcoming_public_meetings(group):
         from app.forums.consultations import upcoming_public_meetings as upcoming
-        from app.utils import utcnow
 
         return upcoming(group, utcnow())
 

@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.members.tokens import link_digest
 from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
@@ -278,7 +279,6 @@ class Invitee(db.Model):
         """The secret part of this invitee's personal link; None once revoked."""
         if not self.link_nonce:
             return None
-        from app.members.tokens import link_digest
 
         return link_digest(f"poll-link:{self.id}:{self.link_nonce}")
 

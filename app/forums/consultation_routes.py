@@ -17,7 +17,9 @@ from app.forums.forms import (
     ActionItemForm, AddSlotForm, CancelForm, ConsultationForm, CountriesForm, InviteForm, MinutesForm, RemindersForm,
     RescheduleForm,
 )
+from app.forums.ical import google_link, outlook_link
 from app.forums.routes import viewer_zone
+from app.forums.services import clean_zone, to_utc
 from app.members.models import Organisation, OrganisationStatus
 from app.utils import id_number, utcnow
 
@@ -94,7 +96,6 @@ def _context(consultation: Consultation, invitee: Invitee | None, *, via_link: s
             else viewer_zone() or consultation.timezone)
     answers = {a.slot_id: a.choice.value for a in invitee.answers} if invitee else {}
     people = consultations.action_item_people(consultation) if manager and consultation.is_scheduled else []
-    from app.forums.ical import google_link, outlook_link
 
     links = {}
     if consultation.has_meeting_time and not consultation.is_cancelled:
@@ -317,8 +318,6 @@ def consultation_reschedule(consultation_id: int):
     form = RescheduleForm(data=data)
     if form.validate_on_submit():
         def action():
-            from app.forums.services import clean_zone, to_utc
-
             if form.day.data is None or form.time.data is None:
                 raise DomainError(_("Enter the new date and start time."), field="day")
             start = to_utc(form.day.data, form.time.data, clean_zone(form.timezone.data), "day")

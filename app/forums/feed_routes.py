@@ -6,13 +6,14 @@ from flask import Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.actiongroups.models import ActionGroup
 from app.extensions import db
 from app.forms import EmptyForm, run_service
 from app.forums import bp, consultations, feeds, ical
 from app.forums.consultation_routes import get_consultation_or_404
 from app.forums.routes import get_forum_or_404, get_session_or_404, programme_sessions
 from app.urls import external_url
-from app.utils import utcnow
+from app.utils import is_safe_next, utcnow
 
 
 def ics_response(body: bytes, filename: str, *, private: bool = True) -> Response:
@@ -55,8 +56,6 @@ def consultation_ics(consultation_id: int):
 def group_meetings_ics(slug: str):
     import sqlalchemy as sa
 
-    from app.actiongroups.models import ActionGroup
-
     group = db.session.scalar(sa.select(ActionGroup).where(ActionGroup.slug == slug))
     if group is None:
         abort(404)
@@ -90,7 +89,6 @@ def reset_feed():
         run_service(lambda: feeds.reset_feed(current_user),
                     _("Your calendar address is ready. Any address you had before no longer works."))
     target = request.form.get("next", "")
-    from app.utils import is_safe_next
 
     return redirect(target if is_safe_next(target) else url_for("members.profile"))
 

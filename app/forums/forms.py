@@ -13,6 +13,7 @@ from app.commitments.forms import optional_int, region_choices
 from app.forms import BoundedDateField, WholeNumberField, choices, id_choice, zone_choices
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
+from app.forums.times import show_day
 from app.i18n import country_choices
 
 SPARE_SPEAKERS = 2
@@ -76,8 +77,6 @@ class SessionForm(FlaskForm):
     speakers = FieldList(FormField(SpeakerForm), min_entries=1)
 
     def __init__(self, *args, forum=None, groups=(), **kwargs):
-        from app.forums.times import show_day
-
         super().__init__(*args, **kwargs)
         self.kind.choices = choices((k.value, label) for k, label in SESSION_KIND_LABELS.items())
         self.day.choices = choices((d.isoformat(), show_day(d)) for d in (forum.days if forum else []))

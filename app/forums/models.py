@@ -13,7 +13,7 @@ locks the row (PostgreSQL) or the database (SQLite) until the transaction ends.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -102,8 +102,6 @@ class Forum(db.Model):
 
     @property
     def days(self) -> list[date]:
-        from datetime import timedelta
-
         return [self.starts_on + timedelta(days=n) for n in range((self.ends_on - self.starts_on).days + 1)]
 
     def registration_is_open(self, now: datetime) -> bool:

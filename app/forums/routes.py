@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -25,7 +25,9 @@ from app.extensions import db
 from app.forms import EmptyForm, run_service
 from app.forums import bp, services, times
 from app.forums.cache import Memory
+from app.forums.consultations import can_convene, consultations_of
 from app.forums.forms import ForumForm, SessionForm
+from app.forums.ical import google_link, outlook_link
 from app.forums.models import (
     SESSION_KIND_LABELS, AgendaEntry, Forum, ForumSession, Registration, RegistrationState, SessionKind,
 )
@@ -34,7 +36,7 @@ from app.policy import is_secretariat
 from app.forums.timetable import day_grid
 from app.i18n import iso_moment
 from app.urls import external_url
-from app.utils import csv_cell, id_number, parse_date, utcnow
+from app.utils import csv_cell, id_number, is_safe_next, parse_date, utcnow
 
 
 # -- loaders ------------------------------------------------------------------------------------------------
@@ -73,7 +75,6 @@ def index():
     if not is_secretariat(current_user):
         query = query.where(Forum.is_published.is_(True))
     forums = list(db.session.scalars(query))
-    from app.forums.consultations import can_convene, consultations_of
 
     consultations = consultations_of(current_user) if current_user.is_authenticated else []
     return render_template("forums/index.html", forums=forums, consultations=consultations,
@@ -300,7 +301,6 @@ def session_detail(slug: str, session_id: int):
     forum = get_forum_or_404(slug)
     session = get_session_or_404(forum, session_id)
     mine, agenda, my_sessions = _my_forum_state(forum)
-    from app.forums.ical import google_link, outlook_link
 
     url = external_url("forums.session_detail", slug=forum.slug, session_id=session.id)
     return render_template("forums/session.html", forum=forum, session=session, mine=mine, agenda=agenda,
@@ -379,7 +379,6 @@ def session_delete(slug: str, session_id: int):
 # -- registration and agenda --------------------------------------------------------------------------------
 def _back(forum: Forum, session: ForumSession | None = None):
     target = request.form.get("next", "")
-    from app.utils import is_safe_next
 
     if is_safe_next(target):
         return redirect(target)
@@ -389,8 +388,6 @@ def _back(forum: Forum, session: ForumSession | None = None):
 
 
 def _registered_message(registration_holder: dict) -> None:
-    from flask import flash
-
     registration = registration_holder.get("registration")
     if registration is None:
         return
@@ -517,7 +514,6 @@ def participant_attended(slug: str, registration_id: int):
                     _("%(name)s is checked in.", name=name) if attended
                     else _("%(name)s is no longer marked as present.", name=name))
     target = request.form.get("next", "")
-    from app.utils import is_safe_next
 
     if is_safe_next(target):
         return redirect(f"{target}#registration-{registration.id}")

@@ -17,9 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, events
+from app.actiongroups.models import ActionGroup
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
-from app.forums import gateway, times
+from app.forums import gateway, ical, times
 from app.i18n import format_time_of_day, is_country
 from app.forums.models import (
     ACTIVE_STATES, AgendaEntry, Forum, ForumRoom, ForumSession, ForumTrack, Registration, RegistrationState,
@@ -256,8 +257,6 @@ class SessionData:
 
 def _apply_session(forum: Forum, session: ForumSession, data: SessionData) -> bool:
     """Fill ``session`` from ``data``; return whether its time or place changed."""
-    from app.actiongroups.models import ActionGroup
-
     session.title = clean_title(data.title)
     try:
         session.kind = SessionKind(data.kind)
@@ -439,8 +438,6 @@ def _registration_subject(kind: str, event: str):
 def registration_ics(forum: Forum, session: ForumSession | None, now: datetime) -> bytes:
     """The calendar file of a registration: the session, or the Forum's days."""
     from flask import current_app
-
-    from app.forums import ical
 
     domain = ical.uid_domain(current_app.config)
     if session is not None:

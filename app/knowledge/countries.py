@@ -19,7 +19,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.knowledge.indicators import INDICATORS
+from app.knowledge.indicators import INDICATORS, series_label
 from app.knowledge.models import IndicatorValue, PathfinderCountry, Resource, ResourceState
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
 from app.sqltools import json_list_contains
@@ -119,8 +119,6 @@ class IndicatorChart:
 
 def indicator_charts(code: str) -> list[IndicatorChart]:
     """The country's indicators, each with one series per sex and age group, years in order (one query)."""
-    from app.knowledge.indicators import series_label
-
     rows = db.session.scalars(sa.select(IndicatorValue).where(IndicatorValue.country_code == code)
                               .order_by(IndicatorValue.indicator_code,
                                         sa.case({"total": 0, "female": 1, "male": 2}, value=IndicatorValue.sex, else_=3),

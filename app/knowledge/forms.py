@@ -58,13 +58,12 @@ class CiteForm(FlaskForm):
     target = SelectField(_l("Cite it from"), validate_choice=False,
                          validators=[DataRequired(_l("Choose a pledge or an action group."))])
 
-    def __init__(self, *args, pledges=(), groups=(), **kwargs):
+    def __init__(self, *args, citable=(), **kwargs):
+        """:param citable: (citer, objects) pairs (:func:`app.knowledge.services.citable`); each choice's value
+        is ``<citer name>:<object id>``."""
         super().__init__(*args, **kwargs)
-        from flask_babel import gettext as _
-
         self.target.choices = choices(
-            [(f"pledge:{p.id}", _("Pledge: %(title)s", title=p.title)) for p in pledges]
-            + [(f"group:{g.id}", _("Action group: %(name)s", name=g.name)) for g in groups], blank=True)
+            [(f"{citer.name}:{obj.id}", citer.choice(obj)) for citer, objs in citable for obj in objs], blank=True)
 
 
 class CuratorForm(FlaskForm):

@@ -9,13 +9,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.actiongroups.models import ActionGroup
-from app.commitments.models import Pledge
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import EmptyForm, ReasonForm, apply_domain_error, run_service
 from app.i18n import DOCUMENT_LANGUAGES
 from app.knowledge import bp, services
+from app.knowledge.citations import citer_named
 from app.knowledge.forms import CiteForm, CuratorForm, ResourceForm
 from app.knowledge.models import RESOURCE_TYPES, Resource, ResourceCitation, is_curator
 from app.members.decorators import admin_required, approved_required
@@ -66,15 +65,15 @@ def library():
 @bp.route("/library/<int:resource_id>")
 def resource(resource_id: int):
     resource = get_resource_or_404(resource_id)
-    pledges, groups, rows = services.citations(resource, current_user)
+    cited = services.citations(resource, current_user)
     cite_form = None
     if resource.is_public and current_user.is_authenticated:
-        citable_pledges = services.citable_pledges(current_user)
-        citable_groups = services.citable_groups(current_user)
-        if citable_pledges or citable_groups:
-            cite_form = CiteForm(pledges=citable_pledges, groups=citable_groups)
-    removable = [c for c in rows if current_user.is_authenticated and services.can_remove_citation(current_user, c)]
-    return render_template("knowledge/resource.html", resource=resource, pledges=pledges, groups=groups,
+        citable = services.citable(current_user)
+        if citable:
+            cite_form = CiteForm(citable=citable)
+    removable = {c.citation.id for c in cited
+                 if current_user.is_authenticated and services.can_remove_citation(current_user, c.citation)}
+    return render_template("knowledge/resource.html", resource=resource, cited=cited,
                            related=services.related_resources(resource), cite_form=cite_form, removable=removable)
 
 
@@ -215,15 +214,14 @@ def archive(resource_id: int):
 @approved_required
 def cite(resource_id: int):
     resource = get_resource_or_404(resource_id)
-    form = CiteForm(pledges=services.citable_pledges(current_user), groups=services.citable_groups(current_user))
+    form = CiteForm(citable=services.citable(current_user))
     if form.validate_on_submit():
         kind, _sep, ident = (form.target.data or "").partition(":")
-        pk = whole_number(ident)
-        pledge = db.session.get(Pledge, pk) if kind == "pledge" and pk is not None else None
-        group = db.session.get(ActionGroup, pk) if kind == "group" and pk is not None else None
-        if pledge is None and group is None:
+        citer, pk = citer_named(kind), whole_number(ident)
+        obj = db.session.get(citer.model, pk) if citer is not None and pk is not None else None
+        if obj is None:
             abort(400)
-        run_service(lambda: services.cite_resource(current_user, resource, pledge=pledge, group=group),
+        run_service(lambda: services.cite_resource(current_user, resource, **{citer.name: obj}),
                     _("The reference was added."))
     return redirect(url_for(".resource", resource_id=resource.id))
 

@@ -186,7 +186,10 @@ class Resource(db.Model):
 
 
 class ResourceCitation(db.Model):
-    """A pledge or an action group citing a resource (exactly one of the two)."""
+    """A pledge or an action group citing a resource (exactly one of the two). Their features say what they
+    are through :mod:`app.knowledge.citations`; here they are only a column and a relationship each."""
+
+    CITERS = ("pledge", "group")  # each: a relationship and its ``<name>_id`` column
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     resource_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("resource.id", ondelete="CASCADE"), index=True)
@@ -208,6 +211,10 @@ class ResourceCitation(db.Model):
 
     def __repr__(self) -> str:
         return f"<ResourceCitation resource={self.resource_id} pledge={self.pledge_id} group={self.group_id}>"
+
+    def citer_ids(self) -> dict[str, int | None]:
+        """The id of each kind of citer (one is set), by the citer's name: what the audit log records."""
+        return {name: getattr(self, f"{name}_id") for name in self.CITERS}
 
 
 class PathfinderCountry(db.Model):

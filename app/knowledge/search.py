@@ -60,6 +60,7 @@ from sqlalchemy.orm import Session
 from app import events
 from app.extensions import db
 from app.knowledge.models import SearchDocument
+from app.knowledge.places import all_place_words, countries_named, place_words
 from app.policy import is_partner, is_secretariat
 from app.utils import fold, search_words, utcnow, whole_number
 
@@ -235,8 +236,6 @@ def _reindex(payload: dict, event) -> None:
 
 
 def _document_row(kind: SearchKind, obj, entry: Entry) -> dict:
-    from app.knowledge.places import place_words
-
     body = plain_text(entry.body or "")[:BODY_MAX]
     title = " ".join((entry.title or "").split())[:300]
     body_key = fold(body)
@@ -463,8 +462,6 @@ def search(query: Query, user, *, per_page: int = 20) -> Results:
     """The page of results ``query`` asks for, among what ``user`` may find: two SQL queries (the counts
     per kind, then the page; a third when few of the best matches are for this viewer), however many
     documents match."""
-    from app.knowledge.places import countries_named
-
     words = query.words
     if not words:
         return Results(query, [], 0, {}, per_page)
@@ -514,8 +511,6 @@ def vocabulary() -> dict[str, int]:
     """The words the search knows, with how many titles hold them: the folded words of public documents'
     titles (no one learns a word of a private title from a suggestion) and the names of countries and
     regions (counted 0)."""
-    from app.knowledge.places import all_place_words
-
     table = SearchDocument.__table__
     words = dict.fromkeys(all_place_words(), 0)
     for title_key in db.session.scalars(sa.select(table.c.title_key).where(table.c.audience == "public")

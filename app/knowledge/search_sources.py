@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.knowledge.models import Resource, ResourceState
 from app.knowledge.search import Entry, SearchKind, register_kind
+from app.members.models import Organisation
 
 
 def _resource_entry(resource: Resource) -> Entry | None:
@@ -35,14 +36,10 @@ def _organisation_entry(org) -> Entry | None:
 
 
 def _organisation_query() -> sa.Select:
-    from app.members.models import Organisation
-
     return sa.select(Organisation)
 
 
 def register_sources() -> None:
-    from app.members.models import Organisation
-
     register_kind(SearchKind("resource", _l("Resources"), Resource, _resource_entry, _resource_query, order=10))
     register_kind(SearchKind("organisation", _l("Organisations"), Organisation, _organisation_entry,
                              _organisation_query, order=50))

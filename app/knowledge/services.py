@@ -13,27 +13,24 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app import events
-from app.actiongroups.models import ActionGroup
 from app.audit import record
-from app.commitments.models import Pledge
 from app.errors import DomainError, DuplicateError, InvalidTransitionError, NotAllowedError
 from app.extensions import db
 from app.i18n import DOCUMENT_LANGUAGES, is_country
+from app.knowledge.citations import CITERS, Citer, citer_named, citer_of
 from app.knowledge.models import (
     LICENCES, RESOURCE_TYPES, LibraryCurator, PathfinderCountry, Resource, ResourceCitation, ResourceState,
     RoadmapMilestone, is_curator,
 )
+from app.knowledge.search import matching_objects
 from app.members.models import Organisation, OrganisationStatus, User
 from app.members.overview import listing
-from app.policy import has_organisation, is_partner, is_secretariat, may_submit_resource
-from app.notifications.kinds import Kind
-from app.notifications.models import Delivery
+from app.policy import is_secretariat, may_submit_resource
 from app.notifications.services import notify
-from app.sqltools import json_list_contains_any
-from app.taxonomy import clean_areas, expand_regions
+from app.sqltools import json_list_contains, json_list_contains_any
+from app.taxonomy import AREAS, clean_areas, expand_regions
 from app.uploads import StoredFile, delete_later
 from app.utils import one_line, page_number, utcnow, whole_number
 
@@ -268,72 +265,73 @@ def published_by_organisation(org):
 
 
 # -- citations --------------------------------------------------------------------------------------------
-def citable_pledges(user: User) -> list[Pledge]:
-    """The pledges this person may make cite a resource: those their organisation can still edit."""
-    if not has_organisation(user):
-        return []
-    pledges = db.session.scalars(sa.select(Pledge).where(Pledge.organisation_id == user.organisation_id)
-                                 .order_by(Pledge.title, Pledge.id))
-    return [p for p in pledges if p.can_edit(user)]
+# What cites a resource (pledges, action groups) is registered by its feature: app/knowledge/citations.py.
+@dataclass(frozen=True)
+class Cited:
+    """One citation as a resource's page lists it: what cites the resource, of which kind."""
+
+    citer: Citer
+    obj: object
+    citation: ResourceCitation
 
 
-def citable_groups(user: User) -> list[ActionGroup]:
-    """The action groups this person may make cite a resource: those they convene (all, for the secretariat)."""
-    if not is_partner(user):
-        return []
-    query = sa.select(ActionGroup).where(ActionGroup.is_archived.is_(False)).order_by(ActionGroup.name)
-    if not is_secretariat(user):
-        query = query.where(ActionGroup.id.in_(ActionGroup.convened_ids(user)))
-    return list(db.session.scalars(query))
+def citable(user: User) -> list[tuple[Citer, list]]:
+    """For each kind of citer, the objects this person may make cite a resource (those of their organisation's
+    pledges they can still edit, the groups they convene, ...), kinds with none left out."""
+    found = [(citer, list(citer.citable(user))) for citer in CITERS]
+    return [(citer, objs) for citer, objs in found if objs]
 
 
-def cite_resource(actor: User, resource: Resource, *, pledge: Pledge | None = None,
-                  group: ActionGroup | None = None, now: datetime | None = None) -> ResourceCitation:
-    """Record that a pledge (by its organisation) or an action group (by a convener) cites a resource."""
-    if (pledge is None) == (group is None):
+def cite_resource(actor: User, resource: Resource, *, now: datetime | None = None,
+                  **cited_by) -> ResourceCitation:
+    """Record that an object cites a resource: ``pledge=`` (by its organisation), ``group=`` (by a convener),
+    or another kind registered with :func:`app.knowledge.citations.register_citer`; exactly one."""
+    chosen = [(citer_named(name), obj) for name, obj in cited_by.items() if obj is not None]
+    if len(chosen) != 1 or chosen[0][0] is None:
         raise DomainError(_("Choose one pledge or one action group."), field="target")
+    (citer, obj), = chosen
     if not resource.is_public:
         raise InvalidTransitionError(_("Only a published resource can be cited."))
-    if pledge is not None and not pledge.can_edit(actor):
-        raise NotAllowedError(_("Only people of the pledging organisation can add references to this pledge."))
-    if group is not None and not group.can_manage(actor):
-        raise NotAllowedError(_("Only the group's conveners can add references for the group."))
+    if not citer.may_cite(obj, actor):
+        raise NotAllowedError(str(citer.refusal))
+    column = getattr(ResourceCitation, f"{citer.name}_id")
     existing = db.session.scalar(sa.select(ResourceCitation).where(
-        ResourceCitation.resource_id == resource.id,
-        ResourceCitation.pledge_id == pledge.id if pledge is not None else ResourceCitation.group_id == group.id))
+        ResourceCitation.resource_id == resource.id, column == obj.id))
     if existing is not None:
         raise DuplicateError(_("It already cites this resource."), field="target")
-    citation = ResourceCitation(resource_id=resource.id, pledge_id=pledge.id if pledge else None,
-                                group_id=group.id if group else None, cited_by_id=actor.id,
-                                created_at=now or utcnow())
+    citation = ResourceCitation(resource_id=resource.id, cited_by_id=actor.id, created_at=now or utcnow(),
+                                **{f"{citer.name}_id": obj.id})
     db.session.add(citation)
     db.session.flush()
-    record(actor, "resource.cite", resource, pledge=citation.pledge_id, group=citation.group_id)
+    record(actor, "resource.cite", resource, **citation.citer_ids())
     return citation
 
 
 def can_remove_citation(user, citation: ResourceCitation) -> bool:
-    if citation.pledge is not None:
-        return citation.pledge.can_edit(user)
-    return citation.group is not None and citation.group.can_manage(user)
+    """Whoever may cite from the citing object (its kind's rule) may remove its citation."""
+    found = citer_of(citation)
+    return found is not None and found[0].may_cite(found[1], user)
 
 
 def remove_citation(actor: User, citation: ResourceCitation) -> None:
     if not can_remove_citation(actor, citation):
         raise NotAllowedError(_("You cannot remove this reference."))
-    record(actor, "resource.uncite", citation.resource, pledge=citation.pledge_id, group=citation.group_id)
+    record(actor, "resource.uncite", citation.resource, **citation.citer_ids())
     db.session.delete(citation)
 
 
-def citations(resource: Resource, user) -> tuple[list[Pledge], list[ActionGroup], list[ResourceCitation]]:
-    """The pledges (those ``user`` may see) and action groups citing the resource, and every citation (two queries)."""
+def citations(resource: Resource, user) -> list[Cited]:
+    """What cites the resource and ``user`` may see, kind by kind in their order, oldest first (one query)."""
+    options = [so.joinedload(getattr(ResourceCitation, citer.name)).options(*citer.load_options())
+               for citer in CITERS]
     rows = list(db.session.scalars(
         sa.select(ResourceCitation).where(ResourceCitation.resource_id == resource.id)
-        .options(so.joinedload(ResourceCitation.pledge).joinedload(Pledge.organisation),
-                 so.joinedload(ResourceCitation.group)).order_by(ResourceCitation.created_at)))
-    pledges = [c.pledge for c in rows if c.pledge is not None and c.pledge.can_view(user)]
-    groups = [c.group for c in rows if c.group is not None]
-    return pledges, groups, rows
+        .options(*options).order_by(ResourceCitation.created_at)))
+    cited = []
+    for citer in CITERS:
+        cited += [Cited(citer, obj, row) for row in rows
+                  if (obj := getattr(row, citer.name)) is not None and citer.can_see(obj, user)]
+    return cited
 
 
 def related_resources(resource: Resource, limit: int = RELATED_MAX) -> list[Resource]:
@@ -375,8 +373,6 @@ class LibraryFilters:
 
     @classmethod
     def from_args(cls, args) -> LibraryFilters:
-        from app.taxonomy import AREAS
-
         def pick(name, allowed) -> str:
             value = (args.get(name) or "").strip()
             return value if value in allowed else ""
@@ -405,9 +401,6 @@ class LibraryFilters:
 
 def library_query(filters: LibraryFilters) -> sa.Select:
     """Published resources matching the filters, in the chosen order (full-text search for ``q``)."""
-    from app.knowledge.search import matching_objects
-    from app.sqltools import json_list_contains
-
     query = sa.select(Resource).where(Resource.state == ResourceState.published)
     if filters.type:
         query = query.where(Resource.resource_type == filters.type)
@@ -505,17 +498,3 @@ def remove_pathfinder(admin: User, country_code: str) -> None:
         raise DomainError(_("This country is not a Pathfinder country."))
     record(admin, "pathfinder.remove", country)
     db.session.delete(country)
-
-
-def notification_kinds() -> list[Kind]:
-    """What the library tells the person who submitted a resource (registered by app/knowledge/__init__.py)."""
-    return [
-        # params: actor, resource (its title)
-        Kind("resource_published", _l("Your library resources are published"),
-             _l("Your resource “%(resource)s” was published in the library"), Delivery.immediately, order=193),
-        # params: actor, resource (its title), message (the curator's reason, sent to the person)
-        Kind("resource_returned", _l("Your library resources are returned with comments"),
-             _l("Your resource “%(resource)s” was returned to you for changes: %(message)s"), Delivery.immediately,
-             message_without={"message": _l("Your resource “%(resource)s” was returned to you for changes")},
-             subject=_l("Your resource “%(resource)s” was returned to you for changes"), order=196),
-    ]

@@ -16,7 +16,9 @@ from app.members.forms import (
     OrganisationForm, ProfileForm, SetPasswordForm,
 )
 from app.members.models import Organisation, OrganisationStatus, StakeholderType, User, UserStatus
-from app.i18n import chosen_language, country_name, is_country, remember_language
+from app.i18n import chosen_language, country_name, is_country, remember_language, viewer_today
+from app.members.guide import guide_for
+from app.members.overview import organisation_overview
 from app.policy import belongs_to
 from app.utils import fold, id_number, is_safe_next, like_pattern
 
@@ -66,9 +68,6 @@ def directory():
 
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id: int):
-    from app.i18n import viewer_today
-    from app.members.overview import organisation_overview
-
     org = get_organisation_or_404(org_id)
     overview = organisation_overview(org, current_user, viewer_today())
     mine = belongs_to(current_user, org.id)
@@ -296,8 +295,6 @@ def accept_invitation(token: str):
 @bp.route("/account")
 @login_required
 def account():
-    from app.members.guide import guide_for
-
     return render_template("members/account.html", user=current_user, guide=guide_for(current_user))
 
 

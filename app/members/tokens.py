@@ -13,6 +13,8 @@ from datetime import datetime
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from app.extensions import db
+from app.members.models import User
 from app.utils import utcnow
 
 
@@ -55,9 +57,6 @@ class TokenInvalid(Exception):
 
 def read_token(token: str, purpose: str, max_age: int, *, now: datetime | None = None):
     """Return the user the token was issued for, or raise :class:`TokenInvalid`."""
-    from app.extensions import db
-    from app.members.models import User
-
     try:
         data = _serializer(purpose, now).loads(token, max_age=max_age)
     except SignatureExpired:

@@ -7,6 +7,9 @@ own columns and names its original ``language``.
 """
 from flask import Blueprint
 
+from app.knowledge.search import register_text_source
+from app.multilingual.services import translated_texts
+
 bp = Blueprint("multilingual", __name__, template_folder="templates")
 
 from app.multilingual import routes  # noqa: E402,F401  (registers its views on bp)
@@ -16,9 +19,6 @@ register_builtin_kinds()
 
 
 def _register_search_source() -> None:
-    from app.knowledge.search import register_text_source
-    from app.multilingual.services import translated_texts
-
     register_text_source(translated_texts)
 
 

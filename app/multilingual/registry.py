@@ -11,7 +11,9 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.knowledge.models import Resource
 from app.members.models import User
+from app.multilingual.models import ContentTranslation
 from app.policy import is_secretariat
 
 
@@ -61,8 +63,6 @@ def kind_of(obj) -> TranslatableKind | None:
 
 def _delete_translations(kind_name: str):
     def _after_delete(_mapper, connection, target) -> None:
-        from app.multilingual.models import ContentTranslation
-
         connection.execute(sa.delete(ContentTranslation).where(ContentTranslation.kind == kind_name,
                                                                ContentTranslation.object_id == target.id))
     return _after_delete
@@ -71,8 +71,6 @@ def _delete_translations(kind_name: str):
 def register_builtin_kinds() -> None:
     """The resource library's kind; each feature registers its own from its gateway.py."""
     from flask import url_for
-
-    from app.knowledge.models import Resource
 
     register_kind(TranslatableKind(
         "resource", Resource, _l("Resource"),

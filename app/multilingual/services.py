@@ -113,8 +113,6 @@ def save_translations(kind: TranslatableKind, obj, language: str, values: dict[s
 
 def translated_texts(model, ids: list[int]) -> dict[int, str]:
     """Every translation of the given objects, one text per object (a source of the search index)."""
-    from app.multilingual.registry import KINDS
-
     kind = next((k for k in KINDS.values() if k.model is model), None)
     if kind is None or not ids:
         return {}

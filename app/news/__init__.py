@@ -7,6 +7,8 @@ be given in every language the Hub offers (:func:`app.multilingual.registry.regi
 """
 from flask import Blueprint
 
+from app.news.services import latest_news
+
 bp = Blueprint("news", __name__, url_prefix="/news", template_folder="templates")
 
 from app.news import routes  # noqa: E402,F401  (registers the views on bp)
@@ -15,7 +17,5 @@ from app.news import routes  # noqa: E402,F401  (registers the views on bp)
 @bp.app_context_processor
 def news_helpers():
     from flask_login import current_user
-
-    from app.news.services import latest_news
 
     return {"latest_news": lambda limit=3, group_id=None: latest_news(current_user, limit=limit, group_id=group_id)}

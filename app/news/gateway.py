@@ -5,14 +5,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.actiongroups import register_public_section
+from app.knowledge.countries import CountrySection, register_country_section
+from app.knowledge.search import Entry, SearchKind, register_kind
+from app.multilingual.registry import TranslatableKind
+from app.multilingual.registry import register_kind as register_translatable
 from app.news.models import NewsPost
+from app.news.services import latest_news
 
 NEWS_KIND = "news"
 
 
 def news_entry(post: NewsPost):
-    from app.knowledge.search import Entry
-
     return Entry(title=post.title, body=post.body, url=f"/news/{post.id}", language=post.language,
                  audience="public" if post.is_public else "partners", updated_at=post.published_at)
 
@@ -27,20 +31,12 @@ COUNTRY_SHOWN = 5
 def country_news(ctx) -> dict | None:
     """The country page's news: the latest posts about the country the viewer may read (one query, and one for
     their translations), or None to leave the section out."""
-    from app.news.services import latest_news
-
     posts = latest_news(ctx.user, limit=COUNTRY_SHOWN, country=ctx.code)
     return {"posts": posts} if posts else None
 
 
 def register() -> None:
     from flask import url_for
-
-    from app.actiongroups import register_public_section
-    from app.knowledge.countries import CountrySection, register_country_section
-    from app.knowledge.search import SearchKind, register_kind
-    from app.multilingual.registry import TranslatableKind
-    from app.multilingual.registry import register_kind as register_translatable
 
     register_kind(SearchKind(NEWS_KIND, _l("News"), NewsPost, news_entry, news_search_query, order=15))
     register_public_section("news/_group_news.html")

@@ -22,12 +22,21 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from app import events
+from app.commitments.models import Pledge, PledgeState
 from app.errors import DomainError
 from app.extensions import db
+from app.forums.consultation_models import Audience, Consultation, ConsultationState
+from app.forums.models import Forum, ForumSession
+from app.knowledge.models import Resource, ResourceState
 from app.mail import queue_email, subject_line
 from app.markdown import markdown_to_text
 from app.members.models import User, UserStatus
+from app.multilingual.models import ContentTranslation
+from app.multilingual.registry import kind_of
+from app.multilingual.services import original_language
+from app.news.models import NewsPost
 from app.newsletter.models import EMPTY, SENDING, SENT, NewsletterIssue, NewsletterSetting, NewsletterSubscription
+from app.notifications.kinds import Subscription
 from app.urls import external_url
 from app.utils import utcnow
 
@@ -162,9 +171,6 @@ class Digest:
         return self._by_language[language]
 
     def _item(self, entry: _Entry, language: str) -> Item:
-        from app.multilingual.registry import kind_of
-        from app.multilingual.services import original_language
-
         obj = entry.obj
         original = original_language(obj)
         title, summary = getattr(obj, entry.title_field) or "", getattr(obj, entry.summary_field) or ""
@@ -180,9 +186,6 @@ class Digest:
 
     def preload(self) -> None:
         """Read the translations of everything listed: one query per kind of object."""
-        from app.multilingual.models import ContentTranslation
-        from app.multilingual.registry import kind_of
-
         by_kind: dict[str, list[int]] = {}
         for entries in self.entries.values():
             for entry in entries:
@@ -223,12 +226,6 @@ def _window(query, column, since: datetime, until: datetime):
 
 def build_digest(issue: NewsletterIssue) -> Digest:
     """What ``issue`` lists: what every approved partner may see, so that one digest serves every subscriber."""
-    from app.commitments.models import Pledge, PledgeState
-    from app.forums.consultation_models import Audience, Consultation, ConsultationState
-    from app.forums.models import Forum, ForumSession
-    from app.knowledge.models import Resource, ResourceState
-    from app.news.models import NewsPost
-
     since, until, upcoming = issue.since_at, issue.until_at, issue.upcoming_until
     queries = {
         "news": (_window(sa.select(NewsPost), NewsPost.published_at, since, until)
@@ -318,7 +315,6 @@ def set_subscribed(user, on: bool) -> None:
 
 
 def register_subscription() -> None:
-    from app.notifications.kinds import Subscription
     from app.notifications.kinds import register_subscription as register
 
     register(Subscription(

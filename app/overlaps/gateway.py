@@ -19,6 +19,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.dedup import Tier
 from app.extensions import db
+from app.knowledge.countries import CountrySection, register_country_section
+from app.knowledge.dashboard import Figure, Table, month_label, register_figure
 from app.notifications.kinds import Kind
 from app.notifications.kinds import register_kind as register_notification_kind
 from app.notifications.models import Delivery
@@ -64,8 +66,6 @@ def overlaps_per_month(ctx):
     """Per month (UTC): pairs flagged for the first time, and pairs resolved by a decision still standing
     ("same initiative", "related", "distinct"); the region and area filters select pairs by their places and
     areas (two queries)."""
-    from app.knowledge.dashboard import Table, month_label
-
     first, after = ctx.window
     start = datetime.combine(first, time.min, tzinfo=timezone.utc)
     end = datetime.combine(after, time.min, tzinfo=timezone.utc)
@@ -123,9 +123,6 @@ def notification_kinds() -> list[Kind]:
 # -- wiring -------------------------------------------------------------------------------------------------
 def register() -> None:
     """Plug overlaps into the cross-cutting registries (called by create_app)."""
-    from app.knowledge.countries import CountrySection, register_country_section
-    from app.knowledge.dashboard import Figure, register_figure
-
     register_country_section(CountrySection("overlaps", _l("Who works on what: overlaps and gaps"),
                                             "overlaps/_country.html", load_country_overlaps, order=65))
     register_figure(Figure("overlaps", _l("Overlaps found and resolved per month"), overlaps_per_month,

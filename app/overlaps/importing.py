@@ -46,6 +46,7 @@ from lxml import etree
 
 from app.extensions import db
 from app.overlaps.models import ACTIVITY_STATUS_LABELS, ActivityLink, ActivityLinkKind, ExternalActivity
+from app.overlaps.services import record_change
 from app.taxonomy import AREAS, TARGET_GROUPS
 from app.utils import date_in_range, fold, one_line, utcnow
 
@@ -233,8 +234,6 @@ def store(batch: list[tuple[Record, str]], *, source: str, source_name: str, rep
 
     :param seen: identifier → where it was first read in this import (a repeat is skipped and said).
     """
-    from app.overlaps.services import record_change
-
     unique: dict[str, tuple[Record, str]] = {}
     for record, where in batch:
         first = seen.get(record.identifier)

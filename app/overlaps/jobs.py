@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.overlaps import initiatives
-from app.overlaps.index import ensure_state, get_index, published_position
+from app.overlaps.index import db_token, ensure_state, get_index, published_position
 from app.overlaps.models import InitiativeChange
+from app.overlaps.published import fetch, local_current, publish, remote_current
 from app.overlaps.services import clear_flags_of, notify_likely_duplicates, scan
 from app.utils import utcnow
 
@@ -87,9 +88,6 @@ def publish_overlap_index(now: datetime | None = None) -> dict[str, int]:
     :return: counts for the log: whether a generation was published, initiatives in it, changes behind.
     """
     from flask import current_app
-
-    from app.overlaps.index import db_token
-    from app.overlaps.published import fetch, local_current, publish, remote_current
 
     index = get_index()
     if index.root is None:

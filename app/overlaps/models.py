@@ -15,10 +15,11 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from app.dedup import Initiative
 from app.extensions import db
 from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
-from app.utils import utcnow
+from app.utils import fold, utcnow
 
 ID_LENGTH = 60  # "external_activity:" + an integer
 
@@ -410,8 +411,6 @@ class ActivityLink(db.Model):
 def activity_initiative(row):
     """An imported activity (the object, or a row of :meth:`ExternalActivity.initiative_columns`) as the
     duplication detector's :class:`app.dedup.Initiative`."""
-    from app.dedup import Initiative
-
     lead = org_key_external(row.reporting_org_ref, row.reporting_org_name)
     partners = []
     for org in row.participating_orgs or []:
@@ -427,8 +426,6 @@ def activity_initiative(row):
 
 def org_key_external(ref: str, name: str) -> str | None:
     """The detector's organisation key for an organisation named in an imported activity."""
-    from app.utils import fold
-
     ref = (ref or "").strip()
     if ref:
         return f"ext:{ref}"

@@ -26,7 +26,7 @@ import sqlalchemy.orm as so
 
 from app.dedup import Match, Overlaps, Reason, Tier
 from app.extensions import db
-from app.overlaps.models import ActivityLink, ActivityLinkKind, ExternalActivity
+from app.overlaps.models import NOT_COMPARED_STATUSES, ActivityLink, ActivityLinkKind, ExternalActivity
 
 # The reason code (app/dedup's codes are the detector's; this one is the overlap services'). Its one
 # parameter is what the other activity is to the one asked about (an ActivityLinkKind value).
@@ -96,8 +96,6 @@ def links_of(initiative_id: str | None, *, compared_only: bool = True) -> dict[s
 
     :param compared_only: leave out linked activities the detector does not compare (cancelled).
     """
-    from app.overlaps.models import NOT_COMPARED_STATUSES
-
     pk = _activity_pk(initiative_id)
     if pk is None:
         return {}

@@ -43,6 +43,7 @@ from app.overlaps.reasons import (
     ReasonText, flip, from_stored, partner_keys, relation_label, render, render_all, tier_label, to_stored,
 )
 from app.policy import is_partner, is_secretariat
+from app.sqltools import json_list_contains
 from app.taxonomy import expand_regions
 from app.utils import utcnow
 
@@ -447,8 +448,6 @@ class QueueFilters:
 
 def review_queue(user, filters: QueueFilters, new_since: datetime | None) -> sa.Select:
     """The flags ``user`` reviews, new since their last visit first, then likely duplicates, then by score."""
-    from app.sqltools import json_list_contains
-
     query = sa.select(OverlapFlag)
     if not is_secretariat(user):
         groups = sorted(convened_groups(user))

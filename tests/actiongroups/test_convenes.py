@@ -64,7 +64,7 @@ def test_managing_follows_convening(world):
 def test_every_question_gets_the_same_answer(world):
     """Cleo convenes the open group only; Ann (archived group only) convenes nothing."""
     from app.forums import consultations
-    from app.knowledge.services import citable_groups
+    from app.actiongroups.gateway import citable_groups
     from app.overlaps import services as overlaps
 
     open_group, _archived, people = world

@@ -6,7 +6,8 @@ import io
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.knowledge.models import Resource, ResourceState
+from app.knowledge import services
+from app.knowledge.models import Resource, ResourceCitation, ResourceState
 from tests.commitments.conftest import make_pledge  # noqa: F401  (fixture)
 from tests.conftest import reload
 
@@ -69,6 +70,32 @@ def test_a_focal_point_cites_a_resource_from_a_pledge(as_role, world, make_pledg
     assert client.post(f"/library/{world.published.id}/cite", data={"target": f"pledge:{pledge.id}"}).status_code == 302
     client.post("/logout")
     assert "Kiln pledge" in client.get(f"/library/{world.published.id}").text
+
+
+def test_a_convener_cites_a_resource_from_a_group_and_removes_it(as_role, world, make_pledge):  # noqa: F811
+    """Each kind of citer (registered by its feature's gateway) shows as itself; only whoever may cite removes."""
+    pledge = make_pledge(world.org, title="Kiln pledge")
+    db.session.commit()
+    client = as_role("outsider")  # convenes Quarry Group, and may edit no pledge
+    page = client.get(f"/library/{world.published.id}").text
+    assert "Action group: Quarry Group" in page and "Pledge: Kiln pledge" not in page
+    cite = f"/library/{world.published.id}/cite"
+    assert client.post(cite, data={"target": f"pledge:{pledge.id}"}).status_code == 302  # refused by the service
+    assert client.post(cite, data={"target": "nothing:1"}).status_code == 400  # no such kind of citer
+    assert client.post(cite, data={"target": "group:x"}).status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(ResourceCitation.id))) == 0
+    assert client.post(cite, data={"target": f"group:{world.group.id}"}).status_code == 302
+    page = client.get(f"/library/{world.published.id}").text
+    assert '<a href="/actiongroups/quarry">Quarry Group</a>' in page and "/remove" in page
+    assert "Kiln pledge" not in page
+    client.post("/logout")
+    client = as_role("submitter")
+    services.cite_resource(world.people.submitter, world.published, pledge=pledge)
+    db.session.commit()
+    page = client.get(f"/library/{world.published.id}").text
+    assert f'<a href="/pledges/{pledge.id}">Kiln pledge</a> (Submitting Org)' in page
+    assert page.count("/remove") == 1  # their pledge's citation, not the group's
+    assert page.index("Kiln pledge") < page.index("Quarry Group")  # pledges first, as the citers' order says
 
 
 def test_the_secretariat_appoints_a_curator(as_role, world):

@@ -12,8 +12,8 @@ from html import unescape as html_unescape
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
-from markupsafe import Markup
+from flask import current_app, url_for
+from markupsafe import Markup, escape
 from flask_babel import gettext as _
 
 from app import audit
@@ -326,9 +326,6 @@ def mentioned_members(group: ActionGroup, body: str) -> list[User]:
 def link_mentions(html: str, group: ActionGroup, members: list[User] | None = None) -> Markup:
     """Rendered post ``html`` with each resolvable ``@[…]`` mention turned into a link to the person on the
     group's member list (the text between the brackets was escaped by the Markdown renderer)."""
-    from flask import url_for
-    from markupsafe import escape
-
     members = group_members(group) if members is None else members
 
     def replace(match: re.Match) -> str:

@@ -3,6 +3,8 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from app.actiongroups import register_public_section, register_tab
+from app.actiongroups.documents.models import public_documents
+from app.uploads import size_text
 
 bp = Blueprint("documents", __name__, url_prefix="/<slug>/documents", template_folder="templates")
 
@@ -13,9 +15,6 @@ register_public_section("documents/_public_section.html")
 
 @bp.app_context_processor
 def document_helpers():
-    from app.actiongroups.documents.models import public_documents
-    from app.uploads import size_text
-
     return {"public_documents": public_documents, "file_size": size_text}
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from app.dedup import Initiative
 from app.extensions import db
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
@@ -120,8 +121,6 @@ def work_item_initiative(*, id: str | None, title: str, description: str = "", c
                          start: date | None = None, end: date | None = None, areas=(),
                          lead_organisation_id: int | None = None):
     """A work item, saved or being typed, as an :class:`app.dedup.Initiative`."""
-    from app.dedup import Initiative
-
     return Initiative(id=id, kind="work_item", title=title or "", description=description or "",
                       countries=tuple(c for c in countries or () if c), start=start, end=end,
                       themes=tuple(areas or ()),
