@@ -158,10 +158,11 @@ def _window(ctx) -> tuple[datetime, datetime]:
 def meetings_per_month(ctx):
     """Per month (UTC) and group: the group's meetings (consultations confirmed as meetings, not cancelled)
     starting that month; groups as the dashboard's region and area filters select them (two queries)."""
+    from app.actiongroups.figures import group_conditions
     from app.knowledge.dashboard import Table, month_label
 
     start, end = _window(ctx)
-    groups = db.session.execute(sa.select(ActionGroup.id, ActionGroup.name).where(*ctx.group_conditions())
+    groups = db.session.execute(sa.select(ActionGroup.id, ActionGroup.name).where(*group_conditions(ctx))
                                 .order_by(ActionGroup.name, ActionGroup.id)).all()
     month = month_of(Consultation.starts_at)
     counts = {(group_id, m): n for group_id, m, n in db.session.execute(

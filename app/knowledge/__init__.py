@@ -5,7 +5,8 @@ Three registries let other features plug in without changes here:
 - :func:`app.knowledge.search.register_kind`: a kind of object the global search finds (its services call
   :func:`app.events.reindex_later` when they change one: the worker re-indexes it);
 - :func:`app.knowledge.countries.register_country_section`: a section of every country page;
-- :func:`app.knowledge.dashboard.register_figure`: a figure (chart, table and CSV) of the dashboard.
+- :func:`app.knowledge.dashboard.register_figure`: a figure (chart, table and CSV) of the dashboard (every
+  figure comes from a feature's gateway).
 """
 from flask import Blueprint
 
@@ -15,7 +16,6 @@ from app.knowledge import (  # noqa: E402,F401  (each module registers its views
     country_routes, dashboard_routes, library_routes, search_routes,
 )
 from app.knowledge.countries import register_builtin_sections  # noqa: E402
-from app.knowledge.dashboard import register_builtin_figures  # noqa: E402
 from app.knowledge.search_sources import register_sources  # noqa: E402
 from app.knowledge.services import notification_kinds, published_by_organisation  # noqa: E402
 from app.members.overview import register_organisation_list  # noqa: E402
@@ -23,7 +23,6 @@ from app.notifications.kinds import register_kind as register_notification_kind 
 
 register_sources()
 register_builtin_sections()
-register_builtin_figures()
 register_organisation_list("resources", published_by_organisation)  # on each organisation's page
 for _kind in notification_kinds():
     register_notification_kind(_kind)
