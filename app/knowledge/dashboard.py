@@ -101,7 +101,7 @@ SECTIONS = {
     "overview": _l("Overview"),
     "pledges": _l("Pledges"),
     "reports": _l("Progress reports"),
-    "groups": _l("Action groups and the Forum"),
+    "groups": _l("Action groups, the Forum and news"),
     "more": _l("More figures"),
     "secretariat": _l("Secretariat"),
 }
