@@ -24,7 +24,7 @@ from app.actiongroups.models import ActionGroup
 from app.extensions import db
 from app.forms import EmptyForm, run_service
 from app.forums import bp, services, times
-from app.forums.cache import Memory
+from app.memory import Memory
 from app.forums.forms import ForumForm, SessionForm
 from app.forums.models import (
     SESSION_KIND_LABELS, AgendaEntry, Forum, ForumSession, Registration, RegistrationState, SessionKind,

@@ -23,13 +23,16 @@ from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import country_name
-from app.policy import is_secretariat
+from app.memory import Memory
+from app.policy import is_partner, is_secretariat
 from app.sqltools import json_list_contains, json_list_contains_any
 from app.taxonomy import AREAS, REGIONS, region_countries
 from app.utils import whole_number
@@ -133,6 +136,41 @@ def sections(figures: list[Figure]) -> list[tuple[str, object, list[Figure]]]:
     for figure in figures:
         grouped[section_of(figure)].append(figure)
     return [(key, title, grouped[key]) for key, title in SECTIONS.items() if grouped[key]]
+
+
+# -- computed figures, remembered for a few minutes -----------------------------------------------------------
+class Computed(NamedTuple):
+    figure: Figure
+    table: Table
+    at: datetime  # when the table was computed (UTC)
+
+
+def viewer_kind(user) -> str:
+    """The kinds of viewer a figure's numbers may differ for: the secretariat, partners, the public."""
+    return "secretariat" if is_secretariat(user) else "partner" if is_partner(user) else "public"
+
+
+def compute(figures: list[Figure], ctx: FigureContext) -> list[Computed]:
+    """Each figure's table for ``ctx``, computed at most once per period of ``DASHBOARD_FIGURES_SECONDS`` by
+    each process for the same filters, language and kind of viewer (0: on every call).
+
+    The figures read most of the database (pledges, reports, groups, the Forum, news, overlaps) that every
+    feature writes, on any host: rather than a shared record of every change, each host keeps what it
+    computed until the period ends. Periods start at the same times everywhere (multiples of the period since
+    the epoch, on ``ctx.now``), so no host shows figures older than one period, and the page says when they
+    were computed (``Computed.at``). The key holds ``ctx.today`` too (the lights, the monthly window), in
+    case a period spans midnight.
+    """
+    seconds = current_app.config["DASHBOARD_FIGURES_SECONDS"]
+    if not seconds:
+        return [Computed(figure, figure.compute(ctx), ctx.now) for figure in figures]
+    memory = current_app.extensions.get("dashboard_figures")
+    if memory is None:
+        memory = current_app.extensions["dashboard_figures"] = Memory(512)
+    period = int(ctx.now.timestamp()) // seconds
+    common = (ctx.filters, str(get_locale() or "en"), viewer_kind(ctx.user), ctx.today, period)
+    return [memory.get((figure.key, *common), lambda figure=figure: Computed(figure, figure.compute(ctx), ctx.now))
+            for figure in figures]
 
 
 @dataclass
