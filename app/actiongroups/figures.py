@@ -21,19 +21,25 @@ def group_conditions(ctx: FigureContext) -> list[sa.ColumnElement[bool]]:
 
 
 def group_activity(ctx: FigureContext) -> Table:
-    """Per month: people joining action groups, discussions started, documents shared (three queries)."""
+    """Per month: people joining action groups, discussions started, documents shared (one query)."""
     start, end = ctx.window_times
     conditions = group_conditions(ctx)
-    counts = {}
-    for name, column, group_id in (("members", Membership.joined_at, Membership.group_id),
-                                   ("threads", Thread.created_at, Thread.group_id),
-                                   ("documents", Document.created_at, Document.group_id)):
+
+    def per_month(name: str, column, group_id) -> sa.Select:
         month = month_of(column)
-        query = (sa.select(month, sa.func.count()).where(column >= start, column < end).group_by(month))
+        query = (sa.select(sa.literal(name).label("kind"), month.label("month"), sa.func.count())
+                 .where(column >= start, column < end).group_by(month))
         if conditions:
             query = query.join(ActionGroup, ActionGroup.id == group_id).where(*conditions)
-        counts[name] = dict(db.session.execute(query).all())
-    rows = [[month_label(m), counts["members"].get(m, 0), counts["threads"].get(m, 0), counts["documents"].get(m, 0)]
+        return query
+
+    counts: dict[tuple[str, str], int] = {}
+    for kind, month, n in db.session.execute(sa.union_all(
+            per_month("members", Membership.joined_at, Membership.group_id),
+            per_month("threads", Thread.created_at, Thread.group_id),
+            per_month("documents", Document.created_at, Document.group_id))):
+        counts[(kind, month)] = n
+    rows = [[month_label(m), *(counts.get((kind, m), 0) for kind in ("members", "threads", "documents"))]
             for m in ctx.months]
     return Table([_("Month"), _("New members"), _("Discussions started"), _("Documents shared")], rows)
 

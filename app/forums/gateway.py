@@ -177,15 +177,16 @@ def meetings_per_month(ctx):
 
 
 def _published_forums(ctx) -> list[Forum]:
+    """The published editions (those of the year filter, if any), read once for the page's two figures."""
     query = sa.select(Forum).where(Forum.is_published.is_(True)).order_by(Forum.starts_on, Forum.id)
     if ctx.filters.year:
         query = query.where(sa.extract("year", Forum.starts_on) == ctx.filters.year)
-    return list(db.session.scalars(query))
+    return ctx.shared("forums.published", lambda: list(db.session.scalars(query)))
 
 
 def forum_registration(ctx):
     """Per published edition (those of the year filter, if any): people with a place, people checked in at
-    the venue, people on the waiting list (two queries)."""
+    the venue, people on the waiting list (two queries, the first shared with the sessions' figure)."""
     from app.knowledge.dashboard import Table
 
     forums = _published_forums(ctx)
@@ -218,7 +219,7 @@ def _edition_in_view(forums: list[Forum], ctx) -> Forum | None:
 
 def session_registration(ctx):
     """Per session of one edition (see _edition_in_view) that needs registration: people with a place, people
-    checked in, people waiting (two queries)."""
+    checked in, people waiting (two queries, the first shared with the editions' figure)."""
     from app.knowledge.dashboard import Table
 
     columns = [_("Session"), _("Registered"), _("Checked in"), _("Waiting list")]

@@ -1,11 +1,13 @@
-"""The monitoring dashboard: every figure as a chart with its table, each downloadable as CSV."""
+"""The monitoring dashboard: every figure as a chart with its table, each downloadable as CSV (figures computed at
+most once per DASHBOARD_FIGURES_SECONDS: see app.knowledge.dashboard.compute)."""
 from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from flask import Response, abort, current_app, render_template, request
-from flask_babel import ngettext
+from flask_babel import format_timedelta
 from flask_login import current_user
 
 from app.i18n import viewer_today
@@ -51,13 +53,10 @@ def dashboard():
 
 
 def _every() -> str:
-    """How often the figures are computed again, said to the reader ("" when on every request)."""
+    """How often the figures are computed again, in the reader's language ("5 minutes"; "" when on every
+    request)."""
     seconds = current_app.config["DASHBOARD_FIGURES_SECONDS"]
-    if not seconds:
-        return ""
-    if seconds % 60:
-        return ngettext("every %(num)d second", "every %(num)d seconds", seconds)
-    return ngettext("every minute", "every %(num)d minutes", seconds // 60)
+    return format_timedelta(timedelta(seconds=seconds)) if seconds else ""
 
 
 @bp.route("/dashboard/<key>.csv")
@@ -66,7 +65,7 @@ def figure_csv(key: str):
     if figure is None:
         abort(404)
     ctx = _context()
-    (_figure, table, _at), = compute([figure], ctx)
+    table = compute([figure], ctx)[0].table
     out = io.StringIO()
     out.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
     writer = csv.writer(out)

@@ -63,6 +63,8 @@ def test_the_page_says_when_its_figures_were_computed(client, make_org, make_ple
     db.session.commit()
     page = client.get("/dashboard").text
     assert "Figures as of 12:01\u202fPM (UTC); they are computed again every 5 minutes." in page
+    french = client.get("/dashboard", headers={"Accept-Language": "fr"}).text
+    assert "Chiffres arrêtés à 12:01 (UTC) ; ils sont recalculés toutes les 5 minutes." in french
     clock(NOW + timedelta(minutes=2))
     assert "Figures as of 12:01\u202fPM (UTC)" in client.get("/dashboard").text    # the oldest figure shown
     clock(NOW + timedelta(minutes=4))
