@@ -96,6 +96,11 @@ class Config:
     NEWS_IMAGE_MAX_BYTES = _int("NEWS_IMAGE_MAX_BYTES", 2 * 1024 * 1024)  # the image of a news post (app/news)
     # How long each process keeps the announcements it read (app/announcements): the banner's only query.
     ANNOUNCEMENT_QUIET_SECONDS = _int("ANNOUNCEMENT_QUIET_SECONDS", 60)
+    # The monitoring dashboard (app/knowledge/dashboard.py): each process computes a figure at most once per
+    # period of this many seconds (periods start at the same times on every host) for the same filters,
+    # language and kind of viewer, and the page says when its figures were computed; 0 computes them on every
+    # request.
+    DASHBOARD_FIGURES_SECONDS = _int("DASHBOARD_FIGURES_SECONDS", 300)
     # The newsletter (app/newsletter): how often it goes out unless the secretariat chose otherwise at
     # /admin/newsletter (monthly, fortnightly or weekly), and how long its unsubscribe links work.
     NEWSLETTER_PERIOD = os.environ.get("NEWSLETTER_PERIOD", "monthly")
@@ -221,6 +226,9 @@ class TestingConfig(Config):
     SCHEDULER_ENABLED = False
     # Hashing with production cost makes the suite slow; the scheme is the same.
     ARGON2_FAST = True
+    # Figures computed on every request: tests change data between two pages (tests/knowledge/test_dashboard.py
+    # turns the cache on to test it).
+    DASHBOARD_FIGURES_SECONDS = 0
     # Each test builds its own overlap index in memory (a test that needs files passes a directory).
     DEDUP_INDEX_DIR = None
     # Files on the local disk unless a test configures an object store (S3_* may be set in the shell).

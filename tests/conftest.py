@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from app import create_app, events
 from app.announcements.services import start_with_none
 from app.extensions import db
-from app.forums.cache import forget_everything
+from app.memory import forget_everything
 from app.members.models import Organisation, OrganisationStatus, OrgRole, StakeholderType, User, UserStatus
 from app.members.passwords import hash_password
 from config import TestingConfig

@@ -7,6 +7,8 @@ of groups:
 - **the library** (:func:`~app.knowledge.citations.register_citer`): action groups cite resources;
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): the work items in the
   country (for whoever reads their group's workspace) and the groups focused on it;
+- **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): the groups' activity per month
+  (app/actiongroups/figures.py);
 - **members** (:func:`~app.members.overview.register_organisation_list`,
   :func:`~app.members.guide.register_guide_step`): the groups an organisation's people belong to, on its
   page; "join an action group" in the getting-started guide;
@@ -27,6 +29,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.actiongroups import figures as dashboard
 from app.actiongroups.models import (GROUP_ROLE_LABELS, ActionGroup, GroupRole, JoinRequest, Membership, RequestStatus,
                                      Visibility)
 from app.actiongroups.documents.models import Document
@@ -34,6 +37,7 @@ from app.actiongroups.workplan.models import WorkItem, WorkItemStatus, work_item
 from app.extensions import db
 from app.knowledge.citations import Citer, register_citer
 from app.knowledge.countries import LIST_MAX, CountryContext, CountrySection, register_country_section
+from app.knowledge.dashboard import register_figure
 from app.knowledge.search import Entry, SearchKind, set_member_groups
 from app.knowledge.search import register_kind as register_search_kind
 from app.members.guide import Step, register_guide_step
@@ -300,6 +304,8 @@ def register() -> None:
                                             "knowledge/country/_work_items.html", load_country_work_items, order=40))
     register_country_section(CountrySection("groups", _l("Action groups focused on it"),
                                             "knowledge/country/_groups.html", load_country_groups, order=50))
+    for figure in dashboard.figures():
+        register_figure(figure)
     for kind in notification_kinds():
         register_notification_kind(kind)
     register_translatable(translatable_kind())

@@ -5,6 +5,8 @@ packages know nothing of commitments:
 - **the library** (:func:`~app.knowledge.citations.register_citer`): pledges cite resources;
 - **country pages** (:func:`~app.knowledge.countries.register_country_section`): the public pledges naming
   the country;
+- **dashboard** (:func:`~app.knowledge.dashboard.register_figure`): the pledge and progress report figures
+  (app/commitments/figures.py);
 - **members** (:func:`~app.members.overview.register_organisation_list`,
   :func:`~app.members.guide.register_guide_step`): an organisation's public pledges (its own and those it
   is a partner of), on its page; "make a pledge" in the getting-started guide;
@@ -22,11 +24,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.commitments import figures as dashboard
 from app.commitments.models import COMPARED_STATES, PUBLIC_STATES, Pledge, PledgePartner, PledgeState, pledge_initiative
 from app.commitments.registry import list_options
 from app.extensions import db
 from app.knowledge.citations import Citer, register_citer
 from app.knowledge.countries import LIST_MAX, CountryContext, CountrySection, register_country_section
+from app.knowledge.dashboard import register_figure
 from app.knowledge.search import Entry, SearchKind
 from app.knowledge.search import register_kind as register_search_kind
 from app.members.guide import Step, register_guide_step
@@ -235,6 +239,8 @@ def register() -> None:
     register_guide_step("pledge", guide_step, order=30)
     register_country_section(CountrySection("pledges", _l("Pledges"), "knowledge/country/_pledges.html",
                                             load_country_pledges, order=30))
+    for figure in dashboard.figures():
+        register_figure(figure)
     for kind in notification_kinds():
         register_notification_kind(kind)
     register_translatable(translatable_kind())

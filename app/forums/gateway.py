@@ -158,10 +158,11 @@ def _window(ctx) -> tuple[datetime, datetime]:
 def meetings_per_month(ctx):
     """Per month (UTC) and group: the group's meetings (consultations confirmed as meetings, not cancelled)
     starting that month; groups as the dashboard's region and area filters select them (two queries)."""
+    from app.actiongroups.figures import group_conditions
     from app.knowledge.dashboard import Table, month_label
 
     start, end = _window(ctx)
-    groups = db.session.execute(sa.select(ActionGroup.id, ActionGroup.name).where(*ctx.group_conditions())
+    groups = db.session.execute(sa.select(ActionGroup.id, ActionGroup.name).where(*group_conditions(ctx))
                                 .order_by(ActionGroup.name, ActionGroup.id)).all()
     month = month_of(Consultation.starts_at)
     counts = {(group_id, m): n for group_id, m, n in db.session.execute(
@@ -176,15 +177,16 @@ def meetings_per_month(ctx):
 
 
 def _published_forums(ctx) -> list[Forum]:
+    """The published editions (those of the year filter, if any), read once for the page's two figures."""
     query = sa.select(Forum).where(Forum.is_published.is_(True)).order_by(Forum.starts_on, Forum.id)
     if ctx.filters.year:
         query = query.where(sa.extract("year", Forum.starts_on) == ctx.filters.year)
-    return list(db.session.scalars(query))
+    return ctx.shared("forums.published", lambda: list(db.session.scalars(query)))
 
 
 def forum_registration(ctx):
     """Per published edition (those of the year filter, if any): people with a place, people checked in at
-    the venue, people on the waiting list (two queries)."""
+    the venue, people on the waiting list (two queries, the first shared with the sessions' figure)."""
     from app.knowledge.dashboard import Table
 
     forums = _published_forums(ctx)
@@ -217,7 +219,7 @@ def _edition_in_view(forums: list[Forum], ctx) -> Forum | None:
 
 def session_registration(ctx):
     """Per session of one edition (see _edition_in_view) that needs registration: people with a place, people
-    checked in, people waiting (two queries)."""
+    checked in, people waiting (two queries, the first shared with the editions' figure)."""
     from app.knowledge.dashboard import Table
 
     columns = [_("Session"), _("Registered"), _("Checked in"), _("Waiting list")]

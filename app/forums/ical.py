@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from app.forums.cache import Memory
+from app.memory import Memory
 from app.markdown import markdown_to_text
 
 PRODID = "-//Alliance 8.7 Hub//Forums//EN"

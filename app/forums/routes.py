@@ -24,7 +24,6 @@ from app.actiongroups.models import ActionGroup
 from app.extensions import db
 from app.forms import EmptyForm, run_service
 from app.forums import bp, services, times
-from app.forums.cache import Memory
 from app.forums.consultations import can_convene, consultations_of
 from app.forums.forms import ForumForm, SessionForm
 from app.forums.ical import google_link, outlook_link
@@ -35,6 +34,7 @@ from app.forums.services import ForumData, SessionData, SpeakerData
 from app.policy import is_secretariat
 from app.forums.timetable import day_grid
 from app.i18n import iso_moment
+from app.memory import Memory
 from app.urls import external_url
 from app.utils import csv_cell, id_number, is_safe_next, parse_date, utcnow
 

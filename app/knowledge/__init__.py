@@ -5,7 +5,8 @@ Four registries let other features plug in without changes here:
 - :func:`app.knowledge.search.register_kind`: a kind of object the global search finds (its services call
   :func:`app.events.reindex_later` when they change one: the worker re-indexes it);
 - :func:`app.knowledge.countries.register_country_section`: a section of every country page;
-- :func:`app.knowledge.dashboard.register_figure`: a figure (chart, table and CSV) of the dashboard;
+- :func:`app.knowledge.dashboard.register_figure`: a figure (chart, table and CSV) of the dashboard (every
+  figure comes from a feature's gateway);
 - :func:`app.knowledge.citations.register_citer`: a kind of object that cites library resources.
 
 The library itself plugs into the members' and notifications' registries from app/knowledge/gateway.py,
@@ -19,9 +20,7 @@ from app.knowledge import (  # noqa: E402,F401  (each module registers its views
     country_routes, dashboard_routes, library_routes, search_routes,
 )
 from app.knowledge.countries import register_builtin_sections  # noqa: E402
-from app.knowledge.dashboard import register_builtin_figures  # noqa: E402
 from app.knowledge.search_sources import register_sources  # noqa: E402
 
 register_sources()
 register_builtin_sections()
-register_builtin_figures()

@@ -1,16 +1,19 @@
-"""The monitoring dashboard: every figure as a chart with its table, each downloadable as CSV."""
+"""The monitoring dashboard: every figure as a chart with its table, each downloadable as CSV (figures computed at
+most once per DASHBOARD_FIGURES_SECONDS: see app.knowledge.dashboard.compute)."""
 from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import format_timedelta
 from flask_login import current_user
 
 from app.i18n import viewer_today
 from app.knowledge import bp
 from app.knowledge.dashboard import (
-    FIRST_YEAR, DashboardFilters, FigureContext, chart_json, region_name, sections, table_for_display,
+    FIRST_YEAR, DashboardFilters, FigureContext, chart_json, compute, region_name, sections, table_for_display,
     visible_figures, world_map,
 )
 from app.taxonomy import AREAS, REGIONS
@@ -31,13 +34,13 @@ def dashboard():
     section = request.args.get("section", "")
     shown = [group for group in groups if group[0] == section] or groups
     section = section if len(shown) == 1 and shown[0][0] == section else ""
-    figures, page_sections = [], []
+    figures, page_sections, computed_at = [], [], []
     for key, title, members in shown:
         items = []
-        for figure in members:
-            table = figure.compute(ctx)
+        for figure, table, at in compute(members, ctx):
             items.append({"figure": figure, "table": table_for_display(figure, table),
                           "map": world_map(table) if figure.chart == "map" else None})
+            computed_at.append(at)
         figures += items
         page_sections.append({"key": key, "title": title, "figures": items})
     charts = [chart_json(f["figure"], f["table"]) for f in figures if f["figure"].chart != "map"]
@@ -45,7 +48,15 @@ def dashboard():
     return render_template("knowledge/dashboard.html", sections=page_sections, section=section,
                            tabs=[(key, title) for key, title, _members in groups], charts=charts, filters=ctx.filters,
                            years=range(today.year + 1, FIRST_YEAR - 1, -1),
-                           regions=[(code, region_name(code)) for code in REGIONS], areas=AREAS)
+                           regions=[(code, region_name(code)) for code in REGIONS], areas=AREAS,
+                           computed_at=min(computed_at, default=None), every=_every())
+
+
+def _every() -> str:
+    """How often the figures are computed again, in the reader's language ("5 minutes"; "" when on every
+    request)."""
+    seconds = current_app.config["DASHBOARD_FIGURES_SECONDS"]
+    return format_timedelta(timedelta(seconds=seconds)) if seconds else ""
 
 
 @bp.route("/dashboard/<key>.csv")
@@ -54,7 +65,7 @@ def figure_csv(key: str):
     if figure is None:
         abort(404)
     ctx = _context()
-    table = figure.compute(ctx)
+    table = compute([figure], ctx)[0].table
     out = io.StringIO()
     out.write("\ufeff")  # a byte-order mark, so spreadsheet programs read the file as UTF-8
     writer = csv.writer(out)

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from app.commitments import schedule
 from app.commitments.models import PUBLIC_STATES, Pledge, PledgeState, ProgressReport, ReportState
 from app.extensions import db
-from app.knowledge.dashboard import ON_TIME_DAYS, FigureContext
+from app.commitments.figures import ON_TIME_DAYS
+from app.knowledge.dashboard import FigureContext
 from app.taxonomy import region_countries
 from app.utils import as_utc
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from app.commitments import schedule
+from app.commitments import figures, schedule
 from app.commitments.demo_bulk import seed_many_pledges
 from app.commitments.models import (
     LIGHT_LABELS, PLEDGE_STATE_LABELS, Pledge, PledgeState, ProgressReport, ReportState,
@@ -137,7 +137,7 @@ def test_due_dates_in_sql_agree_with_the_schedule_on_awkward_dates(make_org, mak
     for first in (date(2024, 1, 1), date(2025, 3, 1), date(2026, 1, 1)):
         after = schedule.add_months(first, 12)
         ctx = FigureContext(DashboardFilters(), NOW)
-        got = sorted(tuple(row) for row in db.session.execute(dashboard.due_dates_query(ctx, first, after)))
+        got = sorted(tuple(row) for row in db.session.execute(figures.due_dates_query(ctx, first, after)))
         expected = sorted((p.id, period.end) for p in cases
                           for period in schedule.periods(p.start_date, p.end_date, p.report_every_months)
                           if first <= period.end < after)
