@@ -329,3 +329,98 @@ def test_guests_get_the_meeting_reminder_with_their_link(guest, poll, people, ou
     db.session.commit()
     [mail] = [m for m in outbox if m["To"] == "gaelle.guest@outside.example"]
     assert consultations.personal_url(guest) in _body(mail)
+
+
+# -- the convener's forms --------------------------------------------------------------------------------------------
+def _add(client, poll, **data):
+    return client.post(f"/forums/consultations/{poll.id}/guests/new",
+                       data={f"guest-{k}": v for k, v in data.items()})
+
+
+def test_the_convener_adds_a_guest_from_the_consultation_page(client, login, poll, people, outbox):
+    login(people.convener)
+    page = client.get(f"/forums/consultations/{poll.id}").text
+    assert 'id="guest-form"' in page and 'name="guest-email"' in page
+    assert '<option selected value="en">' in page or 'value="en" selected' in page  # the convener's language
+    outbox.clear()
+    response = _add(client, poll, name="Olu Outside", email="olu@outside.example", locale="es")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/forums/consultations/{poll.id}")
+    olu = _guest(reload(poll), "olu@outside.example")
+    assert olu.guest_locale == "es"
+    [mail] = list(outbox)
+    assert mail["To"] == "olu@outside.example" and mail["Content-Language"] == "es"
+    assert "Olu Outside was invited as a guest" in client.get(f"/forums/consultations/{poll.id}").text
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"name": "Olu Outside", "email": "olu@@outside"}, "Enter an e-mail address such as name@example.org."),
+    ({"name": "Olu Outside", "email": "invitee2@example.org"}, "belongs to a Hub account"),
+    ({"name": "", "email": "olu@outside.example"}, "Give the guest&#39;s name."),
+])
+def test_a_mistake_is_shown_next_to_the_field_and_nothing_typed_is_lost(client, login, poll, people, data, message):
+    login(people.convener)
+    response = _add(client, poll, locale="fr", **data)
+    assert response.status_code == 200
+    page = response.text
+    assert message in page and "is-invalid" in page
+    assert f'value="{data["email"]}"' in page and (not data["name"] or f'value="{data["name"]}"' in page)
+    assert 'value="fr" selected' in page or '<option selected value="fr">' in page
+    assert not any(i.is_guest for i in reload(poll).invitees)
+
+
+def test_a_duplicate_guest_is_refused(client, login, guest, poll, people):
+    login(people.convener)
+    page = _add(client, poll, name="Again", email="GAELLE.guest@outside.example", locale="en").text
+    assert "This guest is invited already." in page
+    assert sum(1 for i in reload(poll).invitees if i.is_guest) == 1
+
+
+def test_the_creation_form_keeps_the_guest_rows_and_shows_errors_by_them(client, login, people, group):
+    login(people.convener)
+    page = client.get("/forums/consultations/new").text
+    assert 'name="guests-0-email"' in page and 'name="guests-2-email"' in page
+    response = client.post("/forums/consultations/new", data={
+        "title": "With guests", "audience": "group", "group_id": str(group.id), "timezone": "Europe/Zurich",
+        "slots-0-day": "2026-12-08", "slots-0-time": "09:00", "deadline_on": "2026-12-05", "deadline_time": "12:00",
+        "guests-0-name": "Olu Outside", "guests-0-email": "olu@outside.example", "guests-0-locale": "es",
+        "guests-1-name": "Bad Address", "guests-1-email": "nope", "guests-1-locale": "fr"})
+    assert response.status_code == 200
+    page = response.text
+    assert "Enter an e-mail address such as name@example.org." in page
+    assert 'value="olu@outside.example"' in page and 'value="nope"' in page and 'value="Bad Address"' in page
+    response = client.post("/forums/consultations/new", data={
+        "title": "With guests", "audience": "group", "group_id": str(group.id), "timezone": "Europe/Zurich",
+        "slots-0-day": "2026-12-08", "slots-0-time": "09:00", "deadline_on": "2026-12-05", "deadline_time": "12:00",
+        "guests-0-name": "Olu Outside", "guests-0-email": "olu@outside.example", "guests-0-locale": "es"})
+    assert response.status_code == 302
+
+
+def test_the_convener_removes_a_guest(client, login, guest, poll, people):
+    login(people.convener)
+    response = client.post(f"/forums/consultations/{poll.id}/guests/{guest.id}/remove")
+    assert response.status_code == 302
+    assert not any(i.is_guest for i in reload(poll).invitees)
+    member = next(i for i in poll.invitees if i.user_id == people.invitee.id)
+    assert client.post(f"/forums/consultations/{poll.id}/guests/{member.id}/remove").status_code == 404
+
+
+def test_guest_forms_need_the_csrf_token(make_app, guest, poll, people):
+    from tests.conftest import PASSWORD
+
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    token = client.get("/login").text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"email": people.convener.email, "password": PASSWORD, "csrf_token": token})
+    assert _add(client, poll, name="Olu", email="olu@outside.example", locale="en").status_code == 400
+    assert client.post(f"/forums/consultations/{poll.id}/guests/{guest.id}/remove").status_code == 400
+    link = _path(consultations.personal_url(guest))
+    assert client.post(link, data={"action": "answer", "all": "yes"}).status_code == 400
+    db.session.expire_all()
+    assert len([i for i in poll.invitees if i.is_guest]) == 1 and not guest.answers
+
+
+def test_the_guest_link_shows_no_convener_tools_even_to_a_signed_in_convener(client, login, guest, poll, people):
+    login(people.convener)
+    page = client.get(_path(consultations.personal_url(guest))).text
+    assert "through your personal link" in page and "Gaëlle Guest" in page
+    assert "Convener&#39;s tools" not in page and "Convener's tools" not in page
+    assert 'id="guest-form"' not in page and "Remove the guest" not in page
