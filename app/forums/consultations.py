@@ -338,16 +338,30 @@ def add_guest(actor: User, consultation: Consultation, guest: GuestData, now: da
     return invitee
 
 
-def remove_guest(actor: User, invitee: Invitee) -> None:
+def remove_guest(actor: User, invitee: Invitee, now: datetime | None = None) -> None:
     """Take a guest off the consultation: their answers go, and their personal link no longer opens anything.
+    When the meeting is scheduled and still to come, the guest is told, with a calendar cancellation that
+    takes it out of their calendar (RFC 5546: a CANCEL to the attendee removed).
 
     :raises DomainError: the invitee is a member, not a guest.
     """
+    now = now or utcnow()
     consultation = invitee.consultation
     _require_manager(actor, consultation)
     if not invitee.is_guest:
         raise DomainError(_("Only guests can be removed."))
     name, email = invitee.guest_name, invitee.guest_email
+    if consultation.is_scheduled and consultation.starts_at > now:
+        from flask import current_app
+
+        convener = consultation.convener
+        ics = ical.meeting_to_ical(consultation, meeting_url(consultation), now, ical.uid_domain(current_app.config),
+                                   method="CANCEL",
+                                   organizer=ical.Attendee(convener.email, convener.full_name) if convener else None,
+                                   attendees=[ical.Attendee(invitee.email, invitee.name, "DECLINED")])
+        queue_email(invitee.recipient, _l("No longer invited: %(title)s", title=consultation.title), "meeting_cancelled",
+                    zone=invitee_zone(invitee), guest=True, removed=True, consultation=consultation,
+                    page_url="", attachments=[("cancel.ics", ics, "text/calendar; method=CANCEL; charset=UTF-8")])
     consultation.invitees.remove(invitee)
     db.session.flush()
     audit.record(actor, "consultation_guest_removed", consultation, guest=name, email=email)

@@ -424,3 +424,32 @@ def test_the_guest_link_shows_no_convener_tools_even_to_a_signed_in_convener(cli
     assert "through your personal link" in page and "Gaëlle Guest" in page
     assert "Convener&#39;s tools" not in page and "Convener's tools" not in page
     assert 'id="guest-form"' not in page and "Remove the guest" not in page
+
+
+def test_a_guest_removed_from_a_scheduled_meeting_gets_a_cancellation_and_members_nothing(guest, poll, people, outbox):
+    consultations.confirm_slot(people.convener, poll, poll.slots[1], now=NOW)
+    db.session.commit()
+    outbox.clear()
+    consultations.remove_guest(people.convener, guest, now=NOW)
+    db.session.commit()
+    [mail] = list(outbox)
+    assert mail["To"] == "gaelle.guest@outside.example"
+    cal = _calendar(mail)
+    event = next(iter(cal.walk("VEVENT")))
+    assert str(cal["method"]) == "CANCEL" and str(event["uid"]) == f"consultation-{poll.id}@hub.alliance87.org"
+    attendees = event.get("attendee")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert [str(a) for a in attendees] == ["mailto:gaelle.guest@outside.example"]  # only the one removed
+    body = _body(mail)
+    assert body.startswith("Bonjour Gaëlle Guest,") and "/forums/" not in body
+
+
+def test_the_cancellation_of_a_meeting_reads_as_before_for_members(poll, people, outbox):
+    consultations.confirm_slot(people.convener, poll, poll.slots[1], now=NOW)
+    db.session.commit()
+    outbox.clear()
+    consultations.cancel(people.convener, poll, "No longer needed.", now=NOW)
+    db.session.commit()
+    body = _body(next(m for m in outbox if m["To"] == people.invitee.email))
+    assert "is cancelled.\n\nNo longer needed.\n\nThe attachment removes it" in body
+    assert f"(open cancel.ics).\n\n{consultations.meeting_url(poll)}\n" in body
