@@ -19,6 +19,7 @@ from app.forums.forms import (
 )
 from app.forums.routes import viewer_zone
 from app.extensions import limiter
+from app.i18n import read_in
 from app.members.models import Organisation, OrganisationStatus
 from app.utils import id_number, utcnow
 
@@ -202,6 +203,8 @@ def personal_link(invitee_id: int, token: str):
         abort(404)
     consultation = consultations.load_consultation(invitee.consultation_id)
     invitee = next(i for i in consultation.invitees if i.id == invitee.id)
+    if invitee.is_guest:
+        read_in(invitee.guest_locale)  # the language of their e-mails, unless they switch
     if request.method == "POST" and EmptyForm().validate_on_submit():
         if request.form.get("action") == "zone":
             run_service(lambda: consultations.set_guest_zone(invitee, request.form.get("timezone", "")),

@@ -1,6 +1,6 @@
 """Guests in Chromium (issue 16): a convener invites someone without a Hub account by e-mail address; the
-guest opens the personal link of their e-mail (in French) without signing in, reads the times in a zone they
-choose, answers; the convener sees the guest's answers in the grid, marked as a guest.
+guest opens the personal link of their e-mail (in French) without signing in, on a page in French, reads the
+times in a zone they choose, answers; the convener sees the guest's answers in the grid, marked as a guest.
 
 Account: focal@imsa.example.org, the demo convener of Migration (the overlap step signs in as it too, for
 pledges only); the poll is its own (a new title each run), with focal@seafm (no other browser test uses it),
@@ -64,18 +64,20 @@ def test_a_guest_answers_through_the_link_of_their_email_and_the_convener_sees_i
     link = first_url(mail)
     assert link.startswith(live_server.url + "/forums/c/")
     page.goto(link)
-    expect(page.get_by_role("status").filter(has_text="through your personal link")).to_be_visible()
-    expect(page.get_by_text("Times are shown in Europe/Zurich.")).to_be_visible()
-    page.get_by_label("Show the times in").select_option("America/Sao_Paulo")
-    page.get_by_role("button", name="Show", exact=True).click()
-    expect(page.get_by_text("Times are shown in America/Sao Paulo.")).to_be_visible()
+    # The page is in the guest's language (their browser asks for English: they did not choose it on the Hub).
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("status").filter(has_text="grâce à votre lien personnel")).to_be_visible()
+    expect(page.get_by_text("Les horaires sont affichés dans le fuseau Europe/Zurich.")).to_be_visible()
+    page.get_by_label("Afficher les horaires dans le fuseau").select_option("America/Sao_Paulo")
+    page.get_by_role("button", name="Afficher", exact=True).click()
+    expect(page.get_by_text("Les horaires sont affichés dans le fuseau America/Sao Paulo.")).to_be_visible()
     assert_no_axe_violations(page)
     answers = page.locator("#answer-form")
-    answers.locator("fieldset").nth(0).get_by_label("Yes", exact=True).check()
-    answers.locator("fieldset").nth(1).get_by_label("No", exact=True).check()
-    answers.get_by_label("Comment for the convener (optional)").fill("Morning works best for me.")
-    answers.get_by_role("button", name="Save my answers").click()
-    expect(page.get_by_role("status").filter(has_text="Your answers were saved")).to_be_visible()
+    answers.locator("fieldset").nth(0).get_by_label("Oui", exact=True).check()
+    answers.locator("fieldset").nth(1).get_by_label("Non", exact=True).check()
+    answers.get_by_label("Commentaire pour l'organisateur (facultatif)").fill("Morning works best for me.")
+    answers.get_by_role("button", name="Enregistrer mes réponses").click()
+    expect(page.get_by_role("status").filter(has_text="Vos réponses ont été enregistrées")).to_be_visible()
     # The link signed nobody in: the consultation's own page asks to sign in.
     page.goto(consultation_url)
     assert "/login" in page.url

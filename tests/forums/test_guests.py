@@ -28,6 +28,14 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
+def _in_english(client):
+    """The guest of these tests reads French; this client chose English with the footer's switcher."""
+    from app.i18n import LANG_COOKIE
+
+    client.set_cookie(LANG_COOKIE, "en")
+    return client
+
+
 def _body(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
@@ -165,6 +173,7 @@ def test_the_guest_invitation_follows_base_url(app, guest, poll, monkeypatch, ou
 def test_a_guest_answers_through_the_link_without_signing_in_and_changes_until_the_poll_closes(client, guest, poll,
                                                                                               people):
     link = _path(consultations.personal_url(guest))
+    _in_english(client)
     page = client.get(link)
     assert page.status_code == 200 and "through your personal link" in page.text
     s = [slot.id for slot in poll.slots]
@@ -186,6 +195,18 @@ def test_a_guest_answers_through_the_link_without_signing_in_and_changes_until_t
     assert {a.slot_id: a.choice.value for a in reload(guest).answers} == {s[0]: "no", s[1]: "maybe"}
 
 
+def test_the_guests_page_is_in_their_language_unless_they_choose_another(client, guest, poll, people):
+    link = _path(consultations.personal_url(guest))
+    page = client.get(link, headers={"Accept-Language": "es"}).text
+    assert '<html lang="fr">' in page and "Enregistrer mes réponses" in page
+    assert '<html lang="en">' in _in_english(client).get(link).text
+    # A member's personal link keeps the usual rule (here: the browser's language).
+    member = next(i for i in poll.invitees if i.user_id == people.invitee.id)
+    other = client.application.test_client()
+    assert '<html lang="es">' in other.get(_path(consultations.personal_url(member)),
+                                           headers={"Accept-Language": "es"}).text
+
+
 def test_the_service_refuses_answers_after_the_deadline(guest, poll):
     with pytest.raises(InvalidTransitionError):
         consultations.answer_poll(guest, {poll.slots[0].id: "yes"}, now=poll.deadline_at + timedelta(seconds=1))
@@ -204,6 +225,7 @@ def test_the_link_opens_nothing_else(client, guest, poll):
 
 def test_the_guest_chooses_the_zone_the_times_are_shown_in(client, guest, poll):
     link = _path(consultations.personal_url(guest))
+    _in_english(client)
     assert "Times are shown in Europe/Zurich." in client.get(link).text  # the consultation's
     client.post(link, data={"action": "zone", "timezone": "Asia/Tokyo"})
     assert reload(guest).guest_timezone == "Asia/Tokyo"
