@@ -147,6 +147,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes")
     LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per 15 minutes")
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per hour")
+    # Saves through one personal consultation link (answers, comment, zone): a guest has no account to
+    # count by, and the link is reached without signing in.
+    PERSONAL_LINK_RATE_LIMIT = os.environ.get("PERSONAL_LINK_RATE_LIMIT", "30 per 10 minutes")
 
     # Tokens sent by e-mail.
     PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)

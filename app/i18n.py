@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pycountry
 from babel import Locale
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import _get_current_context, format_currency, get_locale, get_timezone, get_translations, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -67,7 +67,8 @@ class Translator:
 
 
 def select_locale() -> str:
-    """Profile language for signed-in users; else the switcher's cookie; else Accept-Language."""
+    """Profile language for signed-in users; else the switcher's cookie; else the language the page's reader is
+    known to read (``g.reader_locale``: a consultation guest's, on their personal link); else Accept-Language."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and jobs: e-mails pick their recipient's language themselves
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -76,7 +77,18 @@ def select_locale() -> str:
     cookie = chosen_language()
     if cookie:
         return cookie
+    if g.get("reader_locale") in languages:
+        return g.reader_locale
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def read_in(locale: str | None) -> None:
+    """Show the rest of this request in ``locale`` unless the visitor chose theirs (profile, switcher): the page
+    of someone without an account whose language is known, e.g. a guest's personal link."""
+    from flask_babel import refresh
+
+    g.reader_locale = locale
+    refresh()
 
 
 def chosen_language() -> str | None:

@@ -101,6 +101,8 @@ ACTION_LABELS: dict[str, Any] = {
     "consultation_rescheduled": _l("Rescheduled a meeting"),
     "consultation_cancelled": _l("Cancelled a consultation"),
     "poll_link_revoked": _l("Revoked a poll link"),
+    "consultation_guest_added": _l("Invited a guest to a consultation"),
+    "consultation_guest_removed": _l("Removed a guest from a consultation"),
     # the library
     "resource.submit": _l("Submitted a resource"),
     "resource.update": _l("Edited a resource"),
@@ -130,7 +132,8 @@ DETAIL_LABELS: dict[str, Any] = {
     "reason": _l("Reason"), "comment": _l("Comment"), "note": _l("Note"), "decision": _l("Decision"),
     "reference": _l("Reference"), "initiative": _l("Initiative"), "other": _l("Other initiative"),
     "title": _l("Title"), "starts_at": _l("Starts at"), "rows": _l("Rows"), "told": _l("People told"),
-    "role": _l("Role"), "changed": _l("Changed"), "file": _l("File"),
+    "role": _l("Role"), "changed": _l("Changed"), "file": _l("File"), "guest": _l("Guest"),
+    "email": _l("E-mail address"),
 }
 
 

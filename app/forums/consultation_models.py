@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hmac
+from dataclasses import dataclass
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -17,6 +18,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.i18n import all_timezones
 from app.members.tokens import link_digest
 from app.policy import is_partner, is_secretariat
 from app.types import UTCDateTime, enum_type
@@ -239,17 +241,35 @@ class Slot(db.Model):
         return self.timezone or self.consultation.timezone
 
 
+@dataclass(frozen=True)
+class GuestRecipient:
+    """Whom :func:`app.mail.queue_email` writes to for a guest: the address, name, language and zone the
+    convener gave (a User has the same four attributes)."""
+
+    email: str
+    full_name: str
+    locale: str
+    timezone: str | None
+
+
 class Invitee(db.Model):
-    """A person asked to answer the poll and, later, to the meeting.
+    """A person asked to answer the poll and, later, to the meeting: a Hub member (``user``), or a guest
+    without an account whom the convener named by e-mail address (``guest_*``; exactly one of the two).
 
     The personal link is ``/forums/c/<id>/<token>`` where the token is an HMAC of the id and
     ``link_nonce`` with the app's secret key: unguessable, never stored, and revoked at once by clearing
-    (or replacing) the nonce.
+    (or replacing) the nonce. For a guest it is the only way in: it opens this poll and nothing else.
     """
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     consultation_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("consultation.id", ondelete="CASCADE"))
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # A guest: their name and address as the convener typed them (the address lower-cased), the language of
+    # their e-mails, and the zone they chose to read the times in (None: the consultation's).
+    guest_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    guest_email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    guest_locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    guest_timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     link_nonce: so.Mapped[str | None] = so.mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     answered_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())  # the poll
     comment: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")  # with the answers
@@ -259,13 +279,60 @@ class Invitee(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
     consultation: so.Mapped[Consultation] = so.relationship(back_populates="invitees")
-    user: so.Mapped["User"] = so.relationship("User")  # noqa: F821
+    user: so.Mapped["User | None"] = so.relationship("User")  # noqa: F821
     answers: so.Mapped[list["Answer"]] = so.relationship(back_populates="invitee", cascade="all, delete-orphan")
 
-    __table_args__ = (sa.UniqueConstraint("consultation_id", "user_id", name="uq_invitee_consultation_user"),)
+    __table_args__ = (
+        sa.UniqueConstraint("consultation_id", "user_id", name="uq_invitee_consultation_user"),
+        sa.UniqueConstraint("consultation_id", "guest_email", name="uq_invitee_consultation_guest_email"),
+        sa.CheckConstraint("(user_id IS NOT NULL AND guest_email IS NULL AND guest_name IS NULL) OR "
+                           "(user_id IS NULL AND guest_email IS NOT NULL AND guest_name IS NOT NULL)",
+                           name="user_or_guest"),
+    )
 
     def __repr__(self) -> str:
-        return f"<Invitee {self.id} consultation={self.consultation_id} user={self.user_id}>"
+        who = f"user={self.user_id}" if self.user_id is not None else f"guest={self.guest_email!r}"
+        return f"<Invitee {self.id} consultation={self.consultation_id} {who}>"
+
+    # -- who it is -----------------------------------------------------------------------------------------
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None and self.guest_email is not None
+
+    @property
+    def name(self) -> str:
+        return self.guest_name if self.is_guest else self.user.full_name
+
+    @property
+    def label(self) -> str:
+        """How lists show the invitee: "Name (guest)" for a guest, "Name (Organisation)" for a member."""
+        if self.is_guest:
+            return str(_l("%(name)s (guest)", name=self.guest_name))
+        return self.user.name_with_org
+
+    @property
+    def email(self) -> str:
+        return self.guest_email if self.is_guest else self.user.email
+
+    @property
+    def zone(self) -> str:
+        """The zone the invitee reads the poll in, for the grid and the nights: a member's own (UTC without
+        one), a guest's choice (the consultation's without one)."""
+        if self.is_guest:
+            return self.guest_timezone if _is_zone(self.guest_timezone) else self.consultation.timezone
+        return self.user.timezone if _is_zone(self.user.timezone) else "UTC"
+
+    @property
+    def recipient(self):
+        """Whom e-mails to this invitee go to: the User, or a :class:`GuestRecipient`."""
+        if self.is_guest:
+            return GuestRecipient(self.guest_email, self.guest_name, self.guest_locale or "en", self.guest_timezone)
+        return self.user
+
+    @property
+    def may_receive(self) -> bool:
+        """Whether the Hub writes to them: a guest while invited, a member while their account is approved."""
+        return self.is_guest or self.user.is_approved
 
     @property
     def response_label(self) -> str:
@@ -291,6 +358,10 @@ class Invitee(db.Model):
 
     def revoke_link(self) -> None:
         self.link_nonce = None
+
+
+def _is_zone(name: str | None) -> bool:
+    return bool(name) and name in all_timezones()
 
 
 class Answer(db.Model):

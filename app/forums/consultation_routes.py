@@ -9,17 +9,18 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import db, limiter, login_manager
 from app.forms import EmptyForm, run_service
 from app.forums import bp, consultations, times
 from app.forums.consultation_models import CHOICE_LABELS, RESPONSE_LABELS, Consultation, Invitee
 from app.forums.forms import (
-    ActionItemForm, AddSlotForm, CancelForm, ConsultationForm, CountriesForm, InviteForm, MinutesForm, RemindersForm,
-    RescheduleForm,
+    ActionItemForm, AddSlotForm, CancelForm, ConsultationForm, CountriesForm, GuestForm, GuestZoneForm, InviteForm,
+    MinutesForm, RemindersForm, RescheduleForm,
 )
 from app.forums.ical import google_link, outlook_link
 from app.forums.routes import viewer_zone
 from app.forums.services import clean_zone, to_utc
+from app.i18n import read_in
 from app.members.models import Organisation, OrganisationStatus
 from app.utils import id_number, utcnow
 
@@ -30,8 +31,6 @@ def get_consultation_or_404(consultation_id: int) -> Consultation:
         abort(404)
     if not consultation.can_view(current_user):
         if not current_user.is_authenticated:
-            from app.extensions import login_manager
-
             abort(login_manager.unauthorized())
         abort(404)
     return consultation
@@ -72,6 +71,9 @@ def consultation_create():
                 "group_id": id_number(request.args.get("group")) or (groups[0].id if len(groups) == 1 else None),
                 "audience": "group" if groups else "people"}
     form = ConsultationForm(data=data, groups=groups, organisations=organisations)
+    if request.method == "GET":
+        for entry in form.guests:
+            entry.form.locale.data = _own_language()
     saved = {}
     if form.validate_on_submit():
         payload = consultations.ConsultationData(
@@ -82,18 +84,32 @@ def consultation_create():
             timezone=form.timezone.data or "", has_24h_clock=bool(form.has_24h_clock.data),
             slots=[(e.form.day.data, e.form.time.data) for e in form.slots],
             deadline_on=form.deadline_on.data, deadline_time=form.deadline_time.data,
-            is_public=bool(form.is_public.data), countries=form.countries.data or [])
+            is_public=bool(form.is_public.data), countries=form.countries.data or [],
+            guests=[consultations.GuestData(e.form.name.data or "", e.form.email.data or "", e.form.locale.data or "")
+                    for e in form.guests])
         if run_service(lambda: saved.update(c=consultations.create_consultation(current_user, payload)),
                        _("The consultation was created and the invitations were sent."), form):
             return _page(saved["c"])
     return render_template("forums/consultation_form.html", form=form)
 
 
-def _context(consultation: Consultation, invitee: Invitee | None, *, via_link: str | None = None) -> dict:
+def _own_language() -> str:
+    """The signed-in person's language: the default language of the e-mails of the guests they invite."""
+    locale = getattr(current_user, "locale", None)
+    return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _context(consultation: Consultation, invitee: Invitee | None, *, via_link: str | None = None,
+             guest_form: GuestForm | None = None) -> dict:
     now = utcnow()
-    manager = consultation.can_manage(current_user)
-    zone = (invitee.user.timezone if invitee is not None and times.is_zone(invitee.user.timezone)
-            else viewer_zone() or consultation.timezone)
+    # A guest (through their link) is never taken for whoever is signed in in the same browser.
+    manager = consultation.can_manage(current_user) and not (invitee is not None and invitee.is_guest)
+    if invitee is not None and invitee.is_guest:
+        zone = invitee.zone
+    elif invitee is not None and times.is_zone(invitee.user.timezone):
+        zone = invitee.user.timezone
+    else:
+        zone = viewer_zone() or consultation.timezone
     answers = {a.slot_id: a.choice.value for a in invitee.answers} if invitee else {}
     people = consultations.action_item_people(consultation) if manager and consultation.is_scheduled else []
 
@@ -116,6 +132,9 @@ def _context(consultation: Consultation, invitee: Invitee | None, *, via_link: s
         action_form=ActionItemForm(people=people), minutes_form=MinutesForm(data={"minutes": consultation.minutes}),
         countries_form=CountriesForm(data={"countries": list(consultation.countries or [])}) if manager else None,
         answered=sum(1 for i in consultation.invitees if i.answered_at is not None), links=links,
+        guest_form=guest_form or (GuestForm(prefix="guest", data={"locale": _own_language()}) if manager else None),
+        zone_form=GuestZoneForm(data={"timezone": zone}) if via_link and invitee.is_guest else None,
+        max_guests=consultations.MAX_GUESTS,
     )
 
 
@@ -163,16 +182,32 @@ def consultation_respond(consultation_id: int):
 
 
 # -- personal links ------------------------------------------------------------------------------------------
+def _link_limit() -> str:
+    return current_app.config["PERSONAL_LINK_RATE_LIMIT"]
+
+
+def _link_key() -> str:
+    """Saves through one personal link are counted together, whoever sends them (a guest has no account)."""
+    return f"personal-link:{(request.view_args or {}).get('invitee_id')}"
+
+
 @bp.route("/c/<int:invitee_id>/<token>", methods=["GET", "POST"])
+@limiter.limit(_link_limit, methods=["POST"], key_func=_link_key)
 def personal_link(invitee_id: int, token: str):
-    """The invitee's own page, reached without signing in: only their answers can change here."""
+    """The invitee's own page, reached without signing in: only their answers can change here. For a guest it
+    is all they reach: the page links nowhere else, and the link signs nobody in."""
     invitee = consultations.invitee_by_link(invitee_id, token)
     if invitee is None:
         abort(404)
     consultation = consultations.load_consultation(invitee.consultation_id)
     invitee = next(i for i in consultation.invitees if i.id == invitee.id)
+    if invitee.is_guest:
+        read_in(invitee.guest_locale)  # the language of their e-mails, unless they switch
     if request.method == "POST" and EmptyForm().validate_on_submit():
-        if request.form.get("action") == "respond":
+        if request.form.get("action") == "zone":
+            run_service(lambda: consultations.set_guest_zone(invitee, request.form.get("timezone", "")),
+                        _("The times are now shown in your chosen time zone."))
+        elif request.form.get("action") == "respond":
             run_service(lambda: consultations.respond(invitee, request.form.get("response", "")),
                         _("Your answer was sent to the convener."))
         else:
@@ -191,7 +226,7 @@ def invitee_revoke(consultation_id: int, invitee_id: int):
     consultation, invitee = _manager_and_invitee(consultation_id, invitee_id)
     if EmptyForm().validate_on_submit():
         run_service(lambda: consultations.revoke_link(current_user, invitee),
-                    _("The personal link of %(name)s no longer works.", name=invitee.user.full_name))
+                    _("The personal link of %(name)s no longer works.", name=invitee.name))
     return _page(consultation)
 
 
@@ -202,7 +237,37 @@ def invitee_new_link(consultation_id: int, invitee_id: int):
     if EmptyForm().validate_on_submit():
         run_service(lambda: consultations.send_new_link(current_user, invitee),
                     _("A new personal link was e-mailed to %(name)s; the old one no longer works.",
-                      name=invitee.user.full_name))
+                      name=invitee.name))
+    return _page(consultation)
+
+
+@bp.route("/consultations/<int:consultation_id>/guests/new", methods=["GET", "POST"])
+@login_required
+def guest_add(consultation_id: int):
+    """Invite a guest without a Hub account (the form is also on the consultation's page; a mistake comes back
+    here, next to its field, with what was typed)."""
+    consultation = _managed(consultation_id)
+    form = GuestForm(prefix="guest", data={"locale": _own_language()} if request.method == "GET" else None)
+    if form.validate_on_submit() and run_service(
+            lambda: consultations.add_guest(current_user, consultation, consultations.GuestData(
+                form.name.data or "", form.email.data or "", form.locale.data or "")),
+            _("%(name)s was invited as a guest: an e-mail with their personal link is on its way.",
+              name=" ".join((form.name.data or "").split())), form):
+        return _page(consultation)
+    return render_template("forums/guest_add.html", consultation=consultation, form=form,
+                           max_guests=consultations.MAX_GUESTS)
+
+
+@bp.route("/consultations/<int:consultation_id>/guests/<int:invitee_id>/remove", methods=["POST"])
+@login_required
+def guest_remove(consultation_id: int, invitee_id: int):
+    consultation, invitee = _manager_and_invitee(consultation_id, invitee_id)
+    if not invitee.is_guest:
+        abort(404)
+    name = invitee.guest_name
+    if EmptyForm().validate_on_submit():
+        run_service(lambda: consultations.remove_guest(current_user, invitee),
+                    _("%(name)s is no longer invited; their personal link no longer works.", name=name))
     return _page(consultation)
 
 

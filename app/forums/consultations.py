@@ -82,6 +82,7 @@ class ConsultationData:
     emails: str = ""
     is_public: bool = False
     countries: list[str] = field(default_factory=list)  # alpha-3 and/or region codes; empty: the group's focus
+    guests: list["GuestData"] = field(default_factory=list)  # people without an account; empty rows are skipped
 
 
 def parse_slots(rows: list[tuple[date | None, time | None]], zone: str, duration: timedelta,
@@ -191,7 +192,8 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
     people = {u.id: u for u in _audience_people(audience, group, organisation_ids)}
     people.update({u.id: u for u in users_by_email(data.emails)})
     people[actor.id] = actor
-    if len(people) < 2 and audience is not Audience.partners:
+    guests = _clean_guests(actor, data.guests)
+    if len(people) + len(guests) < 2 and audience is not Audience.partners:
         raise DomainError(_("Invite at least one person besides yourself."), field="emails")
     if len(people) > MAX_INVITEES:
         raise DomainError(_("Invite at most %(n)d people.", n=MAX_INVITEES), field="emails")
@@ -204,14 +206,18 @@ def create_consultation(actor: User, data: ConsultationData, now: datetime | Non
         is_public=bool(data.is_public),
         deadline_at=deadline, state=ConsultationState.polling, created_at=now, updated_at=now)
     consultation.slots = [Slot(starts_at=s) for s in starts]
-    consultation.invitees = [Invitee(user_id=uid, user=u, created_at=now) for uid, u in people.items()]
+    consultation.invitees = [Invitee(user_id=uid, user=u, created_at=now) for uid, u in people.items()] + [
+        Invitee(guest_name=name, guest_email=email, guest_locale=locale, created_at=now)
+        for name, email, locale in guests]
     db.session.add(consultation)
     db.session.flush()
     # The worker writes the invitations (up to MAX_INVITEES of them): see _deliver_poll_invitations.
     events.emit(POLL_MAIL, {"consultation": consultation.id}, key=f"{POLL_MAIL}:{consultation.id}")
-    audit.record(actor, "consultation_created", consultation, invitees=len(people), slots=len(starts))
+    audit.record(actor, "consultation_created", consultation, invitees=len(people), slots=len(starts),
+                 **({"guests": len(guests)} if guests else {}))
     events.reindex_later(consultation)
-    logger.info("Consultation %r created by %s with %d invitees", consultation, actor, len(people))
+    logger.info("Consultation %r created by %s with %d invitees and %d guests", consultation, actor, len(people),
+                len(guests))
     return consultation
 
 
@@ -239,6 +245,140 @@ def add_invitees(actor: User, consultation: Consultation, emails: str, now: date
     return added
 
 
+# -- guests: people without a Hub account --------------------------------------------------------------------
+MAX_GUESTS = 50
+GUEST_NAME_MAX = 120
+EMAIL_MAX = 254
+
+
+@dataclass(frozen=True)
+class GuestData:
+    """A guest as the convener names them; ``locale`` is the language of their e-mails ("": the convener's)."""
+
+    name: str
+    email: str
+    locale: str = ""
+
+
+def _clean_guest(actor: User, guest: GuestData, taken: set[str], prefix: str = "") -> tuple[str, str, str]:
+    """The guest's name, address (lower-cased) and language, checked.
+
+    :param taken: the addresses of the consultation's guests already (and of the rows before this one).
+    :param prefix: how the form names this guest's fields (``guests-2-`` on the creation form).
+    :raises DomainError: a missing name, a bad address, an address of a Hub account (invite the person as
+        a member: they answer as themselves), a guest invited already, an unknown language.
+    """
+    from email_validator import EmailNotValidError, validate_email
+    from flask import current_app
+
+    name = one_line(guest.name)
+    if not name:
+        raise DomainError(_("Give the guest's name."), field=f"{prefix}name")
+    if len(name) > GUEST_NAME_MAX:
+        raise DomainError(_("Keep the name under %(max)d characters.", max=GUEST_NAME_MAX), field=f"{prefix}name")
+    typed = (guest.email or "").strip()
+    if not typed:
+        raise DomainError(_("Give the guest's e-mail address."), field=f"{prefix}email")
+    try:
+        email = validate_email(typed, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise DomainError(_("Enter an e-mail address such as name@example.org."), field=f"{prefix}email") from None
+    if len(email) > EMAIL_MAX:
+        raise DomainError(_("Enter an e-mail address such as name@example.org."), field=f"{prefix}email")
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)) is not None:
+        raise DomainError(_("This address belongs to a Hub account: invite the person by e-mail among the "
+                            "people with an account instead, so that they answer as themselves."),
+                          field=f"{prefix}email")
+    if email in taken:
+        raise DomainError(_("This guest is invited already."), field=f"{prefix}email")
+    locale = guest.locale or getattr(actor, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_("Choose the language of the guest's e-mails from the list."), field=f"{prefix}locale")
+    return name, email, locale
+
+
+def _clean_guests(actor: User, guests: list[GuestData]) -> list[tuple[str, str, str]]:
+    """The filled rows of the creation form's guests, checked (each error names its row's field)."""
+    cleaned: list[tuple[str, str, str]] = []
+    for n, guest in enumerate(guests):
+        if not one_line(guest.name) and not (guest.email or "").strip():
+            continue
+        if len(cleaned) >= MAX_GUESTS:
+            raise DomainError(_("Invite at most %(n)d guests.", n=MAX_GUESTS), field=f"guests-{n}-email")
+        cleaned.append(_clean_guest(actor, guest, {email for _name, email, _locale in cleaned}, f"guests-{n}-"))
+    return cleaned
+
+
+def add_guest(actor: User, consultation: Consultation, guest: GuestData, now: datetime | None = None) -> Invitee:
+    """Invite someone without a Hub account: they get an e-mail in their language with a personal link to
+    the poll (or, once the meeting is scheduled, the calendar invitation).
+
+    :raises NotAllowedError: the actor does not manage the consultation.
+    :raises InvalidTransitionError: the poll is closed and no meeting is scheduled, or it is cancelled.
+    :raises DomainError: see :func:`_clean_guest`; or the consultation has MAX_GUESTS guests already.
+    """
+    now = now or utcnow()
+    _require_manager(actor, consultation)
+    if consultation.state not in (ConsultationState.polling, ConsultationState.scheduled):
+        raise InvalidTransitionError(_("People can be added while the poll is open or the meeting is scheduled."))
+    present = {i.guest_email for i in consultation.invitees if i.is_guest}
+    if len(present) >= MAX_GUESTS:
+        raise DomainError(_("A consultation has at most %(n)d guests.", n=MAX_GUESTS), field="email")
+    name, email, locale = _clean_guest(actor, guest, present)
+    invitee = Invitee(guest_name=name, guest_email=email, guest_locale=locale, created_at=now)
+    consultation.invitees.append(invitee)
+    db.session.flush()
+    if consultation.is_scheduled:
+        _send_meeting_email(consultation, invitee, "REQUEST", "meeting_invitation",
+                            _l("Invitation: %(title)s", title=consultation.title))
+    else:
+        _send_poll_email(consultation, invitee, "invitation")
+    audit.record(actor, "consultation_guest_added", consultation, guest=name, email=email)
+    logger.info("Guest %r added to %r by %s", invitee, consultation, actor)
+    return invitee
+
+
+def remove_guest(actor: User, invitee: Invitee, now: datetime | None = None) -> None:
+    """Take a guest off the consultation: their answers go, and their personal link no longer opens anything.
+    When the meeting is scheduled and still to come, the guest is told, with a calendar cancellation that
+    takes it out of their calendar (RFC 5546: a CANCEL to the attendee removed).
+
+    :raises DomainError: the invitee is a member, not a guest.
+    """
+    now = now or utcnow()
+    consultation = invitee.consultation
+    _require_manager(actor, consultation)
+    if not invitee.is_guest:
+        raise DomainError(_("Only guests can be removed."))
+    name, email = invitee.guest_name, invitee.guest_email
+    if consultation.is_scheduled and consultation.starts_at > now:
+        from flask import current_app
+
+        convener = consultation.convener
+        ics = ical.meeting_to_ical(consultation, meeting_url(consultation), now, ical.uid_domain(current_app.config),
+                                   method="CANCEL",
+                                   organizer=ical.Attendee(convener.email, convener.full_name) if convener else None,
+                                   attendees=[ical.Attendee(invitee.email, invitee.name, "DECLINED")])
+        queue_email(invitee.recipient, _l("No longer invited: %(title)s", title=consultation.title), "meeting_cancelled",
+                    zone=invitee_zone(invitee), guest=True, removed=True, consultation=consultation,
+                    page_url="", attachments=[("cancel.ics", ics, "text/calendar; method=CANCEL; charset=UTF-8")])
+    consultation.invitees.remove(invitee)
+    db.session.flush()
+    audit.record(actor, "consultation_guest_removed", consultation, guest=name, email=email)
+    logger.info("Guest %s removed from %r by %s", email, consultation, actor)
+
+
+def set_guest_zone(invitee: Invitee, zone: str) -> None:
+    """The zone a guest reads the poll's times in (and their e-mails use): a member sets theirs in their profile.
+
+    :raises DomainError: an unknown zone, or the invitee is a member.
+    """
+    if not invitee.is_guest:
+        raise DomainError(_("Set your time zone in your profile."), field="timezone")
+    invitee.guest_timezone = clean_zone(zone)
+    db.session.flush()
+
+
 # -- personal links ----------------------------------------------------------------------------------------
 def personal_url(invitee: Invitee) -> str | None:
     token = invitee.link_token()
@@ -250,7 +390,8 @@ def personal_url(invitee: Invitee) -> str | None:
 def invitee_by_link(invitee_id: int, token: str) -> Invitee | None:
     """The invitee a personal link stands for; None for a tampered, revoked or unknown link."""
     invitee = db.session.get(Invitee, invitee_id)
-    if invitee is None or not invitee.check_token(token) or not invitee.user.may_use_secret_links:
+    if invitee is None or not invitee.check_token(token) or (
+            not invitee.is_guest and not invitee.user.may_use_secret_links):
         return None
     return invitee
 
@@ -270,7 +411,8 @@ def revoke_link(actor: User, invitee: Invitee) -> None:
     _require_manager(actor, invitee.consultation)
     invitee.revoke_link()
     db.session.flush()
-    audit.record(actor, "poll_link_revoked", invitee.consultation, invitee_user_id=invitee.user_id)
+    audit.record(actor, "poll_link_revoked", invitee.consultation, invitee_user_id=invitee.user_id,
+                 **({"guest": invitee.guest_name} if invitee.is_guest else {}))
 
 
 def send_new_link(actor: User, invitee: Invitee) -> None:
@@ -302,13 +444,20 @@ def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str, ke
     subjects = {"invitation": _l("Your availability, please: %(title)s", title=consultation.title),
                 "reminder": _l("Reminder: your availability for %(title)s", title=consultation.title),
                 "new_link": _l("Your new personal link: %(title)s", title=consultation.title)}
-    zone = reader_zone(invitee.user, consultation)
+    zone = invitee_zone(invitee)
     # Times go to the template as datetimes: it writes them in the invitee's language and zone.
-    queue_email(invitee.user, subjects[kind], "consultation_poll", zone=zone, key=key, consultation=consultation,
-                kind=kind, personal_url=personal_url(invitee),
+    queue_email(invitee.recipient, subjects[kind], "consultation_poll", zone=zone, key=key, consultation=consultation,
+                kind=kind, personal_url=personal_url(invitee), guest=invitee.is_guest,
                 page_url=external_url("forums.consultation", consultation_id=consultation.id),
                 slots=[(s.starts_at, times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots],
                 deadline=consultation.deadline_at)
+
+
+def invitee_zone(invitee: Invitee) -> str:
+    """The zone an invitee's e-mails write times in: a member's own, a guest's choice, else the consultation's."""
+    if invitee.is_guest:
+        return invitee.zone
+    return reader_zone(invitee.user, invitee.consultation)
 
 
 def reader_zone(user: User, consultation: Consultation) -> str:
@@ -434,7 +583,7 @@ def remind_non_respondents(actor: User | None, consultation: Consultation, now: 
             continue
         if invitee.reminded_at is not None and invitee.reminded_at > now - REMIND_AGAIN_AFTER:
             continue
-        if not invitee.user.is_approved or invitee.link_nonce is None:
+        if not invitee.may_receive or invitee.link_nonce is None:
             continue
         _send_poll_email(consultation, invitee, "reminder")
         invitee.reminded_at = now
@@ -498,7 +647,7 @@ def add_slot(actor: User, consultation: Consultation, day: date | None, start: t
     consultation.slots.sort(key=lambda s: s.starts_at)
     db.session.flush()
     for invitee in consultation.invitees:
-        if invitee.answered_at is not None:
+        if invitee.answered_at is not None and not invitee.is_guest:  # a guest has no notifications
             notify(invitee.user, "poll_slot_added", key=f"poll_slot_added:{slot.id}:user:{invitee.user_id}",
                    url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
                    consultation=consultation.title)
@@ -536,6 +685,8 @@ def remove_slot(actor: User, consultation: Consultation, slot: Slot, *, confirme
     for invitee in answered:
         if not invitee.answers:
             invitee.answered_at = None
+        if invitee.is_guest:
+            continue
         notify(invitee.user, "poll_slot_removed", key=f"poll_slot_removed:{slot.id}:user:{invitee.user_id}",
                url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
                consultation=consultation.title)
@@ -569,11 +720,11 @@ def rank_slots(consultation: Consultation) -> list[SlotScore]:
     """Slots ranked by yes + ½ if-need-be, then by fewest people at night, then by time."""
     scores = {s.id: SlotScore(s) for s in consultation.slots}
     for invitee in consultation.invitees:
-        zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else "UTC"
+        zone = invitee.zone
         for slot in consultation.slots:
             if times.is_night(slot.starts_at, slot.ends_at, zone):
                 scores[slot.id].night += 1
-                scores[slot.id].night_names.append(invitee.user.full_name)
+                scores[slot.id].night_names.append(invitee.name)
         for answer in invitee.answers:
             score = scores.get(answer.slot_id)
             if score is not None:
@@ -598,8 +749,8 @@ class GridRow:
 def grid(consultation: Consultation) -> list[GridRow]:
     """One row per invitee: their answer to each slot and the slot's local time for them."""
     rows = []
-    for invitee in sorted(consultation.invitees, key=lambda i: (i.user.full_name.casefold(), i.id)):
-        zone = invitee.user.timezone if times.is_zone(invitee.user.timezone) else "UTC"
+    for invitee in sorted(consultation.invitees, key=lambda i: (i.name.casefold(), i.id)):
+        zone = invitee.zone
         answers = {a.slot_id: a.choice for a in invitee.answers}
         rows.append(GridRow(invitee, zone, [
             GridCell(answers.get(s.id), times.show(s.starts_at, zone, named=False, h24=consultation.has_24h_clock),
@@ -612,12 +763,20 @@ def meeting_url(consultation: Consultation) -> str:
     return external_url("forums.consultation", consultation_id=consultation.id)
 
 
+def page_url_for(invitee: Invitee) -> str:
+    """Where an e-mail sends the invitee to see the meeting: its page, or for a guest (who cannot open it)
+    their personal link while it works."""
+    if invitee.is_guest:
+        return personal_url(invitee) or meeting_url(invitee.consultation)
+    return meeting_url(invitee.consultation)
+
+
 def meeting_ics(consultation: Consultation, method: str, now: datetime) -> bytes:
     from flask import current_app
 
     convener = consultation.convener
     organizer = ical.Attendee(convener.email, convener.full_name) if convener else None
-    attendees = [ical.Attendee(i.user.email, i.user.full_name, i.partstat) for i in consultation.invitees
+    attendees = [ical.Attendee(i.email, i.name, i.partstat) for i in consultation.invitees
                  if i.user_id != consultation.convener_id]
     return ical.meeting_to_ical(consultation, meeting_url(consultation), now,
                                 ical.uid_domain(current_app.config), method=method, organizer=organizer,
@@ -627,10 +786,10 @@ def meeting_ics(consultation: Consultation, method: str, now: datetime) -> bytes
 def _send_meeting_email(consultation: Consultation, invitee: Invitee, method: str, template: str, subject,
                         ics: bytes | None = None, key: str | None = None, **context) -> None:
     ics = ics if ics is not None else meeting_ics(consultation, method, utcnow())
-    queue_email(invitee.user, subject, template, zone=reader_zone(invitee.user, consultation), key=key,
+    queue_email(invitee.recipient, subject, template, zone=invitee_zone(invitee), key=key, guest=invitee.is_guest,
                 attachments=[("invite.ics" if method != "CANCEL" else "cancel.ics", ics,
                               f"text/calendar; method={method}; charset=UTF-8")],
-                consultation=consultation, page_url=meeting_url(consultation), personal_url=personal_url(invitee),
+                consultation=consultation, page_url=page_url_for(invitee), personal_url=personal_url(invitee),
                 **context)
 
 
@@ -669,7 +828,7 @@ def _deliver_meeting_mail(payload: dict, event) -> None:
     subject = _MEETING_SUBJECTS[payload["subject"]](consultation.title)
     ics = meeting_ics(consultation, method, now)
     for invitee in consultation.invitees:
-        if invitee.user_id == consultation.convener_id or not invitee.user.is_approved:
+        if invitee.user_id == consultation.convener_id or not invitee.may_receive:
             continue
         _send_meeting_email(consultation, invitee, method, template, subject, ics=ics, key=f"{event.key}:{invitee.id}",
                             **payload["context"])
@@ -798,10 +957,10 @@ def save_minutes(actor: User, consultation: Consultation, text: str, *, send: bo
     sent = 0
     if send:
         for invitee in consultation.invitees:
-            if invitee.user.is_approved and invitee.response is not Response.declined:
-                queue_email(invitee.user, _l("Minutes: %(title)s", title=consultation.title), "meeting_minutes",
-                            zone=reader_zone(invitee.user, consultation), consultation=consultation,
-                            page_url=meeting_url(consultation), items=consultation.action_items)
+            if invitee.may_receive and invitee.response is not Response.declined:
+                queue_email(invitee.recipient, _l("Minutes: %(title)s", title=consultation.title), "meeting_minutes",
+                            zone=invitee_zone(invitee), consultation=consultation, page_url=page_url_for(invitee),
+                            items=consultation.action_items)
                 sent += 1
     return sent
 
@@ -813,7 +972,7 @@ def action_item_people(consultation: Consultation) -> list[User]:
         from app.actiongroups.workplan.services import responsible_candidates
 
         return responsible_candidates(consultation.group)
-    return sorted((i.user for i in consultation.invitees), key=lambda u: u.full_name.casefold())
+    return sorted((i.user for i in consultation.invitees if not i.is_guest), key=lambda u: u.full_name.casefold())
 
 
 def add_action_item(actor: User, consultation: Consultation, title: str, responsible_id: int | None,

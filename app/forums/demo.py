@@ -129,9 +129,11 @@ def _consultations(convener: User, group: ActionGroup, now: datetime) -> int:
             timezone="Europe/Zurich",
             slots=[(base, time(9, 0)), (base, time(14, 0)), (base + timedelta(days=1), time(16, 0)),
                    (base + timedelta(days=2), time(21, 0))],
-            deadline_on=base - timedelta(days=3), deadline_time=time(12, 0)), now=now)
+            deadline_on=base - timedelta(days=3), deadline_time=time(12, 0),
+            # A guest without an account (an ILO field officer, say), who reads French and has answered.
+            guests=[consultations.GuestData("Aïcha Diallo", "aicha.diallo@field.example.net", "fr")]), now=now)
         for k, invitee in enumerate(i for i in poll.invitees if i.user_id != convener.id):
-            if k < 2:
+            if k < 2 or invitee.is_guest:
                 consultations.answer_poll(invitee, {s.id: ("yes", "maybe", "no", "yes")[(j + k) % 4]
                                                     for j, s in enumerate(poll.slots)}, now=now)
         created += 1

@@ -14,10 +14,11 @@ from app.forms import BoundedDateField, WholeNumberField, choices, id_choice, zo
 from app.forums.consultation_models import AUDIENCE_LABELS, CHOICE_LABELS
 from app.forums.models import SESSION_KIND_LABELS
 from app.forums.times import show_day
-from app.i18n import country_choices
+from app.i18n import LANGUAGE_NAMES, country_choices
 
 SPARE_SPEAKERS = 2
 SLOT_ROWS = 6
+GUEST_ROWS = 3
 
 
 class ForumForm(FlaskForm):
@@ -95,6 +96,32 @@ class SlotForm(Form):
     time = TimeField(_l("Start time"), validators=[Optional()])
 
 
+class GuestFields(Form):
+    """A guest without a Hub account: one row of the creation form, or the form on the consultation's page."""
+
+    name = StringField(_l("Guest's name"), validators=[Length(max=200)])
+    email = StringField(_l("Guest's e-mail address"), validators=[Length(max=320)])
+    locale = SelectField(_l("Language of the guest's e-mails"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = choices(LANGUAGE_NAMES.items())
+
+
+class GuestForm(FlaskForm, GuestFields):
+    """Add one guest to a consultation (the convener, on the consultation's page)."""
+
+
+class GuestZoneForm(FlaskForm):
+    """The zone a guest reads the poll in (on their personal link's page)."""
+
+    timezone = SelectField(_l("Show the times in"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = zone_choices(self.timezone.data)
+
+
 class ConsultationForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Length(max=200)])
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=20000)])
@@ -119,6 +146,7 @@ class ConsultationForm(FlaskForm):
     slots = FieldList(FormField(SlotForm), min_entries=SLOT_ROWS)
     deadline_on = BoundedDateField(_l("Answers wanted by (date)"), validators=[Optional()])
     deadline_time = TimeField(_l("Answers wanted by (time)"), validators=[Optional()])
+    guests = FieldList(FormField(GuestFields), min_entries=GUEST_ROWS)
     is_public = BooleanField(_l("Show the meeting on the group's public page once it is scheduled"))
     countries = SelectMultipleField(_l("Countries it is about (optional)"), validate_choice=False,
                                     description=_l("Tick as many as apply; a region adds all its "
@@ -134,6 +162,9 @@ class ConsultationForm(FlaskForm):
         self.timezone.choices = zone_choices(self.timezone.data)
         while len(self.slots) < SLOT_ROWS:
             self.slots.append_entry()
+        filled = sum(1 for entry in self.guests if entry.form.name.data or entry.form.email.data)
+        while len(self.guests) < max(GUEST_ROWS, filled + 1):
+            self.guests.append_entry()
 
 
 class AnswerForm(FlaskForm):

@@ -30,6 +30,13 @@ LONGEST_REMINDER = timedelta(days=7)
 FORUM_REMINDERS = (timedelta(days=7), timedelta(days=1))
 
 
+def _reminder(kind: str, consultation: Consultation, invitee: Invitee, due: datetime) -> Reminder:
+    """A member's reminder is keyed by their user id (as before guests existed); a guest's by the invitee."""
+    if invitee.is_guest:
+        return Reminder(f"{kind}-guest", "consultation", consultation.id, invitee.id, due)
+    return Reminder(kind, "consultation", consultation.id, invitee.user_id, due)
+
+
 def close_due_polls(now: datetime) -> int:
     """Close the polls whose deadline has passed. :return: how many."""
     due = list(db.session.scalars(sa.select(Consultation).where(
@@ -50,10 +57,10 @@ def remind_unanswered(now: datetime) -> int:
     wanted = []
     for poll in polls:
         for invitee in poll.invitees:
-            if invitee.answered_at is None and invitee.user_id != poll.convener_id and invitee.user.is_approved \
+            if invitee.answered_at is None and invitee.user_id != poll.convener_id and invitee.may_receive \
                     and invitee.link_nonce:
-                wanted.append((Reminder("poll-answers", "consultation", poll.id, invitee.user_id,
-                                        poll.deadline_at - ANSWER_REMINDER_BEFORE), poll, invitee))
+                wanted.append((_reminder("poll-answers", poll, invitee, poll.deadline_at - ANSWER_REMINDER_BEFORE),
+                               poll, invitee))
     won = {r.key for r in claim([w[0] for w in wanted], now)}
     sent = 0
     for reminder, poll, invitee in wanted:
@@ -87,16 +94,16 @@ def send_meeting_reminders(now: datetime) -> int:
         if due is None:
             continue
         for invitee in meeting.invitees:
-            if invitee.response is not Response.declined and invitee.user.is_approved:
-                wanted.append((Reminder("meeting", "consultation", meeting.id, invitee.user_id, due), meeting, invitee))
+            if invitee.response is not Response.declined and invitee.may_receive:
+                wanted.append((_reminder("meeting", meeting, invitee, due), meeting, invitee))
     won = {r.key for r in claim([w[0] for w in wanted], now)}
     sent = 0
     for reminder, meeting, invitee in wanted:
         if reminder.key not in won:
             continue
-        queue_email(invitee.user, _l("Reminder: %(title)s", title=meeting.title), "meeting_reminder",
-                    zone=consultations.reader_zone(invitee.user, meeting), consultation=meeting,
-                    page_url=consultations.meeting_url(meeting))
+        queue_email(invitee.recipient, _l("Reminder: %(title)s", title=meeting.title), "meeting_reminder",
+                    zone=consultations.invitee_zone(invitee), consultation=meeting,
+                    page_url=consultations.page_url_for(invitee))
         sent += 1
     return sent
 

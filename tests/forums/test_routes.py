@@ -27,12 +27,14 @@ def world(people, group, forum, make_session, poll):
     meeting = consultations.create_consultation(people.convener, __import__(
         "tests.forums.conftest", fromlist=["poll_data"]).poll_data(group, title="Meeting"), now=NOW)
     consultations.confirm_slot(people.convener, meeting, meeting.slots[0], now=NOW)
+    guest = consultations.add_guest(people.convener, poll, consultations.GuestData("Gita Guest", "gita@outside.example"),
+                                    now=NOW)
     db.session.commit()
     roles = SimpleNamespace(anonymous=None, partner=people.partner, invitee=people.invitee, non_invitee=people.member,
                             convener=people.convener, secretariat=people.admin)
     invitee = next(i for i in poll.invitees if i.user_id == people.invitee.id)
     return SimpleNamespace(forum=forum, session=session, workshop=workshop, poll=poll, meeting=meeting,
-                           invitee=invitee, roles=roles, people=people, registration=registration,
+                           invitee=invitee, guest=guest, roles=roles, people=people, registration=registration,
                            item=SimpleNamespace(id=0))
 
 
@@ -72,6 +74,10 @@ MATRIX = {
                        (LOGIN, 404, 403, 404, 302, 302)),
     "invitee_new_link": ("POST", "/forums/consultations/{w.poll.id}/invitees/{w.invitee.id}/new-link",
                          (LOGIN, 404, 403, 404, 302, 302)),
+    "guest_add": ("GET", "/forums/consultations/{w.poll.id}/guests/new", (LOGIN, 404, 403, 404, 200, 200)),
+    # The convener removes the guest; the secretariat, after them, finds no such guest any more.
+    "guest_remove": ("POST", "/forums/consultations/{w.poll.id}/guests/{w.guest.id}/remove",
+                     (LOGIN, 404, 403, 404, 302, 404)),
     "consultation_invite": ("POST", "/forums/consultations/{w.poll.id}/invite", (LOGIN, 404, 403, 404, 302, 302)),
     "consultation_close": ("POST", "/forums/consultations/{w.poll.id}/close", (LOGIN, 404, 403, 404, 302, 302)),
     "consultation_remind": ("POST", "/forums/consultations/{w.poll.id}/remind", (LOGIN, 404, 403, 404, 302, 302)),
