@@ -340,9 +340,9 @@ def add_guest(actor: User, consultation: Consultation, guest: GuestData, now: da
 
 def remove_guest(actor: User, invitee: Invitee, now: datetime | None = None) -> None:
     """Take a guest off the consultation: their answers go, and their personal link no longer opens anything.
-    Before a meeting is scheduled (the poll open or closed) the guest is told so by e-mail. When the meeting is scheduled and still to come,
-    they are told with a calendar cancellation that takes it out of their calendar (RFC 5546: a CANCEL to the
-    attendee removed).
+    Before a meeting is scheduled (the poll open or closed) the guest is told by e-mail. When the meeting is
+    scheduled and still to come, they are told with a calendar cancellation that takes it out of their
+    calendar (RFC 5546: a CANCEL to the attendee removed).
 
     :raises DomainError: the invitee is a member, not a guest.
     """
@@ -704,8 +704,6 @@ def remove_slot(actor: User, consultation: Consultation, slot: Slot, *, confirme
     if answered and not confirmed:
         raise SlotHasAnswersError(len(answered))
     starts_at = slot.starts_at
-    # Keyed before the slot goes, while it has its id.
-    guest_keys = {i.id: _guest_mail_key("poll_slot_removed", i, now, slot) for i in answered if i.is_guest}
     for answer in list(slot.answers):
         answer.invitee.answers.remove(answer)
     consultation.slots.remove(slot)
@@ -714,7 +712,8 @@ def remove_slot(actor: User, consultation: Consultation, slot: Slot, *, confirme
         if not invitee.answers:
             invitee.answered_at = None
         if invitee.is_guest:  # a guest has no notifications: an e-mail with their link
-            _send_poll_email(consultation, invitee, "slot_removed", slot_at=starts_at, key=guest_keys[invitee.id])
+            _send_poll_email(consultation, invitee, "slot_removed", slot_at=starts_at,
+                             key=_guest_mail_key("poll_slot_removed", invitee, now, slot))
             continue
         notify(invitee.user, "poll_slot_removed", key=f"poll_slot_removed:{slot.id}:user:{invitee.user_id}",
                url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
