@@ -340,8 +340,9 @@ def add_guest(actor: User, consultation: Consultation, guest: GuestData, now: da
 
 def remove_guest(actor: User, invitee: Invitee, now: datetime | None = None) -> None:
     """Take a guest off the consultation: their answers go, and their personal link no longer opens anything.
-    When the meeting is scheduled and still to come, the guest is told, with a calendar cancellation that
-    takes it out of their calendar (RFC 5546: a CANCEL to the attendee removed).
+    Before a meeting is scheduled (the poll open or closed) the guest is told by e-mail. When the meeting is
+    scheduled and still to come, they are told with a calendar cancellation that takes it out of their
+    calendar (RFC 5546: a CANCEL to the attendee removed).
 
     :raises DomainError: the invitee is a member, not a guest.
     """
@@ -362,6 +363,10 @@ def remove_guest(actor: User, invitee: Invitee, now: datetime | None = None) -> 
         queue_email(invitee.recipient, _l("No longer invited: %(title)s", title=consultation.title), "meeting_cancelled",
                     zone=invitee_zone(invitee), guest=True, removed=True, consultation=consultation,
                     page_url="", attachments=[("cancel.ics", ics, "text/calendar; method=CANCEL; charset=UTF-8")])
+    elif consultation.state in (ConsultationState.polling, ConsultationState.closed):  # no meeting yet
+        queue_email(invitee.recipient, _l("No longer invited: %(title)s", title=consultation.title), "meeting_cancelled",
+                    zone=invitee_zone(invitee), key=_guest_mail_key("poll_guest_removed", invitee, now), guest=True,
+                    removed=True, poll=True, consultation=consultation, page_url="")
     consultation.invitees.remove(invitee)
     db.session.flush()
     audit.record(actor, "consultation_guest_removed", consultation, guest=name, email=email)
@@ -440,17 +445,33 @@ def _deliver_poll_invitations(payload: dict, event) -> None:
             _send_poll_email(consultation, invitee, "invitation", key=f"{event.key}:{invitee.id}")
 
 
-def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str, key: str | None = None) -> None:
+def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str, key: str | None = None,
+                     slot_at: datetime | None = None) -> None:
+    """E-mail the invitee about the poll, with their personal link and the proposed times in their zone.
+
+    :param kind: "invitation", "reminder", "new_link"; or, for a guest who answered (a member gets a
+        notification instead), "slot_added" or "slot_removed" with ``slot_at``, the start of that slot.
+    """
     subjects = {"invitation": _l("Your availability, please: %(title)s", title=consultation.title),
                 "reminder": _l("Reminder: your availability for %(title)s", title=consultation.title),
-                "new_link": _l("Your new personal link: %(title)s", title=consultation.title)}
+                "new_link": _l("Your new personal link: %(title)s", title=consultation.title),
+                "slot_added": _l("New time proposed: %(title)s", title=consultation.title),
+                "slot_removed": _l("Time withdrawn: %(title)s", title=consultation.title)}
     zone = invitee_zone(invitee)
     # Times go to the template as datetimes: it writes them in the invitee's language and zone.
     queue_email(invitee.recipient, subjects[kind], "consultation_poll", zone=zone, key=key, consultation=consultation,
                 kind=kind, personal_url=personal_url(invitee), guest=invitee.is_guest,
                 page_url=external_url("forums.consultation", consultation_id=consultation.id),
                 slots=[(s.starts_at, times.is_night(s.starts_at, s.ends_at, zone)) for s in consultation.slots],
-                deadline=consultation.deadline_at)
+                deadline=consultation.deadline_at, slot_at=slot_at)
+
+
+def _guest_mail_key(what: str, invitee: Invitee, now: datetime, slot: Slot | None = None) -> str:
+    """The outbox key of an e-mail a change of the poll sends a guest: recorded once, so the worker's retries
+    deliver one message. ``now`` is part of it because SQLite may give a deleted slot's or invitee's id to
+    the next one: a later change must not find its key taken."""
+    where = f"{invitee.consultation_id}" if slot is None else f"{invitee.consultation_id}:{slot.id}"
+    return f"{what}:{where}:guest:{invitee.id}:{now:%Y%m%dT%H%M%S%f}"
 
 
 def invitee_zone(invitee: Invitee) -> str:
@@ -647,7 +668,12 @@ def add_slot(actor: User, consultation: Consultation, day: date | None, start: t
     consultation.slots.sort(key=lambda s: s.starts_at)
     db.session.flush()
     for invitee in consultation.invitees:
-        if invitee.answered_at is not None and not invitee.is_guest:  # a guest has no notifications
+        if invitee.answered_at is None:
+            continue
+        if invitee.is_guest:  # a guest has no notifications: an e-mail with their link
+            _send_poll_email(consultation, invitee, "slot_added", slot_at=starts_at,
+                             key=_guest_mail_key("poll_slot_added", invitee, now, slot))
+        else:
             notify(invitee.user, "poll_slot_added", key=f"poll_slot_added:{slot.id}:user:{invitee.user_id}",
                    url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
                    consultation=consultation.title)
@@ -685,7 +711,9 @@ def remove_slot(actor: User, consultation: Consultation, slot: Slot, *, confirme
     for invitee in answered:
         if not invitee.answers:
             invitee.answered_at = None
-        if invitee.is_guest:
+        if invitee.is_guest:  # a guest has no notifications: an e-mail with their link
+            _send_poll_email(consultation, invitee, "slot_removed", slot_at=starts_at,
+                             key=_guest_mail_key("poll_slot_removed", invitee, now, slot))
             continue
         notify(invitee.user, "poll_slot_removed", key=f"poll_slot_removed:{slot.id}:user:{invitee.user_id}",
                url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,

@@ -475,3 +475,121 @@ def test_the_cancellation_of_a_meeting_reads_as_before_for_members(poll, people,
     body = _body(next(m for m in outbox if m["To"] == people.invitee.email))
     assert "is cancelled.\n\nNo longer needed.\n\nThe attachment removes it" in body
     assert f"(open cancel.ics).\n\n{consultations.meeting_url(poll)}\n" in body
+
+
+# -- changes to the poll a guest is told of by e-mail (they have no notifications) ------------------------------------
+def _notes(user, kind) -> list:
+    import sqlalchemy as sa
+
+    from app.notifications.models import Notification
+
+    return list(db.session.scalars(sa.select(Notification).where(Notification.recipient_id == user.id,
+                                                                 Notification.kind == kind)))
+
+
+def _member(poll, user) -> Invitee:
+    return next(i for i in poll.invitees if i.user_id == user.id)
+
+
+def _to(outbox, address) -> list:
+    return [m for m in outbox if m["To"] == address]
+
+
+def test_a_guest_who_answered_is_told_of_a_new_time_in_their_language_and_zone(app, guest, poll, people, outbox):
+    from datetime import date, time
+
+    from tests.conftest import run_outbox
+
+    consultations.set_guest_zone(guest, "Asia/Tokyo")
+    consultations.answer_poll(guest, {poll.slots[0].id: "yes"}, now=NOW)
+    consultations.answer_poll(_member(poll, people.invitee), {poll.slots[0].id: "yes"}, now=NOW)
+    db.session.commit()
+    outbox.clear()
+    consultations.add_slot(people.convener, poll, date(2026, 12, 11), time(9, 0), None, None, now=NOW)
+    db.session.commit()
+    [mail] = _to(outbox, "gaelle.guest@outside.example")
+    assert mail["Subject"] == f"Nouvel horaire proposé : {poll.title}" and mail["Content-Language"] == "fr"
+    body = _body(mail)
+    assert body.startswith("Bonjour Gaëlle Guest,")
+    # 09:00 in Zurich is 17:00 in Tokyo, where the guest reads the poll.
+    assert "Un nouvel horaire a été proposé pour « Due diligence consultation » : ven. 11 déc. 2026, 17:00 " \
+           "(Asia/Tokyo)." in body
+    assert "avant le sam. 5 déc. 2026, 20:00 (Asia/Tokyo)" in body
+    assert consultations.personal_url(guest) in body and f"/forums/consultations/{poll.id}" not in body
+    assert "invité" in body and "compte" not in body  # the guests' signature
+    # The member who answered is notified as before (their notification comes by e-mail as they chose), and
+    # that is all the members get.
+    assert len(_notes(people.invitee, "poll_slot_added")) == 1
+    assert [(m["To"], m["Subject"]) for m in outbox if m["To"] != "gaelle.guest@outside.example"] == [
+        (people.invitee.email, f"Cleo Convener added a slot to the poll “{poll.title}”: you can answer it too")]
+    # The worker running again (a retry) sends nothing more.
+    assert run_outbox(app) == 0
+    assert len(_to(outbox, "gaelle.guest@outside.example")) == 1
+
+
+def test_a_guest_who_has_not_answered_is_not_told_of_a_new_time(guest, poll, people, outbox):
+    from datetime import date, time
+
+    outbox.clear()
+    consultations.add_slot(people.convener, poll, date(2026, 12, 11), time(9, 0), None, None, now=NOW)
+    db.session.commit()
+    assert _to(outbox, "gaelle.guest@outside.example") == []
+
+
+def test_a_guest_who_answered_a_withdrawn_time_is_told_and_others_are_not(app, guest, poll, people, outbox):
+    from tests.conftest import run_outbox
+
+    olu = consultations.add_guest(people.convener, poll, consultations.GuestData("Olu Outside", "olu@outside.example",
+                                                                                 "es"), now=NOW)
+    first, second = poll.slots[0], poll.slots[1]
+    consultations.answer_poll(guest, {first.id: "no", second.id: "yes"}, now=NOW)
+    consultations.answer_poll(olu, {second.id: "yes"}, now=NOW)  # not the slot withdrawn
+    consultations.answer_poll(_member(poll, people.invitee), {first.id: "yes"}, now=NOW)
+    db.session.commit()
+    outbox.clear()
+    assert consultations.remove_slot(people.convener, poll, first, confirmed=True, now=NOW) == 2
+    db.session.commit()
+    [mail] = _to(outbox, "gaelle.guest@outside.example")
+    assert mail["Subject"] == f"Horaire retiré : {poll.title}"
+    body = _body(mail)
+    # In the consultation's zone, the guest having chosen none.
+    assert "L’horaire du mar. 8 déc. 2026, 09:00 (Europe/Zurich) a été retiré du sondage" in body
+    assert consultations.personal_url(guest) in body
+    assert "- mar. 8 déc. 2026, 09:00" not in body  # no longer among the proposed times
+    assert _to(outbox, "olu@outside.example") == []
+    assert len(_notes(people.invitee, "poll_slot_removed")) == 1  # the member as before
+    [note] = [m for m in outbox if m["To"] != "gaelle.guest@outside.example"]  # their notification, by e-mail
+    assert note["To"] == people.invitee.email and note["Subject"].startswith("Cleo Convener removed a slot")
+    assert run_outbox(app) == 0 and len(_to(outbox, "gaelle.guest@outside.example")) == 1
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_a_guest_removed_before_the_meeting_is_scheduled_is_told_without_a_calendar_file(app, guest, poll, people,
+                                                                                        outbox, closed):
+    from tests.conftest import run_outbox
+
+    if closed:
+        consultations.close_poll(people.convener, poll, now=NOW)
+        db.session.commit()
+    outbox.clear()
+    consultations.remove_guest(people.convener, guest, now=NOW)
+    db.session.commit()
+    [mail] = list(outbox)
+    assert mail["To"] == "gaelle.guest@outside.example"
+    assert mail["Subject"] == f"Vous n’êtes plus invité·e : {poll.title}"
+    assert list(mail.iter_attachments()) == []
+    body = _body(mail)
+    assert body.startswith("Bonjour Gaëlle Guest,")
+    assert "invitées à la consultation « Due diligence consultation » : vos disponibilités ne vous sont plus " \
+           "demandées" in body
+    assert "cancel.ics" not in body and "/forums/" not in body and "compte" not in body
+    assert run_outbox(app) == 0 and len(outbox) == 1
+
+
+def test_a_guest_of_a_cancelled_consultation_is_removed_without_an_email(guest, poll, people, outbox):
+    consultations.cancel(people.convener, poll, "", now=NOW)
+    db.session.commit()
+    outbox.clear()
+    consultations.remove_guest(people.convener, guest, now=NOW)
+    db.session.commit()
+    assert list(outbox) == []
