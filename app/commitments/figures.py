@@ -2,8 +2,9 @@
 from the gateway: the map of active pledges, pledges by status, light, area, type of action, type of
 organisation and region, resources by currency, report compliance over time, and the secretariat's pipeline.
 
-The simple figures read two queries shared by the page (:func:`summary` and :func:`item_counts`), whatever
-the number of pledges. The dashboard's year filter selects the pledges running at some time in the year; its
+The figures read three queries shared by the page (:func:`summary`, :func:`item_counts` and
+:func:`due_groups`), whatever the number of pledges, each grouping the pledges in SQL so that Python sees a few
+hundred rows at most (issue 16: the computed page in about 150 ms at 20,000 pledges on SQLite). The dashboard's year filter selects the pledges running at some time in the year; its
 region and area filters, those naming a country of the region and the area.
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, region_countries
 ON_TIME_DAYS = 60
 
 
-# The lights of published pledges (the others' light follows from their state: see lights_of).
+# The lights of published pledges (the others' light follows from their state: see SummaryRow.lights).
 PUBLISHED_LIGHTS = (Light.green, Light.amber, Light.red, Light.inactive)
 
 
