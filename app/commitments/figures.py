@@ -131,8 +131,7 @@ def count_by(ctx: FigureContext, key: Callable[[SummaryRow], object], *, public_
 def item_counts(ctx: FigureContext) -> dict[str, Counter]:
     """How many selected pledges name each 8.7 area ("area"), each region ("region") and, among the published
     ones, each country ("country"), every pledge counted once per value (GROUP BYs over the JSON lists'
-    items), and the reports approved on time per month ("on_time"): sent as one query, to keep the page's
-    query count."""
+    items): sent as one query, to keep the page's query count."""
     return ctx.shared("pledges.items", lambda: _item_counts(ctx))
 
 
@@ -162,7 +161,7 @@ def _item_counts(ctx: FigureContext) -> dict[str, Counter]:
     for kind, value, n in db.session.execute(sa.union_all(
             counted("area", areas, areas.c.pledges),
             counted("region", countries, countries.c.pledges, region_expression),
-            counted("country", countries, countries.c.published), on_time_query(ctx))):
+            counted("country", countries, countries.c.published))):
         counts[kind][value] = n
     return counts
 
@@ -233,8 +232,9 @@ def report_compliance(ctx: FigureContext) -> Table:
 
     The reports due are counted from the pledges' schedules in SQL, grouped, without listing the due dates
     (:func:`due_counts`); the approved ones, from the reports whose period end is a due date of their pledge
-    (:func:`on_time_query`, sent with :func:`item_counts`)."""
-    due, on_time = due_counts(ctx), item_counts(ctx)["on_time"]
+    (:func:`on_time_query`)."""
+    due = due_counts(ctx)
+    on_time = Counter(dict(db.session.execute(on_time_query(ctx)).all()))
     rows = []
     for m in ctx.months:
         rows.append([month_label(m), round(100 * on_time[m] / due[m], 1) if due[m] else None, due[m], on_time[m]])
@@ -320,7 +320,7 @@ def due_groups(ctx: FigureContext) -> list[tuple]:
 
 
 def on_time_query(ctx: FigureContext) -> sa.Select:
-    """("on_time", month, reports) rows: the approved reports of the selected pledges whose period end is a due
+    """(month, reports) rows: the approved reports of the selected pledges whose period end is a due
     date in the window (one of the pledge's period ends, see :func:`due_groups`), approved within ON_TIME_DAYS
     of it."""
     first, until = ctx.window[0], _until(ctx)
@@ -335,7 +335,7 @@ def on_time_query(ctx: FigureContext) -> sa.Select:
                     ProgressReport.approved_at.is_not(None),
                     utc_date(ProgressReport.approved_at) <= add_days(end, ON_TIME_DAYS),
                     end >= first, end < until, period_end).subquery())
-    return sa.select(sa.literal("on_time").label("kind"), inner.c.month, sa.func.count()).group_by(inner.c.month)
+    return sa.select(inner.c.month, sa.func.count()).group_by(inner.c.month)
 
 
 # At most this many reporting periods of one pledge end in a twelve-month window (monthly reports), plus one.
