@@ -47,6 +47,14 @@ def json_list_items(column):
     return sa.func.json_each(column).table_valued("value")
 
 
+def json_list_key(column) -> sa.ColumnElement:
+    """A JSON list column as something to GROUP BY (PostgreSQL has no equality on ``json``: JSONB), whose
+    items :func:`json_list_items` still reads."""
+    if _is_postgresql():
+        return sa.cast(column, JSONB)
+    return column
+
+
 def date_month(column) -> sa.ColumnElement[str]:
     """The month of a date as ``YYYY-MM`` text."""
     if _is_postgresql():

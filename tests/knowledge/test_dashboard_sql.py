@@ -143,3 +143,46 @@ def test_due_dates_in_sql_agree_with_the_schedule_on_awkward_dates(make_org, mak
                           if first <= period.end < after)
         assert got == expected, first
 
+
+
+def test_a_pledge_counts_once_per_value_when_pledges_share_a_list_or_a_list_repeats_a_value(make_org, make_pledge):
+    """Areas, regions and countries are counted per list of pledges that share it: two pledges with the same
+    lists count twice, a list naming a value twice counts its pledge once, with every filter."""
+    org = make_org()
+    for _ in range(2):
+        make_pledge(org, areas=["child_labour"], countries=["KEN", "FRA"])
+    make_pledge(org, areas=["forced_labour", "forced_labour"], countries=["KEN", "KEN", "UGA"])
+    make_pledge(org, areas=["child_labour"], countries=[], is_global=True)
+    make_pledge(org, areas=["child_labour"], countries=["FRA"], state=PledgeState.completed)
+    make_pledge(org, areas=["trafficking"], countries=["FRA"], state=PledgeState.draft)
+    db.session.commit()
+    expected = {
+        (): {"area": {"child_labour": 4, "forced_labour": 1}, "map": {"KEN": 3, "FRA": 2, "UGA": 1},
+             "region": {"002": 3, "150": 3, "global": 1}},
+        (("region", "002"),): {"area": {"child_labour": 2, "forced_labour": 1}, "map": {"KEN": 3, "UGA": 1},
+                               "region": {"002": 3}},
+        (("area", "child_labour"),): {"area": {"child_labour": 4}, "map": {"KEN": 2, "FRA": 2},
+                                      "region": {"002": 2, "150": 3, "global": 1}},
+    }
+    for filters, figures_of in expected.items():
+        ctx = FigureContext(DashboardFilters(**dict(filters)), NOW)
+        got = sql_figures(ctx)
+        assert {key: got[key] for key in figures_of} == figures_of, filters
+        reference = expected_figures(FigureContext(DashboardFilters(**dict(filters)), NOW))
+        assert {key: reference[key] for key in figures_of} == figures_of, filters
+
+
+@pytest.mark.parametrize("day, due_in_april", [(17, 1), (20, 2), (29, 2), (30, 3)])
+def test_reports_due_this_month_count_once_their_day_has_come(make_org, make_pledge, day, due_in_april):
+    """This month's due dates count from their day on: a period ending on the last day of a short month (a
+    start on the 31st), a period ending before the pledge's end date in the same month, and that end date."""
+    org = make_org()
+    make_pledge(org, start_date=date(2026, 1, 31), end_date=date(2027, 1, 31), report_every_months=1)  # 30 April
+    make_pledge(org, start_date=date(2025, 10, 15), end_date=date(2026, 4, 20), report_every_months=6)  # 15, 20
+    db.session.commit()
+    now = datetime(2026, 4, day, 12, 0, tzinfo=timezone.utc)
+    ctx = FigureContext(DashboardFilters(), now)
+    got = sql_figures(ctx)["compliance"]
+    assert got["2026-04"] == [due_in_april, 0]
+    assert got["2026-03"] == [1, 0] and got["2026-02"] == [1, 0]
+    assert got == expected_figures(FigureContext(DashboardFilters(), now))["compliance"]
