@@ -469,7 +469,7 @@ def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str, ke
 def _guest_mail_key(what: str, invitee: Invitee, now: datetime, slot: Slot | None = None) -> str:
     """The outbox key of an e-mail a change of the poll sends a guest: recorded once, so the worker's retries
     deliver one message. ``now`` is part of it because SQLite may give a deleted slot's or invitee's id to
-    the next one: a later change must not find its key taken."""
+    the next one: a later change must not find its key taken (the members' notification keys carry it too)."""
     where = f"{invitee.consultation_id}" if slot is None else f"{invitee.consultation_id}:{slot.id}"
     return f"{what}:{where}:guest:{invitee.id}:{now:%Y%m%dT%H%M%S%f}"
 
@@ -674,7 +674,7 @@ def add_slot(actor: User, consultation: Consultation, day: date | None, start: t
             _send_poll_email(consultation, invitee, "slot_added", slot_at=starts_at,
                              key=_guest_mail_key("poll_slot_added", invitee, now, slot))
         else:
-            notify(invitee.user, "poll_slot_added", key=f"poll_slot_added:{slot.id}:user:{invitee.user_id}",
+            notify(invitee.user, "poll_slot_added", key=f"poll_slot_added:{slot.id}:user:{invitee.user_id}:{now:%Y%m%dT%H%M%S%f}",
                    url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
                    consultation=consultation.title)
     audit.record(actor, "consultation_slot_added", consultation, starts_at=starts_at.isoformat(), zone=zone)
@@ -715,7 +715,7 @@ def remove_slot(actor: User, consultation: Consultation, slot: Slot, *, confirme
             _send_poll_email(consultation, invitee, "slot_removed", slot_at=starts_at,
                              key=_guest_mail_key("poll_slot_removed", invitee, now, slot))
             continue
-        notify(invitee.user, "poll_slot_removed", key=f"poll_slot_removed:{slot.id}:user:{invitee.user_id}",
+        notify(invitee.user, "poll_slot_removed", key=f"poll_slot_removed:{slot.id}:user:{invitee.user_id}:{now:%Y%m%dT%H%M%S%f}",
                url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
                consultation=consultation.title)
     db.session.flush()

@@ -59,6 +59,19 @@ def test_adding_a_slot_tells_those_who_answered_and_leaves_it_unanswered(poll, p
     assert slot.id not in {a.slot_id for a in _invitee(poll, people.invitee).answers}
 
 
+def test_a_slot_added_after_one_was_removed_is_announced_too(poll, people):
+    """SQLite may give the removed slot's id to the next one: its notification must not count as sent."""
+    consultations.answer_poll(_invitee(poll, people.invitee), {poll.slots[0].id: "yes"}, now=NOW)
+    first = consultations.add_slot(people.convener, poll, date(2026, 12, 11), time(9, 0), None, None, now=NOW)
+    db.session.commit()
+    consultations.remove_slot(people.convener, poll, first, now=NOW + timedelta(minutes=1))
+    db.session.commit()
+    consultations.add_slot(people.convener, poll, date(2026, 12, 12), time(9, 0), None, None,
+                           now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    assert len(_notes(people.invitee, "poll_slot_added")) == 2
+
+
 @pytest.mark.parametrize("day, start, end, zone, field", [
     (date(2026, 12, 11), time(10, 0), time(9, 0), None, "end"),                   # ends before it starts
     (date(2026, 12, 11), time(10, 0), time(10, 0), None, "end"),                  # ends as it starts
