@@ -4,7 +4,7 @@ Seeds a demo database (SQLite, production settings) in a temporary directory, sa
 then starts ``gunicorn -w 2`` three ways: without ``--preload``; with ``--preload``; and with
 ``--preload`` and ``DEDUP_PRELOAD_MODEL=1`` (the sentence model loaded in the master, before the fork).
 Each worker answers one overlap query as soon as it starts (``bench/web_worker_hooks.py``: the index and
-the model loaded, the draft encoded); then the resident memory of each process is read from
+the model loaded, the draft encoded) and serves 15 public pages in three languages (its warm-up); then the resident memory of each process is read from
 ``/proc/<pid>/smaps_rollup``: RSS, PSS (shared pages divided among the processes that map them) and USS
 (private pages: what one more worker costs); and, from ``/proc/<pid>/smaps``, the RSS besides the pages of
 the memory-mapped index and model files (the index generation in ``DEDUP_INDEX_DIR`` and the sentence
@@ -106,6 +106,9 @@ def measure(env: dict[str, str], extra_args: list[str], extra_env: dict[str, str
             time.sleep(0.05)
         startup = time.perf_counter() - started
         workers = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(reports.glob("*.json"))]
+        failed = {path: code for w in workers for path, code in w["pages"].items()}
+        if failed:
+            raise SystemExit(f"warm-up pages did not answer 200: {failed}")
         memory = {w["pid"]: {**smaps(w["pid"]), "mapped": mapped_kb(w["pid"], [tmp / "dedup", tmp / "model"])}
                   for w in workers}
         return {"startup_s": startup, "workers": workers, "memory": memory, "master": smaps(master.pid)}
@@ -129,7 +132,7 @@ def run() -> None:
         for label, args, extra in VARIANTS:
             result = measure(env, args, extra, tmp)
             rows.append((label, result))
-        print(f"\ngunicorn -w {WORKERS}, each worker after its first overlap query (MiB, from smaps_rollup):")
+        print(f"\ngunicorn -w {WORKERS}, each worker after its first overlap query and warm-up pages (MiB, from smaps_rollup):")
         print(f"{'':36} {'start-up':>9} {'1st query':>10} {'RSS':>6} {'PSS':>6} {'USS':>6} {'RSS w/o index+model':>20} {'master RSS':>11} "
               f"{'sentence model':>15}")
         for label, result in rows:
@@ -142,7 +145,7 @@ def run() -> None:
                   f"{'yes' if all(w['semantic'] for w in result['workers']) else 'no':>15}")
         indexed = rows[0][1]["workers"][0]["indexed"]
         print(f"(mean of the {WORKERS} workers; {indexed} initiatives indexed; USS = private memory, what one more "
-              f"worker costs; start-up = until every worker has answered its first query)")
+              f"worker costs; start-up = until every worker has answered its first query and pages)")
 
 
 if __name__ == "__main__":

