@@ -9,7 +9,8 @@ the model loaded, the draft encoded) and serves 15 public pages in three languag
 (private pages: what one more worker costs); and, from ``/proc/<pid>/smaps``, the RSS besides the pages of
 the memory-mapped index and model files (the index generation in ``DEDUP_INDEX_DIR`` and the sentence
 model's arrays in ``DEDUP_MODEL_DIR``: page cache every process on the host shares), the figure issues 15
-and 18 set at 150 MB. Start-up: from starting gunicorn until every worker has answered. Linux only.
+and 18 set at 150 MB. Start-up: from starting gunicorn until every worker has answered its overlap query
+(and, second figure, served its pages). Linux only.
 """
 from __future__ import annotations
 
@@ -94,7 +95,7 @@ def measure(env: dict[str, str], extra_args: list[str], extra_env: dict[str, str
     env = {**env, **extra_env, "BENCH_WORKER_DIR": str(reports)}
     command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{_free_port()}",
                "-c", "python:bench.web_worker_hooks", *extra_args, "wsgi:app"]
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     master = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               text=True)
     try:
@@ -111,7 +112,8 @@ def measure(env: dict[str, str], extra_args: list[str], extra_env: dict[str, str
             raise SystemExit(f"warm-up pages did not answer 200: {failed}")
         memory = {w["pid"]: {**smaps(w["pid"]), "mapped": mapped_kb(w["pid"], [tmp / "dedup", tmp / "model"])}
                   for w in workers}
-        return {"startup_s": startup, "workers": workers, "memory": memory, "master": smaps(master.pid)}
+        answered = max(w["answered_at"] for w in workers) - started_at
+        return {"startup_s": startup, "answered_s": answered, "workers": workers, "memory": memory, "master": smaps(master.pid)}
     finally:
         master.send_signal(signal.SIGTERM)
         try:
@@ -133,19 +135,20 @@ def run() -> None:
             result = measure(env, args, extra, tmp)
             rows.append((label, result))
         print(f"\ngunicorn -w {WORKERS}, each worker after its first overlap query and warm-up pages (MiB, from smaps_rollup):")
-        print(f"{'':36} {'start-up':>9} {'1st query':>10} {'RSS':>6} {'PSS':>6} {'USS':>6} {'RSS w/o index+model':>20} {'master RSS':>11} "
+        print(f"{'':36} {'start-up':>9} {'+ pages':>8} {'1st query':>10} {'RSS':>6} {'PSS':>6} {'USS':>6} {'RSS w/o index+model':>20} {'master RSS':>11} "
               f"{'sentence model':>15}")
         for label, result in rows:
             mem = list(result["memory"].values())
             first = max(w["first_query_s"] for w in result["workers"])
-            print(f"{label:36} {result['startup_s']:8.1f}s {first:9.2f}s "
+            print(f"{label:36} {result['answered_s']:8.1f}s {result['startup_s']:7.1f}s {first:9.2f}s "
                   f"{sum(mib(m['Rss']) for m in mem) / len(mem):6.0f} {sum(mib(m['Pss']) for m in mem) / len(mem):6.0f} "
                   f"{sum(mib(m['USS']) for m in mem) / len(mem):6.0f} "
                   f"{sum(mib(m['Rss'] - m['mapped']) for m in mem) / len(mem):20.0f} {mib(result['master']['Rss']):11.0f} "
                   f"{'yes' if all(w['semantic'] for w in result['workers']) else 'no':>15}")
         indexed = rows[0][1]["workers"][0]["indexed"]
         print(f"(mean of the {WORKERS} workers; {indexed} initiatives indexed; USS = private memory, what one more "
-              f"worker costs; start-up = until every worker has answered its first query and pages)")
+              f"worker costs; start-up = from starting gunicorn until every worker has answered its first overlap "
+              f"query; + pages = until every worker has also served its warm-up pages)")
 
 
 if __name__ == "__main__":
