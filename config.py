@@ -142,6 +142,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # When the shared store cannot be reached, each process counts in its own memory (the same limits, logged)
+    # until it can again, rather than answer 500 to every limited request (sign-in, the API, the overlap check).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = _bool("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     # Failed sign-ins: per account and address (a stranger cannot lock the owner out from elsewhere), and
     # per address over all accounts (one address guessing many accounts).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per 15 minutes")

@@ -121,6 +121,15 @@ def test_rate_limit_per_client(make_app, pledge_world):
     assert limited.content_type == "application/problem+json"
 
 
+def test_an_unreachable_limit_store_limits_in_memory_instead_of_failing(make_app, pledge_world, caplog):
+    # Redis down (nothing listens on port 9): each process counts alone, and says so, until it is back.
+    app = make_app(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0")
+    client = app.test_client()
+    codes = [client.get("/api/v1/organisations").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert "falling back to in-memory storage" in caplog.text
+
+
 def test_docs_page_works_under_the_csp(client):
     response = client.get("/api/v1/docs")
     html = response.get_data(as_text=True)
