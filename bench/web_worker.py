@@ -4,7 +4,8 @@ Seeds a demo database (SQLite, production settings) in a temporary directory, sa
 then starts ``gunicorn -w 2`` three ways: without ``--preload``; with ``--preload``; and with
 ``--preload`` and ``DEDUP_PRELOAD_MODEL=1`` (the sentence model loaded in the master, before the fork).
 Each worker answers one overlap query as soon as it starts (``bench/web_worker_hooks.py``: the index and
-the model loaded, the draft encoded) and serves 15 public pages in three languages (its warm-up); then the resident memory of each process is read from
+the model loaded, the draft encoded) and serves 15 public pages and the API's pledge list in three
+languages (its warm-up); then the resident memory of each process is read from
 ``/proc/<pid>/smaps_rollup``: RSS, PSS (shared pages divided among the processes that map them) and USS
 (private pages: what one more worker costs); and, from ``/proc/<pid>/smaps``, the RSS besides the pages of
 the memory-mapped index and model files (the index generation in ``DEDUP_INDEX_DIR`` and the sentence
