@@ -3,9 +3,12 @@ from the gateway: the map of active pledges, pledges by status, light, area, typ
 organisation and region, resources by currency, report compliance over time, and the secretariat's pipeline.
 
 The figures read three queries shared by the page (:func:`summary`, :func:`item_counts` and
-:func:`due_groups`), whatever the number of pledges, each grouping the pledges in SQL so that Python sees a few
-hundred rows at most (issue 16: the computed page in about 150 ms at 20,000 pledges on SQLite). The dashboard's year filter selects the pledges running at some time in the year; its
-region and area filters, those naming a country of the region and the area.
+:func:`due_groups`), whatever the number of pledges, each grouping the pledges in SQL, mostly from an index
+that holds every column it reads, so that Python sees a few hundred rows at most (issue 16: the page computed
+in 150 ms or less at 20,000 pledges on SQLite; see bench/dashboard.py). The dashboard's year filter selects the
+pledges running at some time in the year; its region and area filters, those naming a country of the region
+and the area, read from the pledges' facets (PledgeFacet: their areas, countries and regions as rows, kept by
+the model) rather than from their JSON lists.
 """
 from __future__ import annotations
 
@@ -56,11 +59,11 @@ class PledgeSummary(NamedTuple):
     #                                        amount, among the published and completed pledges
 
 
-def pledge_conditions(ctx: FigureContext, table=Pledge, pledge_id=None) -> list[sa.ColumnElement[bool]]:
-    """The dashboard's filters on pledges, public or not: on the pledge table, or on ``table``, another one that
-    has the pledges' dates (PledgeFacet), whose pledge is ``pledge_id``. The area and region filters read the
-    pledges' facets (one indexed lookup each), not their JSON lists."""
-    pledge_id = Pledge.id if pledge_id is None else pledge_id
+def pledge_conditions(ctx: FigureContext, table=Pledge) -> list[sa.ColumnElement[bool]]:
+    """The dashboard's filters on pledges, public or not, or on their facets (``table=PledgeFacet``, whose rows
+    hold their pledge's dates). The area and region filters read the pledges' facets (an indexed lookup each),
+    not their JSON lists."""
+    pledge_id = PledgeFacet.pledge_id if table is PledgeFacet else Pledge.id
     conditions = [pledge_id.in_(with_facet(kind, code)) for kind, code in
                   ((FacetKind.area, ctx.filters.area), (FacetKind.region, ctx.filters.region)) if code]
     if ctx.filters.year:
@@ -151,10 +154,12 @@ def item_counts(ctx: FigureContext) -> dict[str, Counter]:
 
 
 def _item_counts(ctx: FigureContext) -> dict[str, Counter]:
+    # Grouped by state too, in the order of the index ix_pledge_facet_count: unfiltered, SQLite reads the index
+    # alone without sorting; the public states are added up here (a few hundred rows).
     keys = (PledgeFacet.kind, PledgeFacet.code, PledgeFacet.state)
     query = (sa.select(*keys, sa.func.count())
              .where(PledgeFacet.state.not_in([s for s in PledgeState if s not in PUBLIC_STATES]),
-                    *pledge_conditions(ctx, PledgeFacet, PledgeFacet.pledge_id))
+                    *pledge_conditions(ctx, PledgeFacet))
              .group_by(*keys))
     counts: dict[str, Counter] = defaultdict(Counter)
     for kind, code, state, n in db.session.execute(query):
