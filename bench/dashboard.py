@@ -42,10 +42,7 @@ def app_with_pledges(count: int = PLEDGES):
         started = time.perf_counter()
         added = top_up_public_pledges(count)
         db.session.commit()
-        # Fresh statistics for the query planner, committed: uncommitted, SQLite would plan with the ones
-        # seed-demo left (a few dozen pledges).
         db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
         print(f"top_up_public_pledges: {added} pledges added in {time.perf_counter() - started:.1f} s "
               f"({count} public pledges)")
     return app

@@ -151,9 +151,10 @@ class Pledge(db.Model):
         sa.Index("ix_pledge_state_published", "state", "published_at"),
         sa.Index("ix_pledge_state_end", "state", "end_date"),
         sa.Index("ix_pledge_state_due", "state", "report_due_on"),
-        # The dashboard's summary (app.commitments.figures.summary): every column it reads, its groups first.
+        # The dashboard's summary (app.commitments.figures.summary): every column it reads (the year filter's
+        # dates included), its groups first.
         sa.Index("ix_pledge_summary", "state", "action_type", "is_global", "organisation_id", "resources_currency",
-                 "report_due_on", "red_from", "inactive_from", "resources_amount"),
+                 "report_due_on", "red_from", "inactive_from", "resources_amount", "start_date", "end_date"),
         # The dashboard's reports due (app.commitments.figures.due_groups): the pledges grouped by schedule.
         sa.Index("ix_pledge_schedule", "state", "start_date", "end_date", "report_every_months"),
     )

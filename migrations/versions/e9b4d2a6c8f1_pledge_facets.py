@@ -1,6 +1,7 @@
 """Pledges: their areas, countries and regions as rows (pledge_facet) with the pledge's state and dates, which the
 dashboard counts and filters by instead of expanding every pledge's JSON lists, existing pledges' rows filled in;
-an index of the pledges' schedules for the dashboard's reports due (issue 16).
+an index of the pledges' schedules for the dashboard's reports due; the summary's index holds the pledges' dates
+(issue 16).
 
 Revision ID: e9b4d2a6c8f1
 Revises: d7f3b1c5e920
@@ -15,6 +16,9 @@ branch_labels = None
 depends_on = None
 
 BATCH = 2000
+# ix_pledge_summary as revision d7f3b1c5e920 made it.
+SUMMARY_COLUMNS = ["state", "action_type", "is_global", "organisation_id", "resources_currency", "report_due_on",
+                   "red_from", "inactive_from", "resources_amount"]
 
 
 def upgrade():
@@ -38,6 +42,9 @@ def upgrade():
     _fill()
     op.create_index("ix_pledge_schedule", "pledge", ["state", "start_date", "end_date", "report_every_months"],
                     unique=False)
+    # The summary's index holds the year filter's dates too: filtered by year, SQLite still reads the index alone.
+    op.drop_index("ix_pledge_summary", table_name="pledge")
+    op.create_index("ix_pledge_summary", "pledge", [*SUMMARY_COLUMNS, "start_date", "end_date"], unique=False)
 
 
 def _fill() -> None:
@@ -75,6 +82,8 @@ def _fill() -> None:
 
 
 def downgrade():
+    op.drop_index("ix_pledge_summary", table_name="pledge")
+    op.create_index("ix_pledge_summary", "pledge", SUMMARY_COLUMNS, unique=False)
     op.drop_index("ix_pledge_schedule", table_name="pledge")
     op.drop_index("ix_pledge_facet_count", table_name="pledge_facet")
     op.drop_table("pledge_facet")
