@@ -1,9 +1,10 @@
 """Many public pledges at once, for the registry's scale tests and benchmarks (``seed-demo --size large``).
 
 Core inserts in batches rather than the services: 20,000 pledges, each with one deliverable and one
-indicator (and the facets the dashboard counts, see PledgeFacet), take seconds. The rows look like real pledges (areas, countries, types of action, states,
-reporting dates giving every traffic light) and their ``search_text`` is filled, so searches and
-filters hit realistic data. Nothing here sends mail or writes history.
+indicator (and the facets the dashboard counts, see PledgeFacet), take seconds. The rows look like real
+pledges (areas, countries, types of action, states, reporting dates giving every traffic light) and their
+``search_text`` is filled, so searches and filters hit realistic data. Nothing here sends mail or writes
+history.
 """
 from __future__ import annotations
 

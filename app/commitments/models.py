@@ -288,9 +288,9 @@ class PledgeFacet(db.Model):
     """One 8.7 area, country or region of a pledge, with the pledge's state and dates: what the dashboard counts
     and filters pledges by, read from an index instead of from every pledge's JSON lists (issue 16).
 
-    Derived data: written with the pledge whenever its areas, countries, state or dates change (the mapper
-    events below, whatever saves the pledge; :func:`app.commitments.demo_bulk.seed_many_pledges`, which inserts
-    without the ORM, writes its own), never edited otherwise.
+    Derived data: written with the pledge whenever its areas, countries, state or dates change, by the mapper
+    events below, whatever saves the pledge through the ORM. Core statements on the pledge table pass by them and
+    must write the facets too (:func:`app.commitments.demo_bulk.seed_many_pledges` does); never edited otherwise.
     """
 
     pledge_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)
