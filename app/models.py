@@ -15,8 +15,8 @@ from app.announcements.models import Announcement  # noqa: F401
 from app.newsletter.models import NewsletterIssue, NewsletterSetting, NewsletterSubscription  # noqa: F401
 from app.notifications.models import Notification, NotificationPreference  # noqa: F401
 from app.commitments.models import (  # noqa: F401
-    Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgePartner, ProgressReport, ReportEvidence,
-    ReportValue,
+    Deliverable, DeliverableUpdate, Indicator, Pledge, PledgeEvent, PledgeFacet, PledgePartner, ProgressReport,
+    ReportEvidence, ReportValue,
 )
 from app.forums.models import (  # noqa: F401
     AgendaEntry, CalendarKey, Forum, ForumRoom, ForumSession, ForumTrack, Registration, SessionSpeaker,

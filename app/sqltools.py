@@ -38,23 +38,6 @@ def _is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def json_list_items(column):
-    """The items of a JSON list column as a table with one text column ``value``, to join to the row it
-    comes from (``.join(items, sa.true())``) and group by item. Both backends read a function in FROM that
-    names an earlier table as a lateral join."""
-    if _is_postgresql():
-        return sa.func.jsonb_array_elements_text(sa.cast(column, JSONB)).table_valued("value").render_derived()
-    return sa.func.json_each(column).table_valued("value")
-
-
-def json_list_key(column) -> sa.ColumnElement:
-    """A JSON list column as something to GROUP BY (PostgreSQL has no equality on ``json``: JSONB), whose
-    items :func:`json_list_items` still reads."""
-    if _is_postgresql():
-        return sa.cast(column, JSONB)
-    return column
-
-
 def date_month(column) -> sa.ColumnElement[str]:
     """The month of a date as ``YYYY-MM`` text."""
     if _is_postgresql():

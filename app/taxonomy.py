@@ -78,10 +78,12 @@ def region_countries() -> dict[str, tuple[str, ...]]:
 
 def region_of(country: str) -> str | None:
     """The M49 code of the continent a country (alpha-3) belongs to, or None."""
-    for code, members in region_countries().items():
-        if country in members:
-            return code
-    return None
+    return _regions_by_country().get(country)
+
+
+@lru_cache(maxsize=1)
+def _regions_by_country() -> dict[str, str]:
+    return {country: code for code, members in region_countries().items() for country in members}
 
 
 def expand_regions(codes) -> list[str]:

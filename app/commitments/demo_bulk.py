@@ -1,9 +1,10 @@
 """Many public pledges at once, for the registry's scale tests and benchmarks (``seed-demo --size large``).
 
 Core inserts in batches rather than the services: 20,000 pledges, each with one deliverable and one
-indicator, take seconds. The rows look like real pledges (areas, countries, types of action, states,
-reporting dates giving every traffic light) and their ``search_text`` is filled, so searches and
-filters hit realistic data. Nothing here sends mail or writes history.
+indicator (and the facets the dashboard counts, see PledgeFacet), take seconds. The rows look like real
+pledges (areas, countries, types of action, states, reporting dates giving every traffic light) and their
+``search_text`` is filled, so searches and filters hit realistic data. Nothing here sends mail or writes
+history.
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from app.commitments import schedule
-from app.commitments.models import PUBLIC_STATES, Deliverable, Indicator, Pledge, PledgePartner, PledgeState
+from app.commitments.models import (
+    PUBLIC_STATES, Deliverable, Indicator, Pledge, PledgeFacet, PledgePartner, PledgeState, facet_rows,
+)
 from app.extensions import db
 from app.i18n import country_name
 from app.members.models import Organisation, OrganisationStatus, StakeholderType
@@ -146,8 +149,11 @@ def seed_many_pledges(count: int = 20_000, *, now: datetime | None = None, seed:
         rows = [_pledge_row(rng, rng.choice(organisations), today, now) for _ in range(size)]
         table = Pledge.__table__
         ids = list(db.session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-        deliverables, indicators, partners = [], [], []
+        deliverables, indicators, partners, facets = [], [], [], []
         for pledge_id, row in zip(ids, rows):
+            # Core inserts pass by the ORM's events: the facets the pledge would have written (see PledgeFacet).
+            facets += facet_rows(pledge_id, row["state"], row["start_date"], row["end_date"], row["areas"],
+                                 row["countries"])
             due = min(row["end_date"], schedule.add_months(row["start_date"], 6))
             deliverables.append(dict(pledge_id=pledge_id, position=0, title="Baseline study published",
                                      due_date=due, done_on=due if due <= today and rng.random() < 0.7 else None))
@@ -161,6 +167,7 @@ def seed_many_pledges(count: int = 20_000, *, now: datetime | None = None, seed:
                 partners.append(dict(pledge_id=pledge_id, organisation_id=partner))
         db.session.execute(sa.insert(Deliverable.__table__), deliverables)
         db.session.execute(sa.insert(Indicator.__table__), indicators)
+        db.session.execute(sa.insert(PledgeFacet.__table__), facets)
         if partners:
             db.session.execute(sa.insert(PledgePartner.__table__), partners)
         made += size

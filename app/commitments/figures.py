@@ -3,14 +3,16 @@ from the gateway: the map of active pledges, pledges by status, light, area, typ
 organisation and region, resources by currency, report compliance over time, and the secretariat's pipeline.
 
 The figures read three queries shared by the page (:func:`summary`, :func:`item_counts` and
-:func:`due_groups`), whatever the number of pledges, each grouping the pledges in SQL so that Python sees a few
-hundred rows at most (issue 16: the computed page in about 150 ms at 20,000 pledges on SQLite). The dashboard's year filter selects the pledges running at some time in the year; its
-region and area filters, those naming a country of the region and the area.
+:func:`due_groups`), whatever the number of pledges, each grouping the pledges in SQL, mostly from an index
+that holds every column it reads, so that Python sees a few hundred rows at most (issue 16: the page computed
+in 150 ms or less at 20,000 pledges on SQLite; see bench/dashboard.py). The dashboard's year filter selects the
+pledges running at some time in the year; its region and area filters, those naming a country of the region
+and the area, read from the pledges' facets (PledgeFacet: their areas, countries and regions as rows, kept by
+the model) rather than from their JSON lists.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -20,17 +22,17 @@ from flask_babel import lazy_gettext as _l
 
 from app.commitments import schedule
 from app.commitments.models import (
-    LIGHT_LABELS, PLEDGE_STATE_LABELS, PUBLIC_STATES, Pledge, PledgeState, ProgressReport, ReportState,
-    light_condition,
+    LIGHT_LABELS, PLEDGE_STATE_LABELS, PUBLIC_STATES, FacetKind, Pledge, PledgeFacet, PledgeState, ProgressReport,
+    ReportState, light_condition,
 )
 from app.commitments.schedule import Light
 from app.extensions import db
 from app.knowledge.dashboard import (
-    Figure, FigureContext, Table, month_label, region_expression, region_name, rows_in_order,
+    Figure, FigureContext, Table, month_label, region_name, rows_in_order,
 )
 from app.members.models import STAKEHOLDER_LABELS, Organisation, StakeholderType
 from app.sqltools import (
-    add_days, date_in_month, date_month, day_of_month, json_list_items, json_list_key, month_index, utc_date,
+    add_days, date_in_month, date_month, day_of_month, month_index, utc_date,
 )
 from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, region_countries
 
@@ -39,48 +41,41 @@ from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, region_countries
 ON_TIME_DAYS = 60
 
 
-# The lights of published pledges (the others' light follows from their state: see SummaryRow.lights).
+# The lights of published pledges (the others' light follows from their state: see PledgeSummary).
 PUBLISHED_LIGHTS = (Light.green, Light.amber, Light.red, Light.inactive)
+# The light of the public pledges that are not published.
+CLOSED_LIGHTS = {PledgeState.completed: Light.completed, PledgeState.withdrawn: Light.withdrawn}
 
 
-class SummaryRow(NamedTuple):
-    """How many pledges share a status, type of action, globalness, type of organisation and currency of
-    resources; how many of them give an amount, and its total; and how many have each of PUBLISHED_LIGHTS."""
+class PledgeSummary(NamedTuple):
+    """The pledges the filters select, counted by each thing the simple figures split them by."""
 
-    state: PledgeState
-    action_type: str | None
-    is_global: bool
-    stakeholder_type: StakeholderType
-    currency: str
-    pledges: int
-    with_amount: int
-    amount: float | None
-    green: int
-    amber: int
-    red: int
-    inactive: int
-
-    def lights(self) -> dict[Light, int]:
-        """How many of the row's pledges have each light (schedule.light)."""
-        if self.state is PledgeState.published:
-            return {light: getattr(self, light.value) for light in PUBLISHED_LIGHTS}
-        by_state = {PledgeState.completed: Light.completed, PledgeState.withdrawn: Light.withdrawn}
-        return {by_state.get(self.state, Light.none): self.pledges}
+    states: Counter          # pledges per state, public or not (the secretariat's pipeline counts them all)
+    action_types: Counter    # public pledges per type of action ("" or None: none given)
+    stakeholders: Counter    # public pledges per type of organisation (StakeholderType)
+    global_pledges: int      # public pledges marked global
+    lights: Counter          # public pledges per light (schedule.light)
+    amounts: dict[str, tuple[float, int]]  # per currency: resources committed, and how many pledges give an
+    #                                        amount, among the published and completed pledges
 
 
-def pledge_conditions(ctx: FigureContext) -> list[sa.ColumnElement[bool]]:
-    """The dashboard's filters on pledges, public or not."""
-    conditions = ctx.place_conditions(Pledge.areas, Pledge.countries)
+def pledge_conditions(ctx: FigureContext, table=Pledge) -> list[sa.ColumnElement[bool]]:
+    """The dashboard's filters on pledges, public or not, or on their facets (``table=PledgeFacet``, whose rows
+    hold their pledge's dates). The area and region filters read the pledges' facets (an indexed lookup each),
+    not their JSON lists."""
+    pledge_id = PledgeFacet.pledge_id if table is PledgeFacet else Pledge.id
+    conditions = [pledge_id.in_(with_facet(kind, code)) for kind, code in
+                  ((FacetKind.area, ctx.filters.area), (FacetKind.region, ctx.filters.region)) if code]
     if ctx.filters.year:
         first, last = date(ctx.filters.year, 1, 1), date(ctx.filters.year, 12, 31)
-        conditions.append(sa.or_(Pledge.start_date.is_(None), Pledge.start_date <= last))
-        conditions.append(sa.or_(Pledge.end_date.is_(None), Pledge.end_date >= first))
+        conditions.append(sa.or_(table.start_date.is_(None), table.start_date <= last))
+        conditions.append(sa.or_(table.end_date.is_(None), table.end_date >= first))
     return conditions
 
 
-def pledges_where(ctx: FigureContext) -> list[sa.ColumnElement[bool]]:
-    """The public pledges the filters select."""
-    return [in_states(PUBLIC_STATES), *pledge_conditions(ctx)]
+def with_facet(kind: FacetKind, code: str) -> sa.Select:
+    """The ids of the pledges with a facet (an area, a country, a region)."""
+    return sa.select(PledgeFacet.pledge_id).where(PledgeFacet.kind == kind, PledgeFacet.code == code)
 
 
 def in_states(states) -> sa.ColumnElement[bool]:
@@ -90,94 +85,101 @@ def in_states(states) -> sa.ColumnElement[bool]:
     return Pledge.state.not_in([state for state in PledgeState if state not in states])
 
 
-def summary(ctx: FigureContext) -> list[SummaryRow]:
-    """The pledges the filters select, public or not (the secretariat's pipeline counts them all), counted in
-    SQL by everything the simple figures split them by, read once per page (one query; a few hundred groups at
-    most, however many pledges)."""
+def summary(ctx: FigureContext) -> PledgeSummary:
+    """The pledges the filters select, public or not, counted in SQL by everything the simple figures split them
+    by, read once per page (one query, giving a hundred rows or so however many pledges)."""
     return ctx.shared("pledges.summary", lambda: _summary(ctx))
 
 
-def _summary(ctx: FigureContext) -> list[SummaryRow]:
-    # Grouped by plain columns, in the order of the index ix_pledge_summary, which holds every column read
+def _summary(ctx: FigureContext) -> PledgeSummary:
+    # Grouped by plain columns first, in the order of the index ix_pledge_summary, which holds every column read
     # here: unfiltered, SQLite reads the index alone, in the groups' order, without sorting 20,000 rows. The
-    # lights are counted within the groups (not grouped by: a CASE is in no index), the types of organisation
-    # looked up for the groups.
+    # lights are counted within the groups (not grouped by: a CASE is in no index). Those few thousand groups
+    # (MATERIALIZED: computed once) are then added up per state and each other key, the types of organisation
+    # looked up for the groups: the figures read a hundred rows, not one per combination of keys.
     keys = (Pledge.state, Pledge.action_type, Pledge.is_global, Pledge.organisation_id, Pledge.resources_currency)
     groups = (sa.select(*keys, sa.func.count().label("pledges"),
                         sa.func.count(Pledge.resources_amount).label("with_amount"),
                         sa.func.sum(Pledge.resources_amount).label("amount"),
                         *(sa.func.count().filter(light_condition(light, ctx.today)).label(light.value)
                           for light in PUBLISHED_LIGHTS))
-              .where(*pledge_conditions(ctx)).group_by(*keys).subquery())
-    # The groups of organisations of one type added up (a few thousand groups to a few hundred rows).
+              .where(*pledge_conditions(ctx)).group_by(*keys).cte("groups").prefix_with("MATERIALIZED"))
+    sums = (sa.cast(sa.func.sum(groups.c.pledges), sa.Integer), sa.cast(sa.func.sum(groups.c.with_amount), sa.Integer),
+            sa.cast(sa.func.sum(groups.c.amount), sa.Float),
+            *(sa.cast(sa.func.sum(groups.c[light.value]), sa.Integer) for light in PUBLISHED_LIGHTS))
+    state = sa.type_coerce(groups.c.state, sa.String)
+
+    def per_state(kind: str, key=None) -> sa.Select:
+        """(kind, state, key, pledges, with_amount, amount, *lights) per state and key."""
+        label = sa.null() if key is None else sa.type_coerce(key, sa.String)
+        return (sa.select(sa.literal(kind), state, label, *sums).select_from(groups)
+                .group_by(groups.c.state, *(() if key is None else (key,))))
+
     stakeholder = Organisation.stakeholder_type
-    by_type = (groups.c.state, groups.c.action_type, groups.c.is_global, stakeholder, groups.c.resources_currency)
-    rows = db.session.execute(
-        sa.select(*by_type, *(sa.cast(sa.func.sum(groups.c[name]), sa.Integer) for name in ("pledges", "with_amount")),
-                  sa.cast(sa.func.sum(groups.c.amount), sa.Float),
-                  *(sa.cast(sa.func.sum(groups.c[light.value]), sa.Integer) for light in PUBLISHED_LIGHTS))
-        .join(Organisation, Organisation.id == groups.c.organisation_id).group_by(*by_type))
-    return [SummaryRow(*row) for row in rows]
-
-
-def count_by(ctx: FigureContext, key: Callable[[SummaryRow], object], *, public_only: bool = True) -> Counter:
-    counts: Counter = Counter()
-    for row in summary(ctx):
-        if row.state in PUBLIC_STATES or not public_only:
-            counts[key(row)] += row.pledges
-    return counts
+    summary = PledgeSummary(Counter(), Counter(), Counter(), 0, Counter(), {})
+    global_pledges, amounts = 0, defaultdict(lambda: [0.0, 0])
+    for kind, state_name, key, pledges, with_amount, amount, *lights in db.session.execute(sa.union_all(
+            per_state("state"),
+            per_state("action_type", groups.c.action_type),
+            per_state("stakeholder", stakeholder).join(Organisation, Organisation.id == groups.c.organisation_id),
+            per_state("global").where(groups.c.is_global.is_(True)),
+            per_state("currency", groups.c.resources_currency).where(groups.c.with_amount > 0))):
+        state_of = PledgeState[state_name]
+        public = state_of in PUBLIC_STATES
+        if kind == "state":
+            summary.states[state_of] += pledges
+            if state_of is PledgeState.published:
+                summary.lights.update(dict(zip(PUBLISHED_LIGHTS, lights)))
+            elif public:
+                summary.lights[CLOSED_LIGHTS[state_of]] += pledges
+        elif kind == "action_type" and public:
+            summary.action_types[key] += pledges
+        elif kind == "stakeholder" and public:
+            summary.stakeholders[StakeholderType[key]] += pledges
+        elif kind == "global" and public:
+            global_pledges += pledges
+        # Withdrawn pledges' resources are not counted.
+        elif kind == "currency" and key and state_of in (PledgeState.published, PledgeState.completed):
+            amounts[key][0] += amount or 0
+            amounts[key][1] += with_amount
+    return summary._replace(global_pledges=global_pledges,
+                            amounts={code: (total, n) for code, (total, n) in amounts.items()})
 
 
 def item_counts(ctx: FigureContext) -> dict[str, Counter]:
     """How many selected pledges name each 8.7 area ("area"), each region ("region") and, among the published
-    ones, each country ("country"), every pledge counted once per value (GROUP BYs over the JSON lists'
-    items): sent as one query, to keep the page's query count."""
+    ones, each country ("country"), every pledge counted once per value: counted from the pledges' facets
+    (PledgeFacet), which hold their state and dates, by reading one index in order (one query)."""
     return ctx.shared("pledges.items", lambda: _item_counts(ctx))
 
 
 def _item_counts(ctx: FigureContext) -> dict[str, Counter]:
-    # The pledges grouped by their list first (a few thousand different lists among 20,000 pledges), then each
-    # list's items, once per list, weighed by its pledges: the lists are read and grouped once each, not once
-    # per pledge. The countries' lists serve the regions (every pledge) and the map (the published ones).
-    def lists(column, **weights):
-        key = json_list_key(column)
-        return (sa.select(key.label("list"), *(weight.label(name) for name, weight in weights.items()))
-                .where(*pledges_where(ctx)).group_by(key).cte().prefix_with("MATERIALIZED"))
-
-    def counted(kind: str, lists, weight, label=None):
-        items = json_list_items(lists.c.list)
-        value = items.c.value if label is None else label(items.c.value)
-        # DISTINCT: a pledge counts once per value, however often its list names it.
-        per_list = (sa.select(lists.c.list, weight.label("pledges"), value.label("value")).select_from(lists)
-                    .join(items, sa.true()).where(weight > 0).distinct().subquery())
-        return (sa.select(sa.literal(kind).label("kind"), per_list.c.value,
-                          sa.cast(sa.func.sum(per_list.c.pledges), sa.Integer))
-                .where(per_list.c.value.is_not(None)).group_by(per_list.c.value))
-
-    areas = lists(Pledge.areas, pledges=sa.func.count())
-    countries = lists(Pledge.countries, pledges=sa.func.count(),
-                      published=sa.func.count().filter(Pledge.state == PledgeState.published))
+    # Grouped by state too, in the order of the index ix_pledge_facet_count: unfiltered, SQLite reads the index
+    # alone without sorting; the public states are added up here (a few hundred rows).
+    keys = (PledgeFacet.kind, PledgeFacet.code, PledgeFacet.state)
+    query = (sa.select(*keys, sa.func.count())
+             .where(PledgeFacet.state.not_in([s for s in PledgeState if s not in PUBLIC_STATES]),
+                    *pledge_conditions(ctx, PledgeFacet))
+             .group_by(*keys))
     counts: dict[str, Counter] = defaultdict(Counter)
-    for kind, value, n in db.session.execute(sa.union_all(
-            counted("area", areas, areas.c.pledges),
-            counted("region", countries, countries.c.pledges, region_expression),
-            counted("country", countries, countries.c.published))):
-        counts[kind][value] = n
+    for kind, code, state, n in db.session.execute(query):
+        if kind is FacetKind.country:
+            if state is PledgeState.published:
+                counts["country"][code] += n
+        else:
+            counts[kind.value][code] += n
     return counts
 
 
 # -- the pledge figures -----------------------------------------------------------------------------------
 def pledges_by_status(ctx: FigureContext) -> Table:
-    counts = count_by(ctx, lambda row: row.state)
+    counts = Counter({state: n for state, n in summary(ctx).states.items() if state in PUBLIC_STATES})
     return Table([_("Status"), _("Pledges")],
                  rows_in_order(counts, {s: PLEDGE_STATE_LABELS[s] for s in PUBLIC_STATES}))
 
 
 def pledges_by_light(ctx: FigureContext) -> Table:
-    counts: Counter = Counter()
-    for row in summary(ctx):
-        if row.state in PUBLIC_STATES:
-            counts.update(row.lights())
+    counts = summary(ctx).lights
     lights = {light: LIGHT_LABELS[light] for light in Light if light is not Light.none}
     return Table([_("Traffic light"), _("Pledges")], rows_in_order(counts, lights),
                  styles=[f"light-{light.value}" for light in lights])
@@ -190,14 +192,14 @@ def pledges_by_area(ctx: FigureContext) -> Table:
 
 
 def pledges_by_action_type(ctx: FigureContext) -> Table:
-    counts = count_by(ctx, lambda row: row.action_type)
+    counts = Counter(summary(ctx).action_types)
     counts.pop(None, None)
     counts.pop("", None)
     return Table([_("Type of action"), _("Pledges")], rows_in_order(counts, ACTION_TYPES))
 
 
 def pledges_by_stakeholder(ctx: FigureContext) -> Table:
-    counts = count_by(ctx, lambda row: row.stakeholder_type)
+    counts = summary(ctx).stakeholders
     return Table([_("Type of organisation"), _("Pledges")], rows_in_order(counts, STAKEHOLDER_LABELS))
 
 
@@ -206,7 +208,7 @@ def pledges_by_region(ctx: FigureContext) -> Table:
     if ctx.filters.region:
         counts = Counter({ctx.filters.region: counts[ctx.filters.region]})
     else:
-        counts["global"] = count_by(ctx, lambda row: row.is_global)[True]
+        counts["global"] = summary(ctx).global_pledges
     labels = {code: region_name(code) for code in REGIONS}
     labels["global"] = _("Global")
     return Table([_("Region"), _("Pledges")], rows_in_order(+counts, labels),
@@ -214,14 +216,8 @@ def pledges_by_region(ctx: FigureContext) -> Table:
 
 
 def resources_by_currency(ctx: FigureContext) -> Table:
-    totals: dict[str, float] = defaultdict(float)
-    counts: Counter = Counter()
-    for row in summary(ctx):
-        # Withdrawn pledges' resources are not counted.
-        if row.currency and row.with_amount and row.state in (PledgeState.published, PledgeState.completed):
-            totals[row.currency] += row.amount or 0
-            counts[row.currency] += row.with_amount
-    rows = [[code, totals[code], counts[code]] for code in sorted(totals, key=lambda c: -totals[c])]
+    amounts = summary(ctx).amounts
+    rows = [[code, total, n] for code, (total, n) in sorted(amounts.items(), key=lambda item: (-item[1][0], item[0]))]
     return Table([_("Currency"), _("Amount committed"), _("Pledges")], rows,
                  note=_("Amounts are added up per currency, never converted; withdrawn pledges are left out."))
 
@@ -243,9 +239,8 @@ def report_compliance(ctx: FigureContext) -> Table:
                         days=ON_TIME_DAYS))
 
 
-def _every() -> sa.ColumnElement[int]:
+def _every(every=Pledge.report_every_months) -> sa.ColumnElement[int]:
     """A pledge's months between reports in SQL (schedule.DEFAULT_EVERY_MONTHS when unset)."""
-    every = Pledge.report_every_months
     return sa.case((sa.or_(every.is_(None), every == 0), schedule.DEFAULT_EVERY_MONTHS), else_=every)
 
 
@@ -297,12 +292,21 @@ def due_groups(ctx: FigureContext) -> list[tuple]:
     """
     first, _after = ctx.window
     first_month, today = first.year * 12 + first.month - 1, ctx.today
-    # Each pledge's numbers computed once (MATERIALIZED): inlined, SQLite would repeat the month arithmetic in
+    # The pledges grouped by their schedule first (start, end, months between reports), in the order of the
+    # index ix_pledge_schedule, which holds those columns: SQLite reads the index alone, without sorting, and
+    # the month arithmetic below runs once per schedule (a few hundred among 20,000 pledges, at most one per
+    # pledge), not once per pledge.
+    shape = (Pledge.state, Pledge.start_date, Pledge.end_date, Pledge.report_every_months)
+    schedules = (sa.select(*shape, sa.func.count().label("pledges")).where(*_running(ctx, first, _until(ctx)))
+                 .group_by(*shape).cte("schedules").prefix_with("MATERIALIZED"))
+    # Each schedule's numbers computed once (MATERIALIZED): inlined, SQLite would repeat the month arithmetic in
     # every place the grouping names it.
-    running = (sa.select(_every().label("every"), month_index(Pledge.start_date).label("start"),
-                         month_index(Pledge.end_date).label("end"), day_of_month(Pledge.start_date).label("day"),
-                         day_of_month(Pledge.end_date).label("end_day"))
-               .where(*_running(ctx, first, _until(ctx))).cte("running").prefix_with("MATERIALIZED"))
+    start_date, end_date = schedules.c.start_date, schedules.c.end_date
+    running = (sa.select(_every(schedules.c.report_every_months).label("every"),
+                         month_index(start_date).label("start"), month_index(end_date).label("end"),
+                         day_of_month(start_date).label("day"), day_of_month(end_date).label("end_day"),
+                         schedules.c.pledges)
+               .cte("running").prefix_with("MATERIALIZED"))
     every, start = running.c.every, running.c.start
     # The first period end in or after the first month: a multiple of ``every`` months after the start, and
     # at least one period after it.
@@ -314,9 +318,10 @@ def due_groups(ctx: FigureContext) -> list[tuple]:
     # before (or today is the month's last day, see _due_counts).
     keys = (every, first_due, end, running.c.day < running.c.end_day, running.c.day <= today.day,
             running.c.end_day <= today.day)
-    inner = sa.select(*(key.label(f"k{i}") for i, key in enumerate(keys))).subquery()
-    columns = list(inner.c)
-    return [tuple(row) for row in db.session.execute(sa.select(*columns, sa.func.count()).group_by(*columns))]
+    inner = sa.select(*(key.label(f"k{i}") for i, key in enumerate(keys)), running.c.pledges).subquery()
+    columns = [column for column in inner.c if column.name != "pledges"]
+    return [tuple(row) for row in db.session.execute(
+        sa.select(*columns, sa.cast(sa.func.sum(inner.c.pledges), sa.Integer)).group_by(*columns))]
 
 
 def on_time_query(ctx: FigureContext) -> sa.Select:
@@ -397,7 +402,7 @@ def active_pledges_by_country(ctx: FigureContext) -> Table:
 
 def pledge_pipeline(ctx: FigureContext) -> Table:
     """The secretariat's view: every pledge by status, drafts and reviews included (from the summary)."""
-    counts = count_by(ctx, lambda row: row.state, public_only=False)
+    counts = summary(ctx).states
     return Table([_("Status"), _("Pledges")], rows_in_order(counts, PLEDGE_STATE_LABELS))
 
 

@@ -20,6 +20,7 @@ from app.commitments.schedule import Light
 from app.dedup import Initiative
 from app.extensions import db
 from app.policy import belongs_to, is_partner, is_secretariat
+from app.taxonomy import region_of
 from app.types import UTCDateTime, enum_type
 from app.utils import utcnow
 
@@ -150,9 +151,12 @@ class Pledge(db.Model):
         sa.Index("ix_pledge_state_published", "state", "published_at"),
         sa.Index("ix_pledge_state_end", "state", "end_date"),
         sa.Index("ix_pledge_state_due", "state", "report_due_on"),
-        # The dashboard's summary (app.commitments.figures.summary): every column it reads, its groups first.
+        # The dashboard's summary (app.commitments.figures.summary): every column it reads (the year filter's
+        # dates included), its groups first.
         sa.Index("ix_pledge_summary", "state", "action_type", "is_global", "organisation_id", "resources_currency",
-                 "report_due_on", "red_from", "inactive_from", "resources_amount"),
+                 "report_due_on", "red_from", "inactive_from", "resources_amount", "start_date", "end_date"),
+        # The dashboard's reports due (app.commitments.figures.due_groups): the pledges grouped by schedule.
+        sa.Index("ix_pledge_schedule", "state", "start_date", "end_date", "report_every_months"),
     )
 
     def __repr__(self) -> str:
@@ -272,6 +276,92 @@ class Pledge(db.Model):
             description=self.description, contribution=self.contribution, countries=self.countries,
             is_global=self.is_global, start=self.start_date, end=self.end_date, areas=self.areas,
             target_groups=self.target_groups, organisation_id=self.organisation_id, partner_ids=self.partner_ids)
+
+
+class FacetKind(str, enum.Enum):
+    area = "area"        # an 8.7 area of the pledge (app.taxonomy.AREAS)
+    country = "country"  # a country it names (ISO 3166-1 alpha-3, or any other code its list holds)
+    region = "region"    # the continent of one of those countries (app.taxonomy.REGIONS)
+
+
+class PledgeFacet(db.Model):
+    """One 8.7 area, country or region of a pledge, with the pledge's state and dates: what the dashboard counts
+    and filters pledges by, read from an index instead of from every pledge's JSON lists (issue 16).
+
+    Derived data: written with the pledge whenever its areas, countries, state or dates change, by the mapper
+    events below, whatever saves the pledge through the ORM. Core statements on the pledge table pass by them and
+    must write the facets too (:func:`app.commitments.demo_bulk.seed_many_pledges` does); never edited otherwise.
+    """
+
+    pledge_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("pledge.id", ondelete="CASCADE"), primary_key=True)
+    kind: so.Mapped[FacetKind] = so.mapped_column(enum_type(FacetKind, 8), primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.Text, primary_key=True)
+    state: so.Mapped[PledgeState] = so.mapped_column(enum_type(PledgeState))
+    start_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    end_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+
+    __table_args__ = (
+        # Every column the dashboard reads, its groups first: counting per area, country or region reads the
+        # index alone, in order; a filter by one (kind, code) gives its pledges from it.
+        sa.Index("ix_pledge_facet_count", "kind", "code", "state", "start_date", "end_date", "pledge_id"),
+        # On SQLite the rows are kept in the primary key's order, a pledge's facets together: the dashboard's
+        # filtered counts read the facets of the pledges selected, one lookup per pledge.
+        {"sqlite_with_rowid": False},
+    )
+
+    def __repr__(self) -> str:
+        return f"<PledgeFacet pledge={self.pledge_id} {self.kind.value}={self.code}>"
+
+
+# What the facets are made of: a change to any of these writes a pledge's facets again.
+FACET_SOURCES = ("areas", "countries", "state", "start_date", "end_date")
+
+
+def facet_codes(areas, countries) -> list[tuple[FacetKind, str]]:
+    """A pledge's facets as (kind, code): each area and country once, and the region of each country that has one."""
+    codes: dict[tuple[FacetKind, str], None] = {}
+    for area in areas or ():
+        if area is not None:
+            codes[(FacetKind.area, str(area))] = None
+    for country in countries or ():
+        if country is not None:
+            codes[(FacetKind.country, str(country))] = None
+            region = region_of(str(country))
+            if region:
+                codes[(FacetKind.region, region)] = None
+    return list(codes)
+
+
+def facet_rows(pledge_id: int, state: PledgeState, start_date: date | None, end_date: date | None, areas,
+               countries) -> list[dict]:
+    """The pledge_facet rows of a pledge, to insert."""
+    return [dict(pledge_id=pledge_id, kind=kind, code=code, state=state, start_date=start_date, end_date=end_date)
+            for kind, code in facet_codes(areas, countries)]
+
+
+def _write_facets(connection, pledge: Pledge) -> None:
+    rows = facet_rows(pledge.id, pledge.state, pledge.start_date, pledge.end_date, pledge.areas, pledge.countries)
+    connection.execute(sa.delete(PledgeFacet.__table__).where(PledgeFacet.pledge_id == pledge.id))
+    if rows:
+        connection.execute(sa.insert(PledgeFacet.__table__), rows)
+
+
+@sa.event.listens_for(Pledge, "after_insert")
+def _facets_of_new_pledge(_mapper, connection, pledge: Pledge) -> None:
+    _write_facets(connection, pledge)
+
+
+@sa.event.listens_for(Pledge, "after_update")
+def _facets_of_changed_pledge(_mapper, connection, pledge: Pledge) -> None:
+    attrs = sa.inspect(pledge).attrs
+    if any(attrs[name].history.has_changes() for name in FACET_SOURCES):
+        _write_facets(connection, pledge)
+
+
+@sa.event.listens_for(Pledge, "after_delete")
+def _facets_of_deleted_pledge(_mapper, connection, pledge: Pledge) -> None:
+    # The foreign key cascades too; this keeps the facets right even where foreign keys are not enforced.
+    connection.execute(sa.delete(PledgeFacet.__table__).where(PledgeFacet.pledge_id == pledge.id))
 
 
 # States in which the duplication detector compares a pledge with everything else.

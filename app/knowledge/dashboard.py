@@ -11,7 +11,8 @@ duplication detector "overlaps found and resolved per month".
 Filters: **year** (pledges running at some time in the year; monthly figures show its twelve months, and
 without a year the last twelve months), **region** (things naming a country of the continent: pledges,
 groups focused on one, news) and **area** (things with that 8.7 area); :meth:`FigureContext.place_conditions`
-applies the last two to any pair of JSON list columns.
+applies the last two to any pair of JSON list columns (pledges have rows of their own for them: see
+app.commitments.figures.pledge_conditions).
 """
 from __future__ import annotations
 
@@ -230,19 +231,6 @@ def rows_in_order(counter: Counter, labels: dict, *, keep_order: bool = True) ->
     rows = [[str(label), counter.get(code, 0)] for code, label in labels.items()] if keep_order else []
     rows += [[str(code), n] for code, n in counter.items() if code not in labels]
     return rows
-
-
-@lru_cache(maxsize=1)
-def _region_of() -> dict[str, str]:
-    return {country: region for region, members in region_countries().items() for country in members}
-
-
-def region_expression(country) -> sa.ColumnElement[str]:
-    """The region of a country code in SQL (NULL for a code in none)."""
-    members: dict[str, list[str]] = defaultdict(list)
-    for country_code, region in _region_of().items():
-        members[region].append(country_code)
-    return sa.case(*((country.in_(codes), region) for region, codes in sorted(members.items())))
 
 
 def region_name(code: str) -> str:
