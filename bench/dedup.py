@@ -90,10 +90,10 @@ load = sys.argv[1] == "load"
 if load:
     d = DuplicateDetector.load(sys.argv[2])
     # touch every page of the index, as a long-running worker eventually does
-    total = sum(float(np.asarray(a[::512]).sum()) for a in (d._lexical._csc.data, d._lexical._csc.indices))
+    total = sum(float(np.asarray(a[::512]).sum()) for a in (d._lexical._postings.weights, d._lexical._postings.items))
     for a in d._records._arrays.values():
         np.asarray(a).sum()
-    np.asarray(d._lexical._csc.data).sum(); np.asarray(d._lexical._csc.indices).sum()
+    np.asarray(d._lexical._postings.weights).sum(); np.asarray(d._lexical._postings.items).sum()
     if d._semantic is not None:
         np.asarray(d._semantic._vectors).sum(dtype=np.float64); np.asarray(d._semantic._bits).sum()
     for line in open(sys.argv[3], encoding="utf-8"):
