@@ -60,7 +60,7 @@ bench: $(VENV)/.dev compile-translations
 translations: $(VENV)/.dev
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location --sort-output --copyright-holder "Alliance 8.7 Hub contributors" \
 	    --project "Alliance 8.7 Hub" -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --no-fuzzy-matching
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-wrap --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d app/translations
 
 clean:
