@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from app.commitments import schedule
 from app.commitments.models import (
     LIGHT_LABELS, PLEDGE_STATE_LABELS, PUBLIC_STATES, FacetKind, Pledge, PledgeFacet, PledgeState, ProgressReport,
-    ReportState, light_condition,
+    ReportState, light_condition, with_facet,
 )
 from app.commitments.schedule import Light
 from app.extensions import db
@@ -71,11 +71,6 @@ def pledge_conditions(ctx: FigureContext, table=Pledge) -> list[sa.ColumnElement
         conditions.append(sa.or_(table.start_date.is_(None), table.start_date <= last))
         conditions.append(sa.or_(table.end_date.is_(None), table.end_date >= first))
     return conditions
-
-
-def with_facet(kind: FacetKind, code: str) -> sa.Select:
-    """The ids of the pledges with a facet (an area, a country, a region)."""
-    return sa.select(PledgeFacet.pledge_id).where(PledgeFacet.kind == kind, PledgeFacet.code == code)
 
 
 def in_states(states) -> sa.ColumnElement[bool]:

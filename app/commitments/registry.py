@@ -22,14 +22,13 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
 from app.commitments.models import (
-    PUBLIC_STATES, SPLIT_KEYS, SPLITS, Pledge, PledgePartner, PledgeState, light_condition,
+    PUBLIC_STATES, SPLIT_KEYS, SPLITS, FacetKind, Pledge, PledgePartner, PledgeState, light_condition, with_facet,
 )
 from app.commitments.schedule import Light
 from app.extensions import db
 from app.i18n import country_name, is_country
 from app.members.models import Organisation, StakeholderType
-from app.sqltools import json_list_contains, json_list_contains_any
-from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS, labels, region_countries
+from app.taxonomy import ACTION_TYPES, AREAS, REGIONS, TARGET_GROUPS, labels
 from app.utils import as_utc, csv_cell, page_number, search_words
 
 SORTS = ("newest", "end")
@@ -113,10 +112,7 @@ class RegistryFilters:
 def _country_condition(code: str, include_global: bool = True) -> sa.ColumnElement[bool]:
     """Pledges in the country (or, for a region, in any of its countries), and every global pledge unless
     ``include_global`` is false (then the count is the country page's)."""
-    if code in REGIONS:
-        named = json_list_contains_any(Pledge.countries, region_countries()[code])
-    else:
-        named = json_list_contains(Pledge.countries, code)
+    named = Pledge.id.in_(with_facet(FacetKind.region if code in REGIONS else FacetKind.country, code))
     return sa.or_(Pledge.is_global.is_(True), named) if include_global else named
 
 
@@ -132,7 +128,7 @@ def filtered_query(filters: RegistryFilters, today: date) -> sa.Select:
     """Public pledges matching the filters, in the chosen order (no eager loading)."""
     query = sa.select(Pledge).where(Pledge.state.in_(PUBLIC_STATES))
     if filters.area:
-        query = query.where(json_list_contains(Pledge.areas, filters.area))
+        query = query.where(Pledge.id.in_(with_facet(FacetKind.area, filters.area)))
     if filters.country:
         query = query.where(_country_condition(filters.country, filters.include_global))
     if filters.stakeholder_type:  # the only filter that needs the organisation: join it only then
