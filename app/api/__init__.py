@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.api import docs, token_routes
 from app.api.paging import ProblemSchema
-from app.api.problems import from_http_exception, problem
+from app.api.problems import PROBLEM_TYPE, from_http_exception, problem
 from app.api.tokens import revoke_all
 from app.errors import answer_api_errors_with
 from app.extensions import csrf
@@ -40,6 +40,15 @@ class HubApi(Api):
 
     def _register_error_handlers(self):
         pass
+
+    def _register_responses(self):
+        """flask-smorest's error responses (one per status, and the default), typed as the API sends them:
+        ``application/problem+json``, not its default ``application/json``."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_TYPE  # for these only: the class's value comes back below
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
 
 
 def _problem_schema():

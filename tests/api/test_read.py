@@ -15,6 +15,19 @@ def test_openapi_document_validates(client):
     assert "bearer" in spec["components"]["securitySchemes"]
 
 
+def test_the_document_types_errors_as_they_are_sent(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    types = {"success": set(), "error": set()}
+    for item in spec["paths"].values():
+        for operation in (value for value in item.values() if isinstance(value, dict)):  # not "parameters"
+            for status, response in operation.get("responses", {}).items():
+                response = spec["components"]["responses"].get(response.get("$ref", "").rsplit("/", 1)[-1], response)
+                types["success" if status.startswith("2") else "error"] |= set(response.get("content", {}))
+    assert types == {"success": {"application/json"}, "error": {"application/problem+json"}}
+    sent = client.get("/api/v1/pledges?limit=0")
+    assert sent.status_code == 422 and sent.content_type in types["error"]
+
+
 def test_public_pledge_list_has_published_pledges_only(client, pledge_world, make_pledge):
     make_pledge(pledge_world.org, state=PledgeState.draft, title="Secret draft")
     response = client.get("/api/v1/pledges")
