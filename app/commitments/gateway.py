@@ -25,7 +25,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.commitments import figures as dashboard
-from app.commitments.models import COMPARED_STATES, PUBLIC_STATES, Pledge, PledgePartner, PledgeState, pledge_initiative
+from app.commitments.models import (
+    COMPARED_STATES, PUBLIC_STATES, FacetKind, Pledge, PledgePartner, PledgeState, pledge_initiative, with_facet,
+)
 from app.commitments.registry import list_options
 from app.extensions import db
 from app.knowledge.citations import Citer, register_citer
@@ -45,7 +47,6 @@ from app.overlaps.drafts import codes_of, date_of, int_of, text_of
 from app.overlaps.initiatives import Card, InitiativeKind
 from app.overlaps.initiatives import register_kind as register_initiative_kind
 from app.policy import has_organisation, is_secretariat
-from app.sqltools import json_list_contains
 
 IMMEDIATELY = Delivery.immediately
 
@@ -95,7 +96,7 @@ def load_country_pledges(ctx: CountryContext) -> dict:
     """Public pledges naming the country, newest first (their traffic lights need nothing more), and how many
     global pledges do not name it (the registry's country filter includes them unless ``global=0``): one
     query for the ids and the three counts, one for the pledges."""
-    named = json_list_contains(Pledge.countries, ctx.code)
+    named = Pledge.id.in_(with_facet(FacetKind.country, ctx.code))
     condition = sa.and_(Pledge.state.in_(PUBLIC_STATES), sa.or_(named, Pledge.is_global.is_(True)))
     total = sa.func.count(sa.case((named, 1))).over()
     active = sa.func.count(sa.case((sa.and_(named, Pledge.state == PledgeState.published), 1))).over()
