@@ -320,7 +320,8 @@ class Pathfinder(Documented):
 
 class Dataset(Documented):
     label = Str(required=True, metadata=_about("the series"))
-    data = List(ma.fields.Float(allow_none=True), required=True, metadata=_about("one per year of labels; null: no figure"))
+    data = List(ma.fields.Float(allow_none=True), required=True,
+                metadata=_about("one per year of labels; null: no figure"))
 
 
 class IndicatorSeries(Documented):

@@ -16,9 +16,9 @@ from app.actiongroups.workplan.models import WorkItem
 from app.api import bp
 from app.api.auth import READ, caller, require_scope
 from app.api.paging import BoundedInt, PageArgs, link_header, page_of
-from app.api.records import (ActionGroupPage, ActionGroupRecord, ActivityPage, CountryRecord, ForumPage, GapView, MeRecord,
-                             OrganisationPage, OrganisationRecord, PledgePage, PledgeRecord, ReportPage, ResourcePage,
-                             SessionPage, WorkItemPage)
+from app.api.records import (ActionGroupPage, ActionGroupRecord, ActivityPage, CountryRecord, ForumPage, GapView,
+                             MeRecord, OrganisationPage, OrganisationRecord, PledgePage, PledgeRecord, ReportPage,
+                             ResourcePage, SessionPage, WorkItemPage)
 from app.commitments.models import (LIGHT_LABELS, PUBLIC_STATES, Pledge, PledgePartner, ProgressReport, ReportState, ReportValue,
                                     DeliverableUpdate, parts_record)
 from app.commitments.registry import (LIGHTS, STATUSES, RegistryFilters, _country_condition, filtered_query,
