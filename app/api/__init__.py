@@ -15,6 +15,7 @@ from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from app.api import docs, token_routes
+from app.api.records import null_or_nested
 from app.api.paging import ProblemSchema
 from app.api.problems import PROBLEM_TYPE, from_http_exception, problem
 from app.api.tokens import revoke_all
@@ -121,6 +122,7 @@ def register(app) -> None:
     HubApi.ERROR_SCHEMA = _problem_schema()
     api = HubApi(spec_kwargs={"info": {"description": DESCRIPTION}})
     api.init_app(app)
+    api.ma_plugin.converter.add_attribute_function(null_or_nested)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "A personal access token (a87_...)"})
     api.register_blueprint(bp)

@@ -63,21 +63,6 @@ class PageArgs(ma.Schema):
         metadata={"description": "only what changed at or after this time (ISO 8601 with a time zone)"})
 
 
-class PageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Dict())
-    next_cursor = ma.fields.String(allow_none=True)
-
-
-class Record(ma.Schema):
-    """One object, as the view built it (the records are written field by field in app/api/routes.py)."""
-
-    class Meta:
-        unknown = ma.INCLUDE
-
-    def dump(self, obj, *, many=None):
-        return obj
-
-
 class ProblemSchema(ma.Schema):
     """An error (RFC 9457, served as application/problem+json)."""
 

@@ -15,7 +15,10 @@ from app.actiongroups.models import ActionGroup
 from app.actiongroups.workplan.models import WorkItem
 from app.api import bp
 from app.api.auth import READ, caller, require_scope
-from app.api.paging import BoundedInt, PageArgs, PageSchema, Record, link_header, page_of
+from app.api.paging import BoundedInt, PageArgs, link_header, page_of
+from app.api.records import (ActionGroupPage, ActionGroupRecord, ActivityPage, CountryRecord, ForumPage, GapView,
+                             MeRecord, OrganisationPage, OrganisationRecord, PledgePage, PledgeRecord, ReportPage,
+                             ResourcePage, SessionPage, WorkItemPage)
 from app.commitments.models import (LIGHT_LABELS, PUBLIC_STATES, Pledge, PledgePartner, ProgressReport, ReportState, ReportValue,
                                     DeliverableUpdate, parts_record)
 from app.commitments.registry import (LIGHTS, STATUSES, RegistryFilters, _country_condition, filtered_query,
@@ -194,7 +197,7 @@ def _detail_options():
 
 @bp.route("/pledges")
 @bp.arguments(PledgeArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, PledgePage)
 @bp.doc(tags=["Pledges"], summary="Published pledges",
         description="The public registry (published, completed and withdrawn pledges), with the registry page's "
                     "filters, in id order; indicators, deliverables, traffic light with its reason and approved "
@@ -219,7 +222,7 @@ def _pledge_or_404(pledge_id: int) -> Pledge:
 
 
 @bp.route("/pledges/<int:pledge_id>")
-@bp.response(200, Record)
+@bp.response(200, PledgeRecord)
 @bp.doc(tags=["Pledges"], summary="One pledge",
         description="A public pledge; with a token, also a draft of your organisation or of a partner's pledge.")
 def pledge(pledge_id: int):
@@ -227,7 +230,7 @@ def pledge(pledge_id: int):
 
 
 @bp.route("/pledges/<int:pledge_id>/reports")
-@bp.response(200, PageSchema)
+@bp.response(200, ReportPage)
 @bp.doc(tags=["Pledges"], summary="A pledge's progress reports",
         description="Approved reports for everyone; every report for the pledging organisation and its partners.")
 def pledge_reports(pledge_id: int):
@@ -251,7 +254,7 @@ def organisation_record(org: Organisation) -> dict:
 
 @bp.route("/organisations")
 @bp.arguments(OrganisationArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, OrganisationPage)
 @bp.doc(tags=["Partners"], summary="Partner organisations", description="Active partner organisations.")
 def organisations(args):
     query = sa.select(Organisation).where(Organisation.status == OrganisationStatus.active)
@@ -265,7 +268,7 @@ def organisations(args):
 
 
 @bp.route("/organisations/<int:org_id>")
-@bp.response(200, Record)
+@bp.response(200, OrganisationRecord)
 @bp.doc(tags=["Partners"], summary="One partner organisation")
 def organisation(org_id: int):
     org = db.session.get(Organisation, org_id)
@@ -284,7 +287,7 @@ def group_record(group: ActionGroup) -> dict:
 
 @bp.route("/action-groups")
 @bp.arguments(PageArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, ActionGroupPage)
 @bp.doc(tags=["Action groups"], summary="Action groups (public fields)")
 def action_groups(args):
     page = page_of(sa.select(ActionGroup), ActionGroup.id, args, ActionGroup.updated_at,
@@ -293,7 +296,7 @@ def action_groups(args):
 
 
 @bp.route("/action-groups/<int:group_id>")
-@bp.response(200, Record)
+@bp.response(200, ActionGroupRecord)
 @bp.doc(tags=["Action groups"], summary="One action group (public fields)")
 def action_group(group_id: int):
     group = db.session.get(ActionGroup, group_id)
@@ -322,7 +325,7 @@ def session_record(session: ForumSession) -> dict:
 
 @bp.route("/forums")
 @bp.arguments(PageArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, ForumPage)
 @bp.doc(tags=["Forum"], summary="Forum editions", description="Published editions of the Partnership Forum.")
 def forums(args):
     query = sa.select(Forum) if is_secretariat(caller()) else sa.select(Forum).where(Forum.is_published.is_(True))
@@ -332,7 +335,7 @@ def forums(args):
 
 @bp.route("/forums/<int:forum_id>/sessions")
 @bp.arguments(PageArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, SessionPage)
 @bp.doc(tags=["Forum"], summary="An edition's sessions")
 def forum_sessions(args, forum_id: int):
     forum = db.session.get(Forum, forum_id)
@@ -365,7 +368,7 @@ def resource_record(resource: Resource) -> dict:
 
 @bp.route("/resources")
 @bp.arguments(ResourceArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, ResourcePage)
 @bp.doc(tags=["Knowledge"], summary="Published knowledge resources")
 def resources(args):
     query = sa.select(Resource).where(Resource.state == ResourceState.published).options(
@@ -390,7 +393,7 @@ def activity_record(activity: ExternalActivity) -> dict:
 
 @bp.route("/activities")
 @bp.arguments(PageArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, ActivityPage)
 @bp.doc(tags=["Activities"], summary="Imported activities (IATI and spreadsheets)")
 def activities(args):
     page = page_of(sa.select(ExternalActivity), ExternalActivity.id, args, ExternalActivity.updated_at,
@@ -400,7 +403,7 @@ def activities(args):
 
 # -- countries and the gap view --------------------------------------------------------------------------------------
 @bp.route("/countries/<code>")
-@bp.response(200, Record)
+@bp.response(200, CountryRecord)
 @bp.doc(tags=["Countries"], summary="A country page's figures",
         description="Pathfinder status, the number of public pledges there, and the indicator series.")
 def country(code: str):
@@ -427,7 +430,7 @@ class GapArgs(ma.Schema):
 
 @bp.route("/gaps")
 @bp.arguments(GapArgs, location="query", as_kwargs=False)
-@bp.response(200, Record)
+@bp.response(200, GapView)
 @bp.doc(tags=["Countries"], summary="The gap view",
         description="Active initiatives per country and 8.7 area, as on the gap page (what the caller may see).")
 def gap_view(args):
@@ -442,7 +445,7 @@ def gap_view(args):
 
 # -- with a token: what the person may see ----------------------------------------------------------------------------
 @bp.route("/me")
-@bp.response(200, Record)
+@bp.response(200, MeRecord)
 @bp.doc(tags=["Your data"], summary="Who the token acts for", security=[{"bearer": []}])
 def me():
     user = require_scope(READ)
@@ -453,7 +456,7 @@ def me():
 
 @bp.route("/me/pledges")
 @bp.arguments(PageArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, PledgePage)
 @bp.doc(tags=["Your data"], summary="Your organisation's pledges, drafts included", security=[{"bearer": []}])
 def my_pledges(args):
     user = require_scope(READ)
@@ -474,7 +477,7 @@ def work_item_record(item: WorkItem) -> dict:
 
 @bp.route("/me/work-items")
 @bp.arguments(PageArgs, location="query", as_kwargs=False)
-@bp.response(200, PageSchema)
+@bp.response(200, WorkItemPage)
 @bp.doc(tags=["Your data"], summary="Work items of the groups whose workspace you see", security=[{"bearer": []}])
 def my_work_items(args):
     user = require_scope(READ)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from app import audit
 from app.api import bp
 from app.api.auth import PLEDGES_WRITE, REPORTS_WRITE, require_scope
-from app.api.paging import Record
+from app.api.records import DeliverableDone, ReportRecord
 from app.api.problems import problem
 from app.api.routes import _pledge_or_404, report_record
 from app.commitments import reports
@@ -122,7 +122,7 @@ def _data(body: dict) -> reports.ReportData:
 
 @bp.route("/pledges/<int:pledge_id>/reports", methods=["POST"])
 @bp.arguments(NewReportIn, as_kwargs=False)
-@bp.response(201, Record)
+@bp.response(201, ReportRecord)
 @bp.doc(tags=["Reporting"], summary="Start a progress report draft", security=[{"bearer": []}],
         description="Needs the reports:write scope. The draft is submitted and reviewed on the site, as any report.")
 def report_create(body, pledge_id: int):
@@ -152,7 +152,7 @@ def _report_or_404(pledge_id: int, report_id: int) -> ProgressReport:
 
 @bp.route("/pledges/<int:pledge_id>/reports/<int:report_id>", methods=["PUT"])
 @bp.arguments(ReportIn, as_kwargs=False)
-@bp.response(200, Record)
+@bp.response(200, ReportRecord)
 @bp.doc(tags=["Reporting"], summary="Save a progress report draft", security=[{"bearer": []}],
         description="Replaces the draft's text, values and deliverable notes (a draft or a returned report).")
 def report_save(body, pledge_id: int, report_id: int):
@@ -170,7 +170,7 @@ def report_save(body, pledge_id: int, report_id: int):
 
 @bp.route("/pledges/<int:pledge_id>/deliverables/<int:deliverable_id>/done", methods=["POST"])
 @bp.arguments(DoneIn, as_kwargs=False)
-@bp.response(200, Record)
+@bp.response(200, DeliverableDone)
 @bp.doc(tags=["Reporting"], summary="Mark a deliverable as done", security=[{"bearer": []}],
         description="Needs the pledges:write scope; as the pledge page's 'mark as done'.")
 def deliverable_done(body, pledge_id: int, deliverable_id: int):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.commitments import reports
 from app.commitments.models import ProgressReport
 from app.extensions import db
-from tests.api.conftest import bearer
+from tests.api.conftest import bearer, document_errors
 
 
 def _body(pledge, **parts):
@@ -21,6 +21,8 @@ def test_a_split_value_is_written_and_read_back(client, pledge_world, make_token
     created = client.post(f"/api/v1/pledges/{pledge.id}/reports", headers=bearer(secret),
                           json=_body(pledge, female="22", male=18, under_18="40"))
     assert created.status_code == 201, created.get_json()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert document_errors(spec, "/api/v1/pledges/{pledge_id}/reports", "post", created) == []
     value = created.get_json()["values"][0]
     assert value["by_sex"] == {"female": "22", "male": "18", "sex_other": "0"}
     assert value["by_age_group"] == {"under_18": "40", "adults": "0", "age_unknown": "0"}
@@ -29,7 +31,9 @@ def test_a_split_value_is_written_and_read_back(client, pledge_world, make_token
     reports.submit_report(pledge_world.people.coordinator, report)
     reports.approve_report(pledge_world.people.admin, report)
     db.session.commit()
-    public = client.get(f"/api/v1/pledges/{pledge.id}").get_json()
+    response = client.get(f"/api/v1/pledges/{pledge.id}")
+    assert document_errors(spec, "/api/v1/pledges/{pledge_id}", "get", response) == []
+    public = response.get_json()
     assert public["reports"][0]["values"][0]["by_sex"]["female"] == "22"
     assert public["indicators"][0]["by_sex"] == {"female": "22", "male": "18", "sex_other": "0"}
     exported = client.get("/pledges/export.json").get_json()
