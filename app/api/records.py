@@ -44,11 +44,20 @@ def _codes(enum) -> list[str]:
     return [member.value for member in enum]
 
 
+def _coded(enum, **kwargs) -> ma.fields.Nested:
+    """A :class:`CodeLabel` whose code is one of ``enum``'s values."""
+    return Nested(CodeLabel, metadata=_about("code: one of " + ", ".join(_codes(enum))), **kwargs)
+
+
 class Documented(ma.Schema):
-    """A response's documented shape; ``dump`` returns the view's object unchanged (see the module)."""
+    """A response's documented shape; ``dump`` returns the view's object unchanged (see the module). Every field
+    is required: a record always holds it (``allow_none`` says when it may be null)."""
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        field_obj.required = True
 
     def dump(self, obj, *, many=None):
         return obj
@@ -58,337 +67,333 @@ class Documented(ma.Schema):
 class CodeLabel(Documented):
     """A coded value and its label in the request's language."""
 
-    code = Str(required=True)
-    label = Str(required=True, metadata=_about("in the language asked for (Accept-Language)"))
+    code = Str()
+    label = Str(metadata=_about("in the language asked for (Accept-Language)"))
 
 
 class CountryName(Documented):
-    code = Str(required=True, metadata=_about("ISO 3166-1 alpha-3"))
-    name = Str(required=True, metadata=_about("in the language asked for"))
+    code = Str(metadata=_about("ISO 3166-1 alpha-3"))
+    name = Str(metadata=_about("in the language asked for"))
 
 
 class OrganisationRef(Documented):
-    id = Int(required=True)
-    name = Str(required=True)
+    id = Int()
+    name = Str()
 
 
 class SexSplit(Documented):
     """A value split by sex: the parts add up to the value; a part not given in a given split is "0"."""
 
-    female = _decimal("women and girls", required=True)
-    male = _decimal("men and boys", required=True)
-    sex_other = _decimal("other or not known", required=True)
+    female = _decimal("women and girls")
+    male = _decimal("men and boys")
+    sex_other = _decimal("other or not known")
 
 
 class AgeSplit(Documented):
     """A value split by age group: the parts add up to the value; a part not given is "0"."""
 
-    under_18 = _decimal("children (under 18)", required=True)
-    adults = _decimal("adults (18 and over)", required=True)
-    age_unknown = _decimal("age not known", required=True)
+    under_18 = _decimal("children (under 18)")
+    adults = _decimal("adults (18 and over)")
+    age_unknown = _decimal("age not known")
 
 
 def _by_sex():
-    return Nested(SexSplit, required=True, allow_none=True, metadata=_about("null when not split by sex"))
+    return Nested(SexSplit, allow_none=True, metadata=_about("null when not split by sex"))
 
 
 def _by_age_group():
-    return Nested(AgeSplit, required=True, allow_none=True, metadata=_about("null when not split by age group"))
+    return Nested(AgeSplit, allow_none=True, metadata=_about("null when not split by age group"))
 
 
 # -- pledges and their reports -------------------------------------------------------------------------------------
 class PledgingOrganisation(Documented):
-    id = Int(required=True)
-    name = Str(required=True)
-    acronym = Str(required=True, metadata=_about("empty when it has none"))
-    country = Str(required=True, metadata=_about("ISO 3166-1 alpha-3 of its seat"))
-    stakeholder_type = Nested(CodeLabel, required=True,
-                              metadata=_about("code: one of " + ", ".join(_codes(StakeholderType))))
+    id = Int()
+    name = Str()
+    acronym = Str(metadata=_about("empty when it has none"))
+    country = Str(metadata=_about("ISO 3166-1 alpha-3 of its seat"))
+    stakeholder_type = _coded(StakeholderType)
 
 
 class PledgeLight(Documented):
     """The pledge's traffic light, as on its page."""
 
-    code = Str(required=True, validate=OneOf(_codes(Light)))
-    label = Str(required=True)
-    reason = Str(required=True, metadata=_about("why the light has this colour, in a sentence"))
+    code = Str(validate=OneOf(_codes(Light)))
+    label = Str()
+    reason = Str(metadata=_about("why the light has this colour, in a sentence"))
 
 
 class PledgeResources(Documented):
-    amount = _decimal("money committed", required=True, allow_none=True)
-    currency = Str(required=True, allow_none=True, metadata=_about("ISO 4217"))
-    in_kind = Str(required=True, metadata=_about("what is given in kind, in words (may be empty)"))
+    amount = _decimal("money committed", allow_none=True)
+    currency = Str(allow_none=True, metadata=_about("ISO 4217"))
+    in_kind = Str(metadata=_about("what is given in kind, in words (may be empty)"))
 
 
 class IndicatorRecord(Documented):
-    id = Int(required=True)
-    name = Str(required=True)
-    unit = Str(required=True)
-    baseline = _decimal(required=True, allow_none=True)
-    target = _decimal(required=True, allow_none=True)
-    current_value = _decimal("the value of the latest approved report that gave one", required=True,
-                             allow_none=True)
-    current_as_of = _date("the end of that report's period", required=True, allow_none=True)
+    id = Int()
+    name = Str()
+    unit = Str()
+    baseline = _decimal(allow_none=True)
+    target = _decimal(allow_none=True)
+    current_value = _decimal("the value of the latest approved report that gave one", allow_none=True)
+    current_as_of = _date("the end of that report's period", allow_none=True)
     by_sex = _by_sex()
     by_age_group = _by_age_group()
 
 
 class DeliverableRecord(Documented):
-    id = Int(required=True)
-    title = Str(required=True)
-    due_date = _date(required=True, allow_none=True)
-    done_on = _date("null while not done", required=True, allow_none=True)
+    id = Int()
+    title = Str()
+    due_date = _date(allow_none=True)
+    done_on = _date("null while not done", allow_none=True)
 
 
 class ReportValueRecord(Documented):
-    indicator_id = Int(required=True)
-    value = _decimal(required=True, allow_none=True)
-    comment = Str(required=True)
+    indicator_id = Int()
+    value = _decimal(allow_none=True)
+    comment = Str()
     by_sex = _by_sex()
     by_age_group = _by_age_group()
 
 
 class ReportDeliverableRecord(Documented):
-    deliverable_id = Int(required=True)
-    done_on = _date("the report says it was done on", required=True, allow_none=True)
-    note = Str(required=True)
+    deliverable_id = Int()
+    done_on = _date("the report says it was done on", allow_none=True)
+    note = Str()
 
 
 class ReportRecord(Documented):
     """A progress report as its page shows it (without the secretariat's review note)."""
 
-    id = Int(required=True)
-    pledge_id = Int(required=True)
-    period_start = _date(required=True)
-    period_end = _date(required=True)
-    status = Nested(CodeLabel, required=True, metadata=_about("code: one of " + ", ".join(_codes(ReportState))))
-    narrative = Str(required=True)
-    challenges = Str(required=True)
-    approved_at = _time("null until approved", required=True, allow_none=True)
-    updated_at = _time(required=True)
-    values = List(Nested(ReportValueRecord), required=True, metadata=_about("one per indicator reported on"))
-    deliverables = List(Nested(ReportDeliverableRecord), required=True)
+    id = Int()
+    pledge_id = Int()
+    period_start = _date()
+    period_end = _date()
+    status = _coded(ReportState)
+    narrative = Str()
+    challenges = Str()
+    approved_at = _time("null until approved", allow_none=True)
+    updated_at = _time()
+    values = List(Nested(ReportValueRecord), metadata=_about("one per indicator reported on"))
+    deliverables = List(Nested(ReportDeliverableRecord))
 
 
 class PledgeRecord(Documented):
     """A pledge as the registry shows it (the JSON export's record), with its ids, reports and update time."""
 
-    id = Int(required=True)
-    url = Str(required=True, metadata=_about("its page on the Hub"))
-    title = Str(required=True)
-    description = Str(required=True)
-    contribution = Str(required=True, metadata=_about("what the organisation commits to do"))
-    organisation = Nested(PledgingOrganisation, required=True, metadata=_about("the pledging organisation"))
-    partners = List(Nested(OrganisationRef), required=True)
-    areas = List(Nested(CodeLabel), required=True, metadata=_about("Target 8.7 areas"))
-    action_type = Nested(CodeLabel, required=True, allow_none=True)
-    target_groups = List(Nested(CodeLabel), required=True)
-    is_global = Bool(required=True, metadata=_about("worldwide rather than in listed countries"))
-    countries = List(Nested(CountryName), required=True)
-    start_date = _date(required=True, allow_none=True)
-    end_date = _date(required=True, allow_none=True)
-    resources = Nested(PledgeResources, required=True)
-    status = Nested(CodeLabel, required=True, metadata=_about("code: one of " + ", ".join(_codes(PledgeState))))
-    light = Nested(PledgeLight, required=True)
-    report_every_months = Int(required=True, metadata=_about("how often progress is reported"))
-    next_report_due_on = _date(required=True, allow_none=True)
-    published_at = _time(required=True, allow_none=True)
-    closed_at = _time("when it was completed or withdrawn", required=True, allow_none=True)
-    indicators = List(Nested(IndicatorRecord), required=True)
-    deliverables = List(Nested(DeliverableRecord), required=True)
-    updated_at = _time(required=True)
-    reports = List(Nested(ReportRecord), required=True,
+    id = Int()
+    url = Str(metadata=_about("its page on the Hub"))
+    title = Str()
+    description = Str()
+    contribution = Str(metadata=_about("what the organisation commits to do"))
+    organisation = Nested(PledgingOrganisation, metadata=_about("the pledging organisation"))
+    partners = List(Nested(OrganisationRef))
+    areas = List(Nested(CodeLabel), metadata=_about("Target 8.7 areas"))
+    action_type = Nested(CodeLabel, allow_none=True)
+    target_groups = List(Nested(CodeLabel))
+    is_global = Bool(metadata=_about("worldwide rather than in listed countries"))
+    countries = List(Nested(CountryName))
+    start_date = _date(allow_none=True)
+    end_date = _date(allow_none=True)
+    resources = Nested(PledgeResources)
+    status = _coded(PledgeState)
+    light = Nested(PledgeLight)
+    report_every_months = Int(metadata=_about("how often progress is reported"))
+    next_report_due_on = _date(allow_none=True)
+    published_at = _time(allow_none=True)
+    closed_at = _time("when it was completed or withdrawn", allow_none=True)
+    indicators = List(Nested(IndicatorRecord))
+    deliverables = List(Nested(DeliverableRecord))
+    updated_at = _time()
+    reports = List(Nested(ReportRecord),
                    metadata=_about("approved reports; every report for the pledging organisation and its partners"))
 
 
 class DeliverableDone(Documented):
     """A deliverable just marked as done."""
 
-    id = Int(required=True)
-    title = Str(required=True)
-    done_on = _date(required=True)
-    evidence_url = Str(required=True, allow_none=True)
+    id = Int()
+    title = Str()
+    done_on = _date()
+    evidence_url = Str(allow_none=True)
 
 
 # -- partners, groups, the Forum, knowledge, activities -------------------------------------------------------------
 class OrganisationRecord(Documented):
-    id = Int(required=True)
-    name = Str(required=True)
-    acronym = Str(required=True, metadata=_about("empty when it has none"))
-    country = Str(required=True, metadata=_about("ISO 3166-1 alpha-3 of its seat"))
-    country_name = Str(required=True)
-    stakeholder_type = Nested(CodeLabel, required=True,
-                              metadata=_about("code: one of " + ", ".join(_codes(StakeholderType))))
-    website = Str(required=True)
-    description = Str(required=True)
-    url = Str(required=True, metadata=_about("its page on the Hub"))
-    updated_at = _time(required=True)
+    id = Int()
+    name = Str()
+    acronym = Str(metadata=_about("empty when it has none"))
+    country = Str(metadata=_about("ISO 3166-1 alpha-3 of its seat"))
+    country_name = Str()
+    stakeholder_type = _coded(StakeholderType)
+    website = Str()
+    description = Str()
+    url = Str(metadata=_about("its page on the Hub"))
+    updated_at = _time()
 
 
 class ActionGroupRecord(Documented):
-    id = Int(required=True)
-    slug = Str(required=True)
-    name = Str(required=True)
-    mandate = Str(required=True)
-    areas = List(Str(), required=True, metadata=_about("Target 8.7 area codes"))
-    focus_countries = List(Str(), required=True, metadata=_about("ISO 3166-1 alpha-3 codes"))
-    is_archived = Bool(required=True)
-    updated_at = _time(required=True)
+    id = Int()
+    slug = Str()
+    name = Str()
+    mandate = Str()
+    areas = List(Str(), metadata=_about("Target 8.7 area codes"))
+    focus_countries = List(Str(), metadata=_about("ISO 3166-1 alpha-3 codes"))
+    is_archived = Bool()
+    updated_at = _time()
 
 
 class ForumRecord(Documented):
-    id = Int(required=True)
-    slug = Str(required=True)
-    title = Str(required=True)
-    description = Str(required=True)
-    starts_on = _date(required=True)
-    ends_on = _date(required=True)
-    venue_name = Str(required=True)
-    venue_address = Str(required=True)
-    timezone = Str(required=True, metadata=_about("IANA time zone of the venue, e.g. Europe/Paris"))
-    updated_at = _time(required=True)
+    id = Int()
+    slug = Str()
+    title = Str()
+    description = Str()
+    starts_on = _date()
+    ends_on = _date()
+    venue_name = Str()
+    venue_address = Str()
+    timezone = Str(metadata=_about("IANA time zone of the venue, e.g. Europe/Paris"))
+    updated_at = _time()
 
 
 class Speaker(Documented):
-    name = Str(required=True)
-    organisation = Str(required=True, metadata=_about("may be empty"))
+    name = Str()
+    organisation = Str(metadata=_about("may be empty"))
 
 
 class SessionRecord(Documented):
     """A timetable entry as the public timetable shows it."""
 
-    id = Int(required=True)
-    forum_id = Int(required=True)
-    title = Str(required=True)
-    description = Str(required=True)
-    kind = Nested(CodeLabel, required=True, metadata=_about("code: one of " + ", ".join(_codes(SessionKind))))
-    track = Str(required=True, allow_none=True, metadata=_about("the track's name"))
-    room = Str(required=True, allow_none=True, metadata=_about("where it takes place"))
-    starts_at = _time(required=True)
-    ends_at = _time(required=True)
-    group_id = Int(required=True, allow_none=True, metadata=_about("the action group that holds it"))
-    countries = List(Str(), required=True, metadata=_about("ISO 3166-1 alpha-3 codes"))
-    speakers = List(Nested(Speaker), required=True)
-    updated_at = _time(required=True)
+    id = Int()
+    forum_id = Int()
+    title = Str()
+    description = Str()
+    kind = _coded(SessionKind)
+    track = Str(allow_none=True, metadata=_about("the track's name"))
+    room = Str(allow_none=True, metadata=_about("where it takes place"))
+    starts_at = _time()
+    ends_at = _time()
+    group_id = Int(allow_none=True, metadata=_about("the action group that holds it"))
+    countries = List(Str(), metadata=_about("ISO 3166-1 alpha-3 codes"))
+    speakers = List(Nested(Speaker))
+    updated_at = _time()
 
 
 class ResourceRecord(Documented):
-    id = Int(required=True)
-    title = Str(required=True)
-    summary = Str(required=True)
-    resource_type = Str(required=True)
-    areas = List(Str(), required=True, metadata=_about("Target 8.7 area codes"))
-    countries = List(Str(), required=True, metadata=_about("ISO 3166-1 alpha-3 codes"))
-    language = Str(required=True)
-    publication_year = Int(required=True, allow_none=True)
-    publisher = Str(required=True, metadata=_about("the publishing organisation's name (may be empty)"))
-    licence = Str(required=True)
-    external_url = Str(required=True, allow_none=True, metadata=_about("where it is published elsewhere"))
-    file_url = Str(required=True, allow_none=True, metadata=_about("its file on the Hub, when it has one"))
-    url = Str(required=True, metadata=_about("its page on the Hub"))
-    updated_at = _time(required=True)
+    id = Int()
+    title = Str()
+    summary = Str()
+    resource_type = Str()
+    areas = List(Str(), metadata=_about("Target 8.7 area codes"))
+    countries = List(Str(), metadata=_about("ISO 3166-1 alpha-3 codes"))
+    language = Str()
+    publication_year = Int(allow_none=True)
+    publisher = Str(metadata=_about("the publishing organisation's name (may be empty)"))
+    licence = Str()
+    external_url = Str(allow_none=True, metadata=_about("where it is published elsewhere"))
+    file_url = Str(allow_none=True, metadata=_about("its file on the Hub, when it has one"))
+    url = Str(metadata=_about("its page on the Hub"))
+    updated_at = _time()
 
 
 class ReportingOrg(Documented):
-    ref = Str(required=True, metadata=_about("IATI organisation identifier (may be empty)"))
-    name = Str(required=True)
+    ref = Str(metadata=_about("IATI organisation identifier (may be empty)"))
+    name = Str()
 
 
 class ActivityRecord(Documented):
     """An activity imported from IATI or a spreadsheet."""
 
-    id = Int(required=True)
-    identifier = Str(required=True, metadata=_about("its identifier at the source (IATI activity identifier)"))
-    source = Str(required=True, metadata=_about("where it was imported from"))
-    reporting_org = Nested(ReportingOrg, required=True)
-    title = Str(required=True)
-    description = Str(required=True)
-    countries = List(Str(), required=True, metadata=_about("ISO 3166-1 alpha-3 codes"))
-    start_date = _date(required=True, allow_none=True)
-    end_date = _date(required=True, allow_none=True)
-    status = Str(required=True, metadata=_about("as the source gives it"))
-    areas = List(Str(), required=True, metadata=_about("Target 8.7 area codes"))
-    target_groups = List(Str(), required=True)
-    url = Str(required=True, allow_none=True)
-    updated_at = _time(required=True)
+    id = Int()
+    identifier = Str(metadata=_about("its identifier at the source (IATI activity identifier)"))
+    source = Str(metadata=_about("where it was imported from"))
+    reporting_org = Nested(ReportingOrg)
+    title = Str()
+    description = Str()
+    countries = List(Str(), metadata=_about("ISO 3166-1 alpha-3 codes"))
+    start_date = _date(allow_none=True)
+    end_date = _date(allow_none=True)
+    status = Str(metadata=_about("as the source gives it"))
+    areas = List(Str(), metadata=_about("Target 8.7 area codes"))
+    target_groups = List(Str())
+    url = Str(allow_none=True)
+    updated_at = _time()
 
 
 # -- countries and the gap view --------------------------------------------------------------------------------------
 class Pathfinder(Documented):
-    since = _date("a Pathfinder country since", required=True)
+    since = _date("a Pathfinder country since")
 
 
 class Dataset(Documented):
-    label = Str(required=True, metadata=_about("the series"))
-    data = List(ma.fields.Float(allow_none=True), required=True,
-                metadata=_about("one per year of labels; null: no figure"))
+    label = Str(metadata=_about("the series"))
+    data = List(ma.fields.Float(allow_none=True), metadata=_about("one per year of labels; null: no figure"))
 
 
 class IndicatorSeries(Documented):
     """An indicator's chart: years, and one series of figures per dataset."""
 
-    id = Str(required=True, metadata=_about("the indicator's code"))
-    type = Str(required=True, metadata=_about("the chart's kind (line)"))
-    labels = List(Str(), required=True, metadata=_about("the years"))
-    datasets = List(Nested(Dataset), required=True)
-    label = Str(required=True)
-    unit = Str(required=True)
+    id = Str(metadata=_about("the indicator's code"))
+    type = Str(metadata=_about("the chart's kind (line)"))
+    labels = List(Str(), metadata=_about("the years"))
+    datasets = List(Nested(Dataset))
+    label = Str()
+    unit = Str()
 
 
 class CountryRecord(Documented):
-    code = Str(required=True, metadata=_about("ISO 3166-1 alpha-3"))
-    name = Str(required=True)
-    pathfinder = Nested(Pathfinder, required=True, allow_none=True, metadata=_about("null: not a Pathfinder country"))
-    public_pledges = Int(required=True, metadata=_about("public pledges in this country"))
-    indicators = List(Nested(IndicatorSeries), required=True)
-    url = Str(required=True, metadata=_about("the country page on the Hub"))
+    code = Str(metadata=_about("ISO 3166-1 alpha-3"))
+    name = Str()
+    pathfinder = Nested(Pathfinder, allow_none=True, metadata=_about("null: not a Pathfinder country"))
+    public_pledges = Int(metadata=_about("public pledges in this country"))
+    indicators = List(Nested(IndicatorSeries))
+    url = Str(metadata=_about("the country page on the Hub"))
 
 
 class GapCell(Documented):
-    count = Int(required=True, metadata=_about("active initiatives"))
-    organisations = List(Str(), required=True, metadata=_about("the names of the organisations behind them"))
+    count = Int(metadata=_about("active initiatives"))
+    organisations = List(Str(), metadata=_about("the names of the organisations behind them"))
 
 
 class GapRow(Documented):
-    country = Str(required=True, metadata=_about("ISO 3166-1 alpha-3, or \"global\""))
-    cells = ma.fields.Dict(keys=Str(), values=Nested(GapCell), required=True,
+    country = Str(metadata=_about("ISO 3166-1 alpha-3, or \"global\""))
+    cells = ma.fields.Dict(keys=Str(), values=Nested(GapCell),
                            metadata=_about("by column; a column without initiatives is left out"))
 
 
 class GapView(Documented):
-    columns = List(Str(), required=True, metadata=_about("Target 8.7 area codes, and \"none\": area not given"))
-    rows = List(Nested(GapRow), required=True)
+    columns = List(Str(), metadata=_about("Target 8.7 area codes, and \"none\": area not given"))
+    rows = List(Nested(GapRow))
 
 
 # -- with a token ----------------------------------------------------------------------------------------------------
 class MeRecord(Documented):
-    id = Int(required=True, metadata=_about("the person's id"))
-    name = Str(required=True)
-    organisation_id = Int(required=True, allow_none=True)
-    scopes = List(Str(), required=True, metadata=_about("what the token may do"))
-    token_expires_at = _time(required=True)
+    id = Int(metadata=_about("the person's id"))
+    name = Str()
+    organisation_id = Int(allow_none=True)
+    scopes = List(Str(), metadata=_about("what the token may do"))
+    token_expires_at = _time()
 
 
 class WorkItemRecord(Documented):
-    id = Int(required=True)
-    group_id = Int(required=True)
-    title = Str(required=True)
-    description = Str(required=True)
-    lead_organisation_id = Int(required=True, allow_none=True)
-    countries = List(Str(), required=True, metadata=_about("ISO 3166-1 alpha-3 codes"))
-    areas = List(Str(), required=True, metadata=_about("Target 8.7 area codes"))
-    start_date = _date(required=True, allow_none=True)
-    due_date = _date(required=True, allow_none=True)
-    status = Str(required=True, validate=OneOf(_codes(WorkItemStatus)))
-    updated_at = _time(required=True)
+    id = Int()
+    group_id = Int()
+    title = Str()
+    description = Str()
+    lead_organisation_id = Int(allow_none=True)
+    countries = List(Str(), metadata=_about("ISO 3166-1 alpha-3 codes"))
+    areas = List(Str(), metadata=_about("Target 8.7 area codes"))
+    start_date = _date(allow_none=True)
+    due_date = _date(allow_none=True)
+    status = Str(validate=OneOf(_codes(WorkItemStatus)))
+    updated_at = _time()
 
 
 # -- pages -----------------------------------------------------------------------------------------------------------
 def _page(name: str, record: type[Documented]) -> type[Documented]:
     """A list's page: its items and the cursor of the next page."""
     return type(name, (Documented,), {
-        "items": List(Nested(record), required=True),
-        "next_cursor": Str(required=True, allow_none=True,
+        "items": List(Nested(record)),
+        "next_cursor": Str(allow_none=True,
                            metadata=_about("pass it as cursor= for the next page; null on the last page")),
         "__doc__": f"A page of {record.__name__} (in id order).",
     })
