@@ -105,8 +105,9 @@ def test_unknown_backend_is_an_error(make_app):
 
 
 def test_subjects_arrive_with_every_space():
-    """Python 3.11's header folding lost the space between two encoded words it folded apart (about 1 subject
-    in 20 with accents or quotes): the subject is written to the outbox row, read back and sent as is."""
+    """Python 3.11's header folding lost the space between two encoded words it folded apart (in about 1 of 20
+    generated subjects mixing accents and quotes): the subject is written to the outbox row, read back and sent
+    as is."""
     import random
     from email.message import EmailMessage
 

@@ -151,7 +151,7 @@ class LexicalIndex(SimilarityIndex):
         self._postings = Postings.empty(self.N_FEATURES)
         self._boilerplate = np.zeros(0, dtype=np.int64)  # sorted hashes of the boilerplate sentences
         self._boilerplate_set: frozenset[int] = frozenset()
-        self._delta_matrix: _DeltaRows | None = None  # the delta items' rows together, rebuilt after a change
+        self._delta_rows: _DeltaRows | None = None  # the delta items' rows together, rebuilt after a change
         self._phrase_weights: dict[tuple[str, ...], float] = {}  # the IDF is frozen: cached until rebuilt
         self._delta_order: list[str] = []
         self._last_vector: tuple[str, SparseRow] | None = None
@@ -221,7 +221,7 @@ class LexicalIndex(SimilarityIndex):
             self._boilerplate = np.array(sorted(boilerplate), dtype=np.int64)
             self._boilerplate_set = boilerplate
             self._seg.set_base(np.array(ids, dtype=str) if ids else np.array([], dtype="<U1"))
-            self._delta_matrix, self._delta_order, self._last_vector = None, [], None
+            self._delta_rows, self._delta_order, self._last_vector = None, [], None
 
     # -- changes -----------------------------------------------------------------------------------------
     def upsert(self, id: str, text: str) -> None:
@@ -229,19 +229,19 @@ class LexicalIndex(SimilarityIndex):
         with self._lock:
             self._seg.kill_base(id)
             self._seg.delta[id] = row
-            self._delta_matrix = None
+            self._delta_rows = None
 
     def remove(self, id: str) -> None:
         with self._lock:
             self._seg.kill_base(id)
             if self._seg.delta.pop(id, None) is not None:
-                self._delta_matrix = None
+                self._delta_rows = None
 
     def _delta(self) -> tuple[_DeltaRows, list[str]]:
-        if self._delta_matrix is None:
+        if self._delta_rows is None:
             self._delta_order = list(self._seg.delta)
-            self._delta_matrix = _DeltaRows.of([self._seg.delta[i] for i in self._delta_order])
-        return self._delta_matrix, self._delta_order
+            self._delta_rows = _DeltaRows.of([self._seg.delta[i] for i in self._delta_order])
+        return self._delta_rows, self._delta_order
 
     # -- queries -----------------------------------------------------------------------------------------
     def _base_scores(self, q: SparseRow) -> np.ndarray:

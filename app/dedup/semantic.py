@@ -8,7 +8,7 @@ gives 512-dimensional L2-normalised vectors; a short text takes 2–3 ms on one 
 Sharing the model: the package unpacks its compressed ``weights.npz`` (about 80 MB of arrays) into every
 process's private memory, and its tokenizer holds the 128,000-piece vocabulary as a Python dict of 251,000
 prefixes (about 40 MB per process). :func:`model` writes both once into :func:`weights_dir`: the arrays as
-plain ``.npy`` files, the vocabulary as a ``marisa-trie`` (3 MB) with its values, and memory-maps them, so
+plain ``.npy`` files, the vocabulary as a ``marisa-trie`` (0.5 MB) with its values, and memory-maps them, so
 every web worker reads the same pages of the page cache. The package's own tokenizer walks the mapped
 vocabulary through the same ``get`` it calls on its dict (:class:`_MappedVocabulary`), so the tokens are
 the package's. A failure there falls back to the package's own loading.

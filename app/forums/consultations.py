@@ -365,7 +365,7 @@ def remove_guest(actor: User, invitee: Invitee, now: datetime | None = None) -> 
                     page_url="", attachments=[("cancel.ics", ics, "text/calendar; method=CANCEL; charset=UTF-8")])
     elif consultation.state in (ConsultationState.polling, ConsultationState.closed):  # no meeting yet
         queue_email(invitee.recipient, _l("No longer invited: %(title)s", title=consultation.title), "meeting_cancelled",
-                    zone=invitee_zone(invitee), key=_guest_mail_key("poll_guest_removed", invitee, now), guest=True,
+                    zone=invitee_zone(invitee), key=_change_key("poll_guest_removed", invitee, now), guest=True,
                     removed=True, poll=True, consultation=consultation, page_url="")
     consultation.invitees.remove(invitee)
     db.session.flush()
@@ -466,12 +466,13 @@ def _send_poll_email(consultation: Consultation, invitee: Invitee, kind: str, ke
                 deadline=consultation.deadline_at, slot_at=slot_at)
 
 
-def _guest_mail_key(what: str, invitee: Invitee, now: datetime, slot: Slot | None = None) -> str:
-    """The outbox key of an e-mail a change of the poll sends a guest: recorded once, so the worker's retries
-    deliver one message. ``now`` is part of it because SQLite may give a deleted slot's or invitee's id to
-    the next one: a later change must not find its key taken (the members' notification keys carry it too)."""
+def _change_key(what: str, invitee: Invitee, now: datetime, slot: Slot | None = None) -> str:
+    """The key of what a change of the poll sends an invitee (a member's notification, a guest's e-mail):
+    recorded once, so a retry delivers one message. ``now`` is part of it because SQLite may give a deleted
+    slot's or invitee's id to the next one: a later change must not find its key taken."""
     where = f"{invitee.consultation_id}" if slot is None else f"{invitee.consultation_id}:{slot.id}"
-    return f"{what}:{where}:guest:{invitee.id}:{now:%Y%m%dT%H%M%S%f}"
+    who = f"guest:{invitee.id}" if invitee.is_guest else f"user:{invitee.user_id}"
+    return f"{what}:{where}:{who}:{now:%Y%m%dT%H%M%S%f}"
 
 
 def invitee_zone(invitee: Invitee) -> str:
@@ -672,9 +673,9 @@ def add_slot(actor: User, consultation: Consultation, day: date | None, start: t
             continue
         if invitee.is_guest:  # a guest has no notifications: an e-mail with their link
             _send_poll_email(consultation, invitee, "slot_added", slot_at=starts_at,
-                             key=_guest_mail_key("poll_slot_added", invitee, now, slot))
+                             key=_change_key("poll_slot_added", invitee, now, slot))
         else:
-            notify(invitee.user, "poll_slot_added", key=f"poll_slot_added:{slot.id}:user:{invitee.user_id}:{now:%Y%m%dT%H%M%S%f}",
+            notify(invitee.user, "poll_slot_added", key=_change_key("poll_slot_added", invitee, now, slot),
                    url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
                    consultation=consultation.title)
     audit.record(actor, "consultation_slot_added", consultation, starts_at=starts_at.isoformat(), zone=zone)
@@ -713,9 +714,9 @@ def remove_slot(actor: User, consultation: Consultation, slot: Slot, *, confirme
             invitee.answered_at = None
         if invitee.is_guest:  # a guest has no notifications: an e-mail with their link
             _send_poll_email(consultation, invitee, "slot_removed", slot_at=starts_at,
-                             key=_guest_mail_key("poll_slot_removed", invitee, now, slot))
+                             key=_change_key("poll_slot_removed", invitee, now, slot))
             continue
-        notify(invitee.user, "poll_slot_removed", key=f"poll_slot_removed:{slot.id}:user:{invitee.user_id}:{now:%Y%m%dT%H%M%S%f}",
+        notify(invitee.user, "poll_slot_removed", key=_change_key("poll_slot_removed", invitee, now, slot),
                url=f"/forums/consultations/{consultation.id}", actor=actor, now=now,
                consultation=consultation.title)
     db.session.flush()
