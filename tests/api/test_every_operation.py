@@ -40,8 +40,7 @@ def _world(pledge_world):
                         [(2019, "total", "8.5"), (2022, "total", "7.25"), (2022, "female", "6")]])
     db.session.commit()
     return {"pledge_id": pledge_world.pledge.id, "org_id": pledge_world.org.id, "group_id": group.id,
-            "forum_id": forum.id, "code": "KEN", "report_id": 1,
-            "deliverable_id": pledge_world.pledge.deliverables[0].id}
+            "forum_id": forum.id, "code": "KEN", "deliverable_id": pledge_world.pledge.deliverables[0].id}
 
 
 def test_every_documented_operation_answers(client, pledge_world, make_token):
@@ -49,7 +48,9 @@ def test_every_documented_operation_answers(client, pledge_world, make_token):
     secret = make_token(pledge_world.people.coordinator, ("read", "reports:write", "pledges:write"))
     spec = client.get("/api/v1/openapi.json").get_json()
     called = 0
-    for path, item in spec["paths"].items():
+    # The paths of one report last: their report is the one the POST creates (its id is not known before:
+    # on PostgreSQL the ids of earlier tests' reports are not reused).
+    for path, item in sorted(spec["paths"].items(), key=lambda entry: "{report_id}" in entry[0]):
         url = path.format(**values)
         for method in ("get", "post", "put"):
             if method not in item:
@@ -64,6 +65,8 @@ def test_every_documented_operation_answers(client, pledge_world, make_token):
             response = client.open(url, method=method.upper(), json=body, headers=bearer(secret))
             assert response.status_code in (200, 201), (method, url, response.get_json())
             assert document_errors(spec, path, method, response) == [], (method, url)
+            if method == "post" and url.endswith("/reports"):
+                values["report_id"] = response.get_json()["id"]
             called += 1
     assert called >= 18
 
